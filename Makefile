@@ -1,0 +1,49 @@
+# Two commands do all set-up on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+PYTEST_ARGS ?= -n 2
+export FLASK_APP := wsgi
+
+.PHONY: run test lint format install install-dev worker seed clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(VENV)/.runtime: requirements.txt | $(BIN)/python
+	$(BIN)/pip install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt $(VENV)/.runtime
+	$(BIN)/pip install -q -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.runtime
+install-dev: $(VENV)/.dev
+
+## make run: install, migrate, seed demo data on first run, serve on http://127.0.0.1:5000
+run: install
+	$(BIN)/flask db upgrade
+	$(BIN)/flask tickets seed --count 200 --if-empty
+	$(BIN)/flask run --host $(HOST) --port $(PORT)
+
+## make test: ruff (check + format --check) and pytest
+test: install-dev lint
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install-dev
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+worker: install
+	$(BIN)/flask tickets worker
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,121 @@
+"""Application configuration, read from the environment (12-factor).
+
+Every setting has an embedded default that works on a laptop with nothing installed:
+SQLite in the instance folder, jobs run in-process, the rate limiter in memory.
+``DATABASE_URL`` / ``REDIS_URL`` switch the same code to PostgreSQL and real RQ workers.
+"""
+
+from __future__ import annotations
+
+import os
+
+_TRUE = {"1", "true", "yes", "on"}
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    return value.strip().lower() in _TRUE
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+def env_float(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    return float(value) if value not in (None, "") else default
+
+
+def normalise_database_url(url: str | None) -> str | None:
+    """Accept Heroku's ``postgres://`` form and pick the psycopg 3 driver."""
+    if not url:
+        return None
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def redis_options(url: str | None) -> dict:
+    """Connection options for ``REDIS_URL``; Heroku's ``rediss://`` uses a self-signed cert."""
+    if url and url.startswith("rediss://"):
+        reqs = os.environ.get("REDIS_SSL_CERT_REQS", "none")
+        return {"ssl_cert_reqs": None if reqs == "none" else reqs}
+    return {}
+
+
+class Config:
+    """Settings for a real process (``flask run``, gunicorn, the worker)."""
+
+    def __init__(self) -> None:
+        self.APP_ENV = os.environ.get("APP_ENV") or os.environ.get("FLASK_ENV") or "development"
+        self.SECRET_KEY = os.environ.get("SECRET_KEY")
+        self.SQLALCHEMY_DATABASE_URI = normalise_database_url(os.environ.get("DATABASE_URL"))
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        self.REDIS_URL = os.environ.get("REDIS_URL") or None
+        self.REDIS_OPTIONS = redis_options(self.REDIS_URL)
+        # None = decide from REDIS_URL (real workers with Redis, in-process without).
+        self.JOBS_ASYNC: bool | None = None
+        self.MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", 1024 * 1024)
+        self.SEARCH_COUNT_CAP = env_int("SEARCH_COUNT_CAP", 10_000)
+        self.AUTO_CLASSIFY = env_bool("AUTO_CLASSIFY", True)
+        self.ANTHROPIC_API_KEY = os.environ.get("ANTHROPIC_API_KEY") or None
+        self.ANTHROPIC_BASE_URL = os.environ.get("ANTHROPIC_BASE_URL") or None
+        self.CLASSIFY_MODEL = os.environ.get("CLASSIFY_MODEL", "claude-haiku-5-5")
+        self.CLASSIFY_TIMEOUT = env_float("CLASSIFY_TIMEOUT", 20.0)
+        self.CLASSIFY_SUGGEST_TIMEOUT = env_float("CLASSIFY_SUGGEST_TIMEOUT", 4.0)
+        self.CLASSIFY_MAX_RETRIES = env_int("CLASSIFY_MAX_RETRIES", 3)
+        self.CLASSIFY_RATE_LIMIT = os.environ.get("CLASSIFY_RATE_LIMIT", "10/minute")
+        self.SUGGEST_RATE_LIMIT = os.environ.get("SUGGEST_RATE_LIMIT", "60/minute")
+        self.EXPORT_DIR = os.environ.get("EXPORT_DIR") or None  # default: <instance>/exports
+        self.EXPORT_TTL_HOURS = env_float("EXPORT_TTL_HOURS", 24.0)
+        self.EXPORT_STORAGE_URL = os.environ.get("EXPORT_STORAGE_URL") or None
+        self.LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+        # Flask-Limiter: storage follows REDIS_URL; headers on; keep serving if Redis blips.
+        self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
+        self.RATELIMIT_STORAGE_OPTIONS = self.REDIS_OPTIONS
+        self.RATELIMIT_HEADERS_ENABLED = True
+        self.RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+        self.RATELIMIT_STRATEGY = "fixed-window"
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", self.is_production)
+        self.JSON_SORT_KEYS = False
+
+    @property
+    def is_production(self) -> bool:
+        return self.APP_ENV.lower() in {"production", "prod"}
+
+    def validate(self) -> None:
+        """Refuse to run a production process without a real secret."""
+        if self.is_production and (not self.SECRET_KEY or len(self.SECRET_KEY) < 16):
+            raise RuntimeError(
+                "SECRET_KEY must be set (16+ characters) when APP_ENV=production; "
+                "refusing to start."
+            )
+        if not self.SECRET_KEY:
+            # Development only: a per-process random key (sessions end on restart).
+            self.SECRET_KEY = os.urandom(32).hex()
+
+
+class TestConfig(Config):
+    """Settings for the test suite: TEST_DATABASE_URL / TEST_REDIS_URL pick real services."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.APP_ENV = "testing"
+        self.TESTING = True
+        self.SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105 - tests only
+        self.SQLALCHEMY_DATABASE_URI = normalise_database_url(os.environ.get("TEST_DATABASE_URL"))
+        self.REDIS_URL = os.environ.get("TEST_REDIS_URL") or None
+        self.REDIS_OPTIONS = redis_options(self.REDIS_URL)
+        self.JOBS_ASYNC = False
+        self.AUTO_CLASSIFY = False
+        self.ANTHROPIC_API_KEY = None
+        self.RATELIMIT_ENABLED = True
+        self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
+        self.RATELIMIT_STORAGE_OPTIONS = self.REDIS_OPTIONS
+        self.SESSION_COOKIE_SECURE = False

@@ -1,0 +1,174 @@
+"""Fixtures: a fresh app per test on SQLite (default) or PostgreSQL (TEST_DATABASE_URL),
+with the queue and limiter on fakeredis/memory (default) or real Redis (TEST_REDIS_URL).
+
+Under ``CI=true`` a requested service that does not answer is an error, never a skip.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask_migrate import upgrade
+
+from config import TestConfig, normalise_database_url
+from ticketing import create_app
+from ticketing.extensions import db
+
+ROOT = Path(__file__).resolve().parent.parent
+MIGRATIONS = str(ROOT / "migrations")
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def worker_id() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+
+
+def worker_index() -> int:
+    digits = "".join(ch for ch in worker_id() if ch.isdigit())
+    return int(digits or 0)
+
+
+def make_config(**overrides) -> TestConfig:
+    cfg = TestConfig()
+    for key, value in overrides.items():
+        setattr(cfg, key, value)
+    return cfg
+
+
+def migrate_database(url: str) -> None:
+    app = create_app(make_config(SQLALCHEMY_DATABASE_URI=url))
+    with app.app_context():
+        upgrade(directory=MIGRATIONS)
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_base_url() -> str | None:
+    return normalise_database_url(os.environ.get("TEST_DATABASE_URL"))
+
+
+@pytest.fixture(scope="session")
+def database_template(tmp_path_factory, pg_base_url):
+    """Migrate one database per test worker, once: a PostgreSQL database or a SQLite file."""
+    if pg_base_url:
+        base = sa.make_url(pg_base_url)
+        name = f"{base.database}_{worker_id()}"
+        admin = sa.create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+        try:
+            with admin.connect() as conn:
+                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        except sa.exc.OperationalError as err:
+            pytest.exit(f"TEST_DATABASE_URL is set but PostgreSQL does not answer: {err}", 3)
+        finally:
+            admin.dispose()
+        url = base.set(database=name).render_as_string(hide_password=False)
+        migrate_database(url)
+        return ("postgresql", url)
+    path = tmp_path_factory.mktemp("db") / "template.db"
+    migrate_database(f"sqlite:///{path}")
+    return ("sqlite", str(path))
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str | None:
+    base = os.environ.get("TEST_REDIS_URL")
+    if not base:
+        if IN_CI:
+            pytest.exit("CI=true but TEST_REDIS_URL is not set: CI must test on real Redis", 3)
+        return None
+    import redis
+
+    url = base.rstrip("/").rsplit("/", 1)[0] if base.count("/") > 2 else base.rstrip("/")
+    url = f"{url}/{1 + worker_index() % 15}"
+    try:
+        redis.Redis.from_url(url).ping()
+    except redis.RedisError as err:
+        pytest.exit(f"TEST_REDIS_URL is set but Redis does not answer: {err}", 3)
+    return url
+
+
+def _truncate_all(url: str) -> None:
+    engine = sa.create_engine(url)
+    tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture
+def database_url(database_template, tmp_path) -> str:
+    """A clean, migrated database for one test."""
+    kind, where = database_template
+    if kind == "postgresql":
+        _truncate_all(where)
+        return where
+    path = tmp_path / "test.db"
+    shutil.copyfile(where, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def clean_redis(redis_url):
+    if redis_url:
+        import redis
+
+        redis.Redis.from_url(redis_url).flushdb()
+    return redis_url
+
+
+@pytest.fixture
+def config_overrides() -> dict:
+    """Override in a test module (or parametrize) to change settings for the app fixture."""
+    return {}
+
+
+@pytest.fixture
+def app(database_url, clean_redis, tmp_path, config_overrides):
+    cfg = make_config(
+        SQLALCHEMY_DATABASE_URI=database_url,
+        REDIS_URL=clean_redis,
+        RATELIMIT_STORAGE_URI=clean_redis or "memory://",
+        EXPORT_DIR=str(tmp_path / "exports"),
+    )
+    for key, value in config_overrides.items():
+        setattr(cfg, key, value)
+    application = create_app(cfg)
+    yield application
+    with application.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def app_ctx(app):
+    with app.app_context():
+        yield app
+
+
+@pytest.fixture
+def make_ticket(client):
+    """Create a ticket through the API (the way a user would) and return its JSON."""
+
+    def _make(**fields):
+        payload = {"subject": "Printer on fire", "body": "It is on fire. Please help."}
+        payload.update(fields)
+        response = client.post("/api/tickets", json=payload)
+        assert response.status_code == 201, response.get_json()
+        return response.get_json()
+
+    return _make

@@ -1,0 +1,168 @@
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from ticketing.extensions import db
+from ticketing.models import Ticket
+
+
+def ids(response):
+    assert response.status_code == 200, response.get_json()
+    return [t["id"] for t in response.get_json()["items"]]
+
+
+@pytest.fixture
+def sample(make_ticket):
+    """Five tickets with distinct attributes; returns their ids by name."""
+    return {
+        "a": make_ticket(
+            subject="Refund for double charge",
+            body="I was charged twice",
+            category="billing",
+            priority="high",
+            tags=["refund"],
+            requester_email="ana@example.com",
+        )["id"],
+        "b": make_ticket(
+            subject="App crashes on start",
+            body="Crash log attached",
+            category="technical",
+            priority="critical",
+            status="in_progress",
+            note="escalated",
+        )["id"],
+        "c": make_ticket(
+            subject="Password reset mail missing",
+            body="No email arrives",
+            category="account",
+            priority="low",
+            tags=["login", "refund"],
+        )["id"],
+        "d": make_ticket(subject="Question", body="How do exports work?", status="closed")["id"],
+        "e": make_ticket(
+            subject="Dark mode?",
+            body="Feature request",
+            category="general",
+            priority="medium",
+            status="resolved",
+        )["id"],
+    }
+
+
+def test_default_order_is_newest_first_with_meta(client, sample):
+    response = client.get("/api/tickets")
+    assert ids(response) == [sample[k] for k in "edcba"]
+    assert response.get_json()["meta"] == {
+        "page": 1,
+        "per_page": 25,
+        "total": 5,
+        "pages": 1,
+        "total_exact": True,
+    }
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("status=open", "ac"),
+        ("status=open,in_progress", "abc"),
+        ("status=open&status=closed", "acd"),
+        ("category=billing", "a"),
+        ("category=unclassified", "d"),
+        ("category=unclassified,technical", "bd"),
+        ("priority=high,critical", "ab"),
+        ("tag=refund", "ac"),
+        ("tag=LOGIN", "c"),
+        ("has_note=true", "b"),
+        ("has_note=false", "acde"),
+        ("requester=ANA@example.com", "a"),
+        ("status=open&category=account", "c"),
+        ("tag=refund&priority=high", "a"),
+    ],
+)
+def test_filters_and_combinations(client, sample, query, expected):
+    assert sorted(ids(client.get(f"/api/tickets?{query}"))) == sorted(sample[k] for k in expected)
+
+
+def test_sentiment_filter(client, app, sample):
+    with app.app_context():
+        db.session.get(Ticket, sample["b"]).sentiment = "angry"
+        db.session.commit()
+    assert ids(client.get("/api/tickets?sentiment=angry")) == [sample["b"]]
+
+
+def test_created_range_filter(client, app, sample):
+    old = datetime(2026, 1, 15, 12, tzinfo=UTC)
+    with app.app_context():
+        db.session.get(Ticket, sample["a"]).created_at = old
+        db.session.commit()
+    assert ids(client.get("/api/tickets?created_to=2026-01-15")) == [sample["a"]]
+    assert ids(client.get("/api/tickets?created_from=2026-01-15&created_to=2026-01-15")) == [
+        sample["a"]
+    ]
+    assert sample["a"] not in ids(client.get("/api/tickets?created_from=2026-01-16"))
+    since = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
+    assert len(ids(client.get("/api/tickets", query_string={"created_from": since}))) == 4
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "status=bogus",
+        "status=open,nope",
+        "category=hacked",
+        "priority=p1",
+        "sentiment=meh",
+        "sort=subject",
+        "sort=-bogus",
+        "page=abc",
+        "per_page=x",
+        "has_note=maybe",
+        "created_from=yesterday",
+        "created_to=2026-13-01",
+        "created_from=2026-02-01&created_to=2026-01-01",
+    ],
+)
+def test_invalid_parameters_are_422_naming_the_parameter(client, query):
+    response = client.get(f"/api/tickets?{query}")
+    assert response.status_code == 422
+    name = query.split("=")[0]
+    assert name in response.get_json()["error"]["fields"]
+
+
+def test_pagination_and_clamping(client, make_ticket):
+    made = [make_ticket(subject=f"T{i}")["id"] for i in range(7)]
+    page2 = client.get("/api/tickets?per_page=3&page=2&sort=created_at").get_json()
+    assert [t["id"] for t in page2["items"]] == made[3:6]
+    assert page2["meta"] == {"page": 2, "per_page": 3, "total": 7, "pages": 3, "total_exact": True}
+    assert client.get("/api/tickets?per_page=500").get_json()["meta"]["per_page"] == 100
+    assert client.get("/api/tickets?per_page=0").get_json()["meta"]["per_page"] == 1
+    assert client.get("/api/tickets?page=0").get_json()["meta"]["page"] == 1
+    beyond = client.get("/api/tickets?page=99").get_json()
+    assert beyond["items"] == [] and beyond["meta"]["total"] == 7
+
+
+def test_total_is_capped_for_broad_queries(client, app, make_ticket):
+    for i in range(4):
+        make_ticket(subject=f"T{i}")
+    app.config["SEARCH_COUNT_CAP"] = 3
+    meta = client.get("/api/tickets?per_page=2").get_json()["meta"]
+    assert (meta["total"], meta["total_exact"], meta["pages"]) == (3, False, 2)
+
+
+def test_sort_by_priority_and_urgency(client, app, sample):
+    by_priority = ids(client.get("/api/tickets?sort=-priority"))
+    assert by_priority[:4] == [sample[k] for k in "baec"]
+    assert by_priority[-1] == sample["d"]  # no priority sorts last either way
+    assert ids(client.get("/api/tickets?sort=priority"))[:4] == [sample[k] for k in "ceab"]
+    with app.app_context():
+        for key, score in (("a", 10), ("c", 90), ("e", 50)):
+            db.session.get(Ticket, sample[key]).urgency_score = score
+        db.session.commit()
+    assert ids(client.get("/api/tickets?sort=-urgency_score"))[:3] == [sample[k] for k in "cea"]
+    assert ids(client.get("/api/tickets?sort=urgency_score"))[:3] == [sample[k] for k in "aec"]
+
+
+def test_sort_by_updated_at(client, sample):
+    client.patch(f"/api/tickets/{sample['a']}", json={"note": "touched"})
+    assert ids(client.get("/api/tickets?sort=-updated_at"))[0] == sample["a"]

@@ -1,0 +1,60 @@
+import pytest
+
+
+@pytest.fixture
+def corpus(make_ticket):
+    return {
+        "refund": make_ticket(subject="Refund request", body="Please refund my last INVOICE")["id"],
+        "invoice": make_ticket(subject="Invoice address", body="Wrong billing address")["id"],
+        "crash": make_ticket(subject="App crash", body="The mobile app crashes at login")["id"],
+        "quote": make_ticket(subject="50% discount?", body="Is the 50% off deal 'real'?")["id"],
+    }
+
+
+def found(client, q):
+    response = client.get("/api/tickets", query_string={"q": q})
+    assert response.status_code == 200, response.get_json()
+    return sorted(t["id"] for t in response.get_json()["items"])
+
+
+def test_search_is_case_insensitive_and_covers_subject_and_body(client, corpus):
+    assert found(client, "invoice") == sorted([corpus["refund"], corpus["invoice"]])
+    assert found(client, "CRASHES") == [corpus["crash"]]
+
+
+def test_all_words_must_match_in_any_order(client, corpus):
+    assert found(client, "invoice refund") == [corpus["refund"]]
+    assert found(client, "refund invoice") == [corpus["refund"]]
+    assert found(client, "refund crash") == []
+
+
+def test_words_match_as_prefixes(client, corpus):
+    assert found(client, "cras") == [corpus["crash"]]
+
+
+def test_hash_number_finds_the_ticket(client, corpus):
+    assert found(client, f"#{corpus['crash']}") == [corpus["crash"]]
+    assert found(client, str(corpus["invoice"])) == [corpus["invoice"]]
+    assert found(client, "#999999") == []
+
+
+def test_sql_wildcards_and_quotes_are_text(client, corpus):
+    assert found(client, "%") == []
+    assert found(client, "_") == []
+    assert found(client, "' OR 1=1 --") == []
+    assert found(client, "50%") == [corpus["quote"]]
+    assert found(client, "'real'") == [corpus["quote"]]
+
+
+def test_search_sees_edits_and_deletes(client, corpus):
+    client.patch(f"/api/tickets/{corpus['crash']}", json={"body": "Freezes on the splash screen"})
+    assert found(client, "crashes") == []
+    assert found(client, "splash") == [corpus["crash"]]
+    client.delete(f"/api/tickets/{corpus['crash']}")
+    assert found(client, "splash") == []
+
+
+def test_search_combines_with_filters(client, corpus):
+    client.patch(f"/api/tickets/{corpus['refund']}", json={"status": "closed"})
+    response = client.get("/api/tickets", query_string={"q": "invoice", "status": "open"})
+    assert [t["id"] for t in response.get_json()["items"]] == [corpus["invoice"]]

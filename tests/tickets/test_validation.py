@@ -1,0 +1,70 @@
+import pytest
+
+VALID = {"subject": "Login fails", "body": "I cannot log in."}
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("subject", ""),
+        ("subject", "   "),
+        ("subject", "x" * 201),
+        ("subject", 12),
+        ("body", ""),
+        ("body", "   \n "),
+        ("body", "x" * 20_001),
+        ("status", "pending"),
+        ("priority", "urgent"),
+        ("category", "hacked"),
+        ("note", "x" * 5_001),
+        ("requester_email", "not-an-email"),
+        ("requester_name", "x" * 121),
+        ("tags", "billing"),
+        ("tags", ["x" * 51]),
+        ("tags", [""]),
+        ("tags", [f"t{i}" for i in range(21)]),
+        ("surprise", 1),
+    ],
+)
+def test_each_bad_field_is_a_422_naming_the_field(client, field, value):
+    response = client.post("/api/tickets", json={**VALID, field: value})
+    assert response.status_code == 422
+    error = response.get_json()["error"]
+    assert error["code"] == "validation_error"
+    assert field in error["fields"]
+
+
+@pytest.mark.parametrize("field", ["subject", "body"])
+def test_required_fields(client, field):
+    payload = dict(VALID)
+    del payload[field]
+    response = client.post("/api/tickets", json=payload)
+    assert response.status_code == 422
+    assert field in response.get_json()["error"]["fields"]
+
+
+def test_boundary_lengths_are_accepted(client):
+    response = client.post(
+        "/api/tickets",
+        json={"subject": "s" * 200, "body": "b" * 20_000, "note": "n" * 5_000, "tags": ["t" * 50]},
+    )
+    assert response.status_code == 201
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("status", "done"), ("subject", ""), ("subject", None), ("priority", "p1"), ("id", 5)],
+)
+def test_patch_validates_too_and_changes_nothing(client, make_ticket, field, value):
+    ticket = make_ticket()
+    response = client.patch(f"/api/tickets/{ticket['id']}", json={field: value})
+    assert response.status_code == 422
+    assert field in response.get_json()["error"]["fields"]
+    assert client.get(f"/api/tickets/{ticket['id']}").get_json() == ticket
+
+
+def test_reply_validation(client, make_ticket):
+    ticket = make_ticket()
+    response = client.post(f"/api/tickets/{ticket['id']}/replies", json={"body": " "})
+    assert response.status_code == 422
+    assert "body" in response.get_json()["error"]["fields"]

@@ -1,0 +1,67 @@
+"""ticketing: support-ticket triage service (Flask modular monolith)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+from config import Config
+
+
+def create_app(config: Config | None = None) -> Flask:
+    """Build the app: a table of contents of register_* steps, nothing else."""
+    app = Flask(__name__, instance_relative_config=True)
+    configure(app, config or Config())
+    register_extensions(app)
+    register_blueprints(app)
+    register_error_handlers(app)
+    register_commands(app)
+    return app
+
+
+def configure(app: Flask, config: Config) -> None:
+    config.validate()
+    app.config.from_object(config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + str(
+            Path(app.instance_path) / "ticketing.db"
+        )
+    if not app.config.get("EXPORT_DIR"):
+        app.config["EXPORT_DIR"] = str(Path(app.instance_path) / "exports")
+    from .logs import configure_logging
+
+    configure_logging(app)
+
+
+def register_extensions(app: Flask) -> None:
+    from . import jobs
+    from .extensions import db, limiter, migrate
+    from .sqlite import register_sqlite_pragmas
+
+    db.init_app(app)
+    register_sqlite_pragmas(app)
+    migrate.init_app(app, db, render_as_batch=True, compare_type=True)
+    limiter.init_app(app)
+    jobs.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from . import api as api_module
+    from .tickets.routes import blp as tickets_blp
+
+    api = api_module.init_app(app)
+    api.register_blueprint(tickets_blp)
+
+
+def register_error_handlers(app: Flask) -> None:
+    from .errors import register_error_handlers as register
+
+    register(app)
+
+
+def register_commands(app: Flask) -> None:
+    from .cli import tickets_cli
+
+    app.cli.add_command(tickets_cli)

@@ -1,0 +1,119 @@
+"""The job queue: RQ on Redis when ``REDIS_URL`` is set, in-process otherwise.
+
+One code path in both modes. Jobs are plain functions taking ids; ``AppJob`` runs each
+inside a fresh application context (so a job has its own database session, even when it
+runs in-process during a request). Without ``REDIS_URL`` the queues live on an in-process
+fakeredis server and run jobs synchronously as they are enqueued (``JOBS_ASYNC`` overrides).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Flask, current_app
+from redis import Redis
+from rq import Queue
+from rq.exceptions import NoSuchJobError
+from rq.job import Job
+
+log = logging.getLogger(__name__)
+
+#: Every queue the app uses, in the order a worker serves them.
+QUEUES = ("classification", "exports", "default")
+
+
+class AppJob(Job):
+    """An RQ job that runs inside the Flask app bound to its class."""
+
+    flask_app: Flask | None = None
+
+    def perform(self) -> Any:
+        app = type(self).flask_app
+        if app is None:
+            return super().perform()
+        state: JobState = app.extensions["jobs"]
+        if state.pid != os.getpid():
+            # A forked work horse must not reuse the parent's pooled connections.
+            with app.app_context():
+                app.extensions["sqlalchemy"].engines[None].dispose(close=False)
+            state.pid = os.getpid()
+        with app.app_context():
+            return super().perform()
+
+
+@dataclass
+class JobState:
+    connection: Redis
+    is_async: bool
+    job_class: type[AppJob]
+    queues: dict[str, Queue] = field(default_factory=dict)
+    pid: int = field(default_factory=os.getpid)
+
+
+def make_connection(app: Flask) -> Redis:
+    url = app.config.get("REDIS_URL")
+    if url:
+        return Redis.from_url(url, **app.config.get("REDIS_OPTIONS", {}))
+    import fakeredis  # embedded mode only
+
+    return fakeredis.FakeRedis()
+
+
+def init_app(app: Flask) -> None:
+    connection = make_connection(app)
+    is_async = app.config.get("JOBS_ASYNC")
+    if is_async is None:
+        is_async = bool(app.config.get("REDIS_URL"))
+    job_class = type("AppJob", (AppJob,), {"flask_app": app})
+    state = JobState(connection=connection, is_async=is_async, job_class=job_class)
+    for name in QUEUES:
+        state.queues[name] = Queue(
+            name, connection=connection, is_async=is_async, job_class=job_class
+        )
+    app.extensions["jobs"] = state
+
+
+def state() -> JobState:
+    return current_app.extensions["jobs"]
+
+
+def get_queue(name: str) -> Queue:
+    return state().queues[name]
+
+
+def enqueue(queue: str, func, *args: Any, **options: Any) -> Job:
+    """Put ``func(*args)`` on ``queue``. Call only after the data it reads is committed."""
+    job = get_queue(queue).enqueue(func, *args, **options)
+    log.info("enqueued job %s %s on %s", job.id, job.func_name, queue)
+    return job
+
+
+def fetch_job(job_id: str) -> Job | None:
+    try:
+        return state().job_class.fetch(job_id, connection=state().connection)
+    except NoSuchJobError:
+        return None
+
+
+def job_status(job: Job) -> str:
+    """RQ's statuses folded into the API's four: queued | running | done | failed."""
+    status = job.get_status(refresh=True)
+    value = getattr(status, "value", status)
+    if value == "finished":
+        return "done"
+    if value == "started":
+        return "running"
+    if value in ("failed", "stopped", "canceled"):
+        return "failed"
+    return "queued"
+
+
+def queue_health() -> str:
+    try:
+        state().connection.ping()
+    except Exception as err:  # noqa: BLE001 - any failure means "down"
+        return f"down: {type(err).__name__}"
+    return "ok" if current_app.config.get("REDIS_URL") else "embedded"

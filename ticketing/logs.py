@@ -1,0 +1,52 @@
+"""Logging: one line per event on stdout, with the request id or job id when there is one."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import uuid
+
+from flask import Flask, g, has_request_context, request
+
+
+class ContextFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = "-"
+        if has_request_context():
+            record.request_id = getattr(g, "request_id", "-")
+        else:
+            try:
+                from rq import get_current_job
+
+                job = get_current_job()
+            except Exception:  # noqa: BLE001 - logging must never fail
+                job = None
+            if job is not None:
+                record.request_id = f"job:{job.id}"
+        return True
+
+
+_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
+
+
+def configure_logging(app: Flask) -> None:
+    root = logging.getLogger()
+    if not any(getattr(h, "_ticketing", False) for h in root.handlers):
+        handler = logging.StreamHandler(sys.stdout)
+        handler._ticketing = True  # type: ignore[attr-defined]
+        handler.setFormatter(logging.Formatter(_FORMAT))
+        handler.addFilter(ContextFilter())
+        root.addHandler(handler)
+    root.setLevel(app.config.get("LOG_LEVEL", "INFO"))
+
+    @app.before_request
+    def assign_request_id() -> None:
+        incoming = request.headers.get("X-Request-ID", "")
+        ok = incoming and len(incoming) <= 64 and incoming.replace("-", "").isalnum()
+        g.request_id = incoming if ok else uuid.uuid4().hex
+
+    @app.after_request
+    def echo_request_id(response):
+        if has_request_context() and getattr(g, "request_id", None):
+            response.headers["X-Request-ID"] = g.request_id
+        return response

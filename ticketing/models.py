@@ -1,0 +1,314 @@
+"""Every table of the product, SQLAlchemy 2.0 typed.
+
+Enums are plain strings guarded by CHECK constraints (portable across SQLite and
+PostgreSQL, and easy to migrate); ranges and lengths are CHECKed too, so a bad
+value written by raw SQL is refused by the database itself.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .extensions import db
+
+STATUSES = ("open", "in_progress", "resolved", "closed")
+CLOSED_STATUSES = ("resolved", "closed")
+PRIORITIES = ("low", "medium", "high", "critical")
+CATEGORIES = ("billing", "technical", "account", "general")
+SENTIMENTS = ("calm", "neutral", "frustrated", "angry")
+SOURCES = ("claude", "fallback", "manual")
+TRIAGE_SOURCES = ("claude", "fallback")
+TRIAGE_STATUSES = ("queued", "running", "done", "failed")
+EXPORT_STATUSES = ("pending", "running", "done", "failed", "expired")
+ROLES = ("admin", "agent")
+ACTOR_TYPES = ("user", "triage", "system")
+VIA = ("web", "api", "cli", "job")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _in(column: str, values: tuple[str, ...], nullable: bool = True) -> str:
+    listed = ", ".join(f"'{v}'" for v in values)
+    check = f"{column} IN ({listed})"
+    return f"{column} IS NULL OR {check}" if nullable else check
+
+
+def _length(column: str, low: int, high: int, nullable: bool = False) -> str:
+    check = f"length({column}) BETWEEN {low} AND {high}"
+    return f"{column} IS NULL OR {check}" if nullable else check
+
+
+class TZDateTime(db.TypeDecorator):
+    """A timezone-aware UTC datetime on every engine (SQLite drops tzinfo on the way back)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value.astimezone(UTC) if value is not None else None
+
+    def process_result_value(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value
+
+
+ticket_tags = Table(
+    "ticket_tags",
+    db.metadata,
+    Column("ticket_id", ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True),
+    Column("tag_id", ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class User(db.Model):
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint(_in("role", ROLES, nullable=False), name="role"),
+        CheckConstraint(_length("email", 3, 254), name="email_length"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    role: Mapped[str] = mapped_column(String(16), default="agent")
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow, onupdate=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+
+    tokens: Mapped[list[ApiToken]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class ApiToken(db.Model):
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(80))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+
+    user: Mapped[User] = relationship(back_populates="tokens")
+
+
+class Tag(db.Model):
+    __tablename__ = "tags"
+    __table_args__ = (
+        CheckConstraint(_length("name", 1, 50), name="name_length"),
+        CheckConstraint("name = lower(trim(name))", name="name_normalised"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(50), unique=True)
+
+
+class Ticket(db.Model):
+    __tablename__ = "tickets"
+    __table_args__ = (
+        CheckConstraint(_length("subject", 1, 200), name="subject_length"),
+        CheckConstraint("subject = trim(subject)", name="subject_trimmed"),
+        CheckConstraint(_length("body", 1, 20000), name="body_length"),
+        CheckConstraint(_in("status", STATUSES, nullable=False), name="status"),
+        CheckConstraint(_in("priority", PRIORITIES), name="priority"),
+        CheckConstraint(_in("category", CATEGORIES), name="category"),
+        CheckConstraint(_in("category_source", SOURCES), name="category_source"),
+        CheckConstraint(_in("priority_source", SOURCES), name="priority_source"),
+        CheckConstraint(_in("sentiment", SENTIMENTS), name="sentiment"),
+        CheckConstraint(
+            "urgency_score IS NULL OR urgency_score BETWEEN 0 AND 100", name="urgency_range"
+        ),
+        CheckConstraint("confidence IS NULL OR confidence BETWEEN 0 AND 1", name="confidence"),
+        CheckConstraint(_length("explanation", 0, 500, nullable=True), name="explanation_length"),
+        CheckConstraint(
+            _length("suggested_title", 0, 120, nullable=True), name="suggested_title_length"
+        ),
+        CheckConstraint(_length("note", 0, 5000, nullable=True), name="note_length"),
+        CheckConstraint(_in("triage_status", TRIAGE_STATUSES), name="triage_status"),
+        CheckConstraint(
+            _length("requester_email", 3, 254, nullable=True), name="requester_email_length"
+        ),
+        CheckConstraint(
+            _length("requester_name", 0, 120, nullable=True), name="requester_name_length"
+        ),
+        Index("ix_tickets_created_at_id", "created_at", "id"),
+        Index("ix_tickets_updated_at_id", "updated_at", "id"),
+        Index("ix_tickets_status_created_at", "status", "created_at"),
+        Index("ix_tickets_category_created_at", "category", "created_at"),
+        Index("ix_tickets_priority_created_at", "priority", "created_at"),
+        Index("ix_tickets_sentiment_created_at", "sentiment", "created_at"),
+        Index("ix_tickets_urgency_score_id", "urgency_score", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    priority: Mapped[str | None] = mapped_column(String(16))
+    category: Mapped[str | None] = mapped_column(String(16))
+    category_source: Mapped[str | None] = mapped_column(String(16))
+    priority_source: Mapped[str | None] = mapped_column(String(16))
+    sentiment: Mapped[str | None] = mapped_column(String(16))
+    urgency_score: Mapped[int | None] = mapped_column(Integer)
+    confidence: Mapped[float | None] = mapped_column(Float)
+    explanation: Mapped[str | None] = mapped_column(String(500))
+    suggested_title: Mapped[str | None] = mapped_column(String(120))
+    classified_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+    triage_status: Mapped[str | None] = mapped_column(String(16))
+    triage_error: Mapped[str | None] = mapped_column(Text)
+    triage_job_id: Mapped[str | None] = mapped_column(String(64))
+    note: Mapped[str | None] = mapped_column(Text)
+    requester_email: Mapped[str | None] = mapped_column(String(254), index=True)
+    requester_name: Mapped[str | None] = mapped_column(String(120))
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow, onupdate=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+
+    tags: Mapped[list[Tag]] = relationship(secondary=ticket_tags, order_by=Tag.name)
+    replies: Mapped[list[Reply]] = relationship(
+        back_populates="ticket",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="Reply.id",
+    )
+
+    @property
+    def tag_names(self) -> list[str]:
+        return [t.name for t in self.tags]
+
+
+class Reply(db.Model):
+    __tablename__ = "replies"
+    __table_args__ = (CheckConstraint(_length("body", 1, 20000), name="body_length"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    author_name: Mapped[str | None] = mapped_column(String(120))
+    author_email: Mapped[str | None] = mapped_column(String(254))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    body: Mapped[str] = mapped_column(Text)
+    internal: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
+
+    ticket: Mapped[Ticket] = relationship(back_populates="replies")
+
+
+class Classification(db.Model):
+    """One triage run: what the classifier said, how long it took, and what went wrong."""
+
+    __tablename__ = "classifications"
+    __table_args__ = (
+        CheckConstraint(_in("source", TRIAGE_SOURCES, nullable=False), name="source"),
+        CheckConstraint(_in("category", CATEGORIES), name="category"),
+        CheckConstraint(_in("priority", PRIORITIES), name="priority"),
+        CheckConstraint(_in("sentiment", SENTIMENTS), name="sentiment"),
+        CheckConstraint(
+            "urgency_score IS NULL OR urgency_score BETWEEN 0 AND 100", name="urgency_range"
+        ),
+        CheckConstraint("confidence IS NULL OR confidence BETWEEN 0 AND 1", name="confidence"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    source: Mapped[str] = mapped_column(String(16))
+    model: Mapped[str | None] = mapped_column(String(80))
+    category: Mapped[str | None] = mapped_column(String(16))
+    priority: Mapped[str | None] = mapped_column(String(16))
+    sentiment: Mapped[str | None] = mapped_column(String(16))
+    urgency_score: Mapped[int | None] = mapped_column(Integer)
+    confidence: Mapped[float | None] = mapped_column(Float)
+    explanation: Mapped[str | None] = mapped_column(String(500))
+    suggested_title: Mapped[str | None] = mapped_column(String(120))
+    latency_ms: Mapped[int | None] = mapped_column(Integer)
+    input_tokens: Mapped[int | None] = mapped_column(Integer)
+    output_tokens: Mapped[int | None] = mapped_column(Integer)
+    attempts: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(Text)
+    job_id: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow, index=True)
+
+
+def new_export_id() -> str:
+    return str(uuid.uuid4())
+
+
+class Export(db.Model):
+    __tablename__ = "exports"
+    __table_args__ = (
+        CheckConstraint(_in("status", EXPORT_STATUSES, nullable=False), name="status"),
+        Index("ix_exports_status_expires_at", "status", "expires_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_export_id)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    filters: Mapped[dict] = mapped_column(JSON, default=dict)
+    columns: Mapped[list] = mapped_column(JSON, default=list)
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    job_id: Mapped[str | None] = mapped_column(String(64))
+    storage_key: Mapped[str | None] = mapped_column(String(500))
+    row_count: Mapped[int | None] = mapped_column(Integer)
+    size_bytes: Mapped[int | None] = mapped_column(Integer)
+    duration_ms: Mapped[int | None] = mapped_column(Integer)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow, index=True)
+    started_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+    expires_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+
+
+class TicketEvent(db.Model):
+    """The audit trail: one row per change. No FK, so a deleted ticket keeps its history."""
+
+    __tablename__ = "ticket_events"
+    __table_args__ = (
+        CheckConstraint(_in("actor_type", ACTOR_TYPES, nullable=False), name="actor_type"),
+        CheckConstraint(_in("via", VIA, nullable=False), name="via"),
+        Index("ix_ticket_events_ticket_id_id", "ticket_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(32))
+    field: Mapped[str | None] = mapped_column(String(64))
+    old_value: Mapped[str | None] = mapped_column(Text)
+    new_value: Mapped[str | None] = mapped_column(Text)
+    actor_type: Mapped[str] = mapped_column(String(16))
+    actor_id: Mapped[int | None] = mapped_column(Integer)
+    actor_label: Mapped[str | None] = mapped_column(String(254))
+    via: Mapped[str] = mapped_column(String(8))
+    request_id: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)

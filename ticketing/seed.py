@@ -1,0 +1,377 @@
+"""Realistic demo tickets, generated deterministically and inserted in bulk.
+
+Used by ``flask tickets seed``, ``make run`` (first start) and the benchmarks.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import insert, select
+
+from .extensions import db
+from .models import Reply, Tag, Ticket, ticket_tags
+
+FIRST = [
+    "Ana",
+    "Ben",
+    "Chloé",
+    "Dmitri",
+    "Emma",
+    "Farah",
+    "Gus",
+    "Hana",
+    "Ivan",
+    "Jade",
+    "Kofi",
+    "Lena",
+    "Mateo",
+    "Nina",
+    "Omar",
+    "Priya",
+    "Quinn",
+    "Rosa",
+    "Sven",
+    "Tariq",
+    "Uma",
+    "Victor",
+    "Wen",
+    "Yusuf",
+    "Zoë",
+]
+LAST = [
+    "Alvarez",
+    "Brown",
+    "Chen",
+    "Dubois",
+    "Evans",
+    "Fischer",
+    "García",
+    "Haddad",
+    "Ito",
+    "Jensen",
+    "Kowalski",
+    "Lopez",
+    "Müller",
+    "Nakamura",
+    "O'Brien",
+    "Patel",
+    "Rossi",
+    "Singh",
+    "Tanaka",
+    "Novak",
+]
+DOMAINS = ["example.com", "example.org", "acme.test", "globex.test", "initech.test"]
+PRODUCTS = [
+    "dashboard",
+    "mobile app",
+    "API",
+    "reporting module",
+    "checkout page",
+    "CSV importer",
+    "admin console",
+    "webhooks",
+    "single sign-on",
+    "search",
+]
+PLANS = ["Starter", "Team", "Business", "Enterprise"]
+
+# (category, priority, sentiment, subject template, body template, tags)
+TEMPLATES: list[tuple[str, str, str, str, str, list[str]]] = [
+    (
+        "technical",
+        "critical",
+        "angry",
+        "Production down: {product} returns 500 for everyone",
+        "Since {time} our whole team gets a 500 error on the {product}. Nobody can work and our "
+        "customers are affected. We have a deadline today. Please escalate immediately!",
+        ["outage", "escalated"],
+    ),
+    (
+        "technical",
+        "high",
+        "frustrated",
+        "{product} keeps timing out",
+        "Requests to the {product} time out after 30 seconds since this morning. We retried from "
+        "two networks and cleared the cache, still not working. Error: ETIMEDOUT. Can you check?",
+        ["performance"],
+    ),
+    (
+        "technical",
+        "medium",
+        "neutral",
+        "Bug: {product} shows the wrong totals",
+        "When I filter by last month the {product} shows totals that don't match the export. "
+        "Steps to reproduce: open the report, pick last month, compare with the CSV.",
+        ["bug"],
+    ),
+    (
+        "technical",
+        "low",
+        "calm",
+        "Question about {product} integration",
+        "Hi, we'd like to connect the {product} to our internal tool. Is there documentation "
+        "for the endpoints and rate limits? No rush, thanks!",
+        ["integration", "question"],
+    ),
+    (
+        "technical",
+        "high",
+        "frustrated",
+        "Sync failing after the latest update",
+        "After updating to version 4.{minor} the {product} sync fails with 'connection reset by "
+        "peer'. It worked fine last week. Several colleagues see the same thing.",
+        ["bug", "regression"],
+    ),
+    (
+        "billing",
+        "high",
+        "angry",
+        "Charged twice for my {plan} subscription",
+        "I was charged twice this month for the {plan} plan (invoice {invoice}). I want a refund "
+        "of the duplicate charge right away, this is the second time it happens.",
+        ["refund", "duplicate-charge"],
+    ),
+    (
+        "billing",
+        "medium",
+        "neutral",
+        "Invoice {invoice} has the wrong VAT number",
+        "Our invoice {invoice} shows an old VAT number. Could you reissue it with the correct "
+        "company details? Our accounting needs it before the end of the month.",
+        ["invoice"],
+    ),
+    (
+        "billing",
+        "low",
+        "calm",
+        "How do I switch to annual billing?",
+        "We are on the monthly {plan} plan and would like to move to annual billing. What is the "
+        "price difference and will we get a prorated credit?",
+        ["plan-change"],
+    ),
+    (
+        "billing",
+        "medium",
+        "frustrated",
+        "Refund not received yet",
+        "You confirmed a refund of ${amount} two weeks ago but it is still not on my card. Can "
+        "you tell me the status of the refund?",
+        ["refund"],
+    ),
+    (
+        "account",
+        "high",
+        "frustrated",
+        "Can't log in after password reset",
+        "I reset my password but the login page still says 'invalid credentials'. The reset "
+        "e-mail link also expired. I'm locked out of my account and need access today.",
+        ["login", "password"],
+    ),
+    (
+        "account",
+        "medium",
+        "neutral",
+        "Two-factor codes not accepted",
+        "My authenticator app codes are rejected when I sign in. I changed phones last week. "
+        "How can I reset 2FA on my account?",
+        ["2fa", "login"],
+    ),
+    (
+        "account",
+        "low",
+        "calm",
+        "Please update the e-mail on my account",
+        "Hello, I changed jobs and would like my account e-mail changed to my new address. "
+        "Happy to verify my identity however you need.",
+        ["profile"],
+    ),
+    (
+        "account",
+        "medium",
+        "neutral",
+        "Close my account and delete my data",
+        "Please close my account and delete the personal data you hold about me, as allowed "
+        "under GDPR. Let me know once it's done.",
+        ["gdpr", "account-closure"],
+    ),
+    (
+        "general",
+        "low",
+        "calm",
+        "Feature request: dark mode for the {product}",
+        "Love the product! Would it be possible to have a dark mode in the {product}? Many of "
+        "us work late and it would help.",
+        ["feature-request"],
+    ),
+    (
+        "general",
+        "low",
+        "neutral",
+        "Where can I find your security documentation?",
+        "Our procurement team needs your security whitepaper and the list of sub-processors. "
+        "Where can I download them?",
+        ["question"],
+    ),
+    (
+        "general",
+        "medium",
+        "neutral",
+        "Training session for new team members",
+        "We have {n} new agents starting next week. Do you offer an onboarding or training "
+        "session for the {product}?",
+        ["onboarding"],
+    ),
+    (
+        "general",
+        "low",
+        "calm",
+        "Thanks for the quick help yesterday",
+        "Just wanted to say thanks to your support team for sorting out our issue so quickly "
+        "yesterday. Great service!",
+        ["feedback"],
+    ),
+]
+FILLER = [
+    "We are on the {plan} plan with about {n} users.",
+    "Our account id is {account}.",
+    "I attached a screenshot in my previous e-mail.",
+    "Please reply to this address, I'm not always at my desk.",
+    "This started around {time} UTC.",
+    "We use Chrome and Firefox on Windows and macOS.",
+    "Let me know if you need any more information from our side.",
+]
+REPLIES = [
+    "Thanks for reaching out, we're looking into this now.",
+    "Could you send us the exact time it happened and a screenshot?",
+    "We've applied a fix; can you confirm it works on your side?",
+    "I've forwarded this to our billing team, they will get back to you within a day.",
+]
+
+
+def _fill(rng: random.Random, text: str) -> str:
+    return text.format(
+        product=rng.choice(PRODUCTS),
+        plan=rng.choice(PLANS),
+        time=f"{rng.randint(0, 23):02d}:00",
+        minor=rng.randint(0, 9),
+        invoice=f"INV-{rng.randint(10000, 99999)}",
+        amount=rng.randint(9, 900),
+        n=rng.randint(2, 60),
+        account=f"AC-{rng.randint(1000, 9999)}",
+    )
+
+
+def generate(
+    count: int, days: int = 30, seed: int = 42, min_body: int = 0, now: datetime | None = None
+) -> Iterator[dict]:
+    """Ticket rows (dicts ready for a bulk insert), with ``_tags`` and ``_replies`` extras."""
+    rng = random.Random(seed)
+    now = now or datetime.now(UTC)
+    for _ in range(count):
+        category, priority, sentiment, subject, body, tags = rng.choice(TEMPLATES)
+        first, last = rng.choice(FIRST), rng.choice(LAST)
+        text = _fill(rng, body)
+        while len(text) < min_body or rng.random() < 0.4:
+            text += " " + _fill(rng, rng.choice(FILLER))
+            if len(text) > max(min_body, 1) + 400:
+                break
+        created = now - timedelta(seconds=rng.randint(0, max(days, 1) * 86400))
+        status = rng.choices(["open", "in_progress", "resolved", "closed"], [4, 2, 3, 1])[0]
+        triaged = rng.random() < 0.85
+        source = rng.choices(["fallback", "manual", "claude"], [6, 2, 1])[0] if triaged else None
+        resolved = None
+        if status in ("resolved", "closed"):
+            resolved = min(now, created + timedelta(hours=rng.uniform(0.5, 96)))
+        email = f"{first}.{last}".lower().replace("'", "") + "@" + rng.choice(DOMAINS)
+        yield {
+            "subject": _fill(rng, subject)[:200],
+            "body": text[:20000],
+            "status": status,
+            "category": category if triaged else None,
+            "category_source": source,
+            "priority": priority if triaged else None,
+            "priority_source": source,
+            "sentiment": sentiment if triaged else None,
+            "urgency_score": (
+                {"low": 15, "medium": 45, "high": 70, "critical": 92}[priority] + rng.randint(-8, 8)
+            )
+            if triaged
+            else None,
+            "confidence": round(rng.uniform(0.45, 0.97), 2) if triaged else None,
+            "explanation": "Seeded demo ticket." if triaged else None,
+            "classified_at": created + timedelta(seconds=5) if triaged else None,
+            "triage_status": "done" if triaged else None,
+            "note": "Customer is on a trial." if rng.random() < 0.1 else None,
+            "requester_email": email.encode("ascii", "ignore").decode(),
+            "requester_name": f"{first} {last}",
+            "created_at": created,
+            "updated_at": resolved or created,
+            "resolved_at": resolved,
+            "_tags": tags if rng.random() < 0.8 else [],
+            "_replies": rng.sample(REPLIES, k=rng.choice([0, 0, 1, 2])),
+        }
+
+
+def seed(
+    count: int,
+    days: int = 30,
+    seed_value: int = 42,
+    batch_size: int = 5000,
+    progress: Callable[[int], None] | None = None,
+    with_replies: bool = True,
+    min_body: int = 0,
+) -> int:
+    """Insert ``count`` generated tickets in batches; returns how many were inserted."""
+    tag_ids: dict[str, int] = {}
+    inserted = 0
+    batch: list[dict] = []
+
+    def flush_batch() -> None:
+        nonlocal inserted
+        extras = [(row.pop("_tags"), row.pop("_replies"), row["created_at"]) for row in batch]
+        ids = db.session.scalars(
+            insert(Ticket).returning(Ticket.id, sort_by_parameter_order=True), batch
+        ).all()
+        names = {name for tags, _, _ in extras for name in tags} - tag_ids.keys()
+        for name in sorted(names):
+            found = db.session.scalar(select(Tag.id).where(Tag.name == name))
+            if found is None:
+                found = db.session.scalar(insert(Tag).returning(Tag.id), [{"name": name}])
+            tag_ids[name] = found
+        links = [
+            {"ticket_id": tid, "tag_id": tag_ids[n]}
+            for tid, (tags, _, _) in zip(ids, extras, strict=True)
+            for n in tags
+        ]
+        if links:
+            db.session.execute(insert(ticket_tags), links)
+        if with_replies:
+            replies = [
+                {
+                    "ticket_id": tid,
+                    "body": body,
+                    "internal": False,
+                    "author_name": "Support team",
+                    "created_at": created + timedelta(hours=1),
+                }
+                for tid, (_, bodies, created) in zip(ids, extras, strict=True)
+                for body in bodies
+            ]
+            if replies:
+                db.session.execute(insert(Reply), replies)
+        db.session.commit()
+        inserted += len(batch)
+        if progress:
+            progress(len(batch))
+        batch.clear()
+
+    for row in generate(count, days=days, seed=seed_value, min_body=min_body):
+        batch.append(row)
+        if len(batch) >= batch_size:
+            flush_batch()
+    if batch:
+        flush_batch()
+    return inserted

@@ -1,0 +1,1 @@
+"""Tickets: CRUD, the list with filters and search, replies."""

@@ -1,0 +1,213 @@
+"""Ticket rules and queries. Services flush; the caller (route, job, CLI) commits."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import Select, case, func, select
+from sqlalchemy.orm import selectinload
+
+from ..errors import NotFound
+from ..extensions import db
+from ..models import CLOSED_STATUSES, Reply, Tag, Ticket, ticket_tags, utcnow
+from .search import apply_search
+
+PRIORITY_RANK = {"low": 1, "medium": 2, "high": 3, "critical": 4}
+#: Fields whose change means the ticket must be triaged again.
+TRIAGE_INPUTS = frozenset({"subject", "body"})
+
+
+@dataclass
+class Page:
+    items: list[Ticket]
+    page: int
+    per_page: int
+    total: int
+    total_exact: bool
+
+    @property
+    def pages(self) -> int:
+        return math.ceil(self.total / self.per_page) if self.total else 0
+
+    def meta(self) -> dict[str, Any]:
+        return {
+            "page": self.page,
+            "per_page": self.per_page,
+            "total": self.total,
+            "pages": self.pages,
+            "total_exact": self.total_exact,
+        }
+
+
+def get_ticket(ticket_id: int) -> Ticket:
+    ticket = db.session.get(Ticket, ticket_id)
+    if ticket is None:
+        raise NotFound(f"Ticket {ticket_id}")
+    return ticket
+
+
+def get_or_create_tags(names: Iterable[str]) -> list[Tag]:
+    """Tags by normalised name, creating the missing ones (names arrive normalised)."""
+    wanted = list(dict.fromkeys(names))
+    if not wanted:
+        return []
+    existing = {t.name: t for t in db.session.scalars(select(Tag).where(Tag.name.in_(wanted)))}
+    tags = []
+    for name in wanted:
+        tag = existing.get(name)
+        if tag is None:
+            tag = Tag(name=name)
+            db.session.add(tag)
+        tags.append(tag)
+    return tags
+
+
+def _set_status(ticket: Ticket, status: str) -> None:
+    was_closed = ticket.status in CLOSED_STATUSES
+    ticket.status = status
+    if status in CLOSED_STATUSES and not was_closed:
+        ticket.resolved_at = utcnow()
+    elif status not in CLOSED_STATUSES:
+        ticket.resolved_at = None
+
+
+def create_ticket(data: dict[str, Any], created_by_id: int | None = None) -> Ticket:
+    """A new ticket from validated fields; a category/priority given by a person is ``manual``."""
+    data = dict(data)
+    tags = data.pop("tags", [])
+    status = data.pop("status", "open")
+    ticket = Ticket(created_by_id=created_by_id, **data)
+    ticket.status = "open"
+    _set_status(ticket, status)
+    if ticket.category:
+        ticket.category_source = "manual"
+    if ticket.priority:
+        ticket.priority_source = "manual"
+    ticket.tags = get_or_create_tags(tags)
+    db.session.add(ticket)
+    db.session.flush()
+    return ticket
+
+
+def update_ticket(ticket: Ticket, data: dict[str, Any]) -> set[str]:
+    """Apply a partial update; returns the names of the fields that really changed."""
+    changed: set[str] = set()
+    for key, value in data.items():
+        if key == "tags":
+            if value != ticket.tag_names:
+                ticket.tags = get_or_create_tags(value)
+                changed.add("tags")
+            continue
+        if getattr(ticket, key) == value and key not in ("category", "priority"):
+            continue
+        if key == "status":
+            _set_status(ticket, value)
+        elif key in ("category", "priority"):
+            # A person's choice (even the same value triage gave) becomes manual and sticks.
+            source_attr = f"{key}_source"
+            new_source = "manual" if value is not None else None
+            if getattr(ticket, key) == value and getattr(ticket, source_attr) == new_source:
+                continue
+            setattr(ticket, key, value)
+            setattr(ticket, source_attr, new_source)
+        else:
+            setattr(ticket, key, value)
+        changed.add(key)
+    if changed:
+        ticket.updated_at = utcnow()
+        db.session.flush()
+    return changed
+
+
+def delete_ticket(ticket: Ticket) -> None:
+    db.session.delete(ticket)
+    db.session.flush()
+
+
+def filter_tickets(stmt: Select, filters: dict[str, Any]) -> Select:
+    """Apply the list filters (several values of one filter combine with OR)."""
+    if statuses := filters.get("status"):
+        stmt = stmt.where(Ticket.status.in_(statuses))
+    if categories := filters.get("category"):
+        named = [c for c in categories if c != "unclassified"]
+        conditions = []
+        if named:
+            conditions.append(Ticket.category.in_(named))
+        if "unclassified" in categories:
+            conditions.append(Ticket.category.is_(None))
+        stmt = stmt.where(conditions[0] if len(conditions) == 1 else db.or_(*conditions))
+    if priorities := filters.get("priority"):
+        stmt = stmt.where(Ticket.priority.in_(priorities))
+    if sentiments := filters.get("sentiment"):
+        stmt = stmt.where(Ticket.sentiment.in_(sentiments))
+    if tags := filters.get("tag"):
+        tagged = (
+            select(ticket_tags.c.ticket_id)
+            .join(Tag, Tag.id == ticket_tags.c.tag_id)
+            .where(Tag.name.in_(tags))
+        )
+        stmt = stmt.where(Ticket.id.in_(tagged))
+    if "has_note" in filters:
+        has_note = (Ticket.note.is_not(None)) & (Ticket.note != "")
+        stmt = stmt.where(has_note if filters["has_note"] else ~has_note)
+    if requester := filters.get("requester"):
+        stmt = stmt.where(Ticket.requester_email == requester)
+    if created_from := filters.get("created_from"):
+        stmt = stmt.where(Ticket.created_at >= created_from)
+    if created_to := filters.get("created_to"):
+        stmt = stmt.where(Ticket.created_at < created_to)
+    if q := filters.get("q"):
+        stmt = apply_search(stmt, q, db.session.get_bind().dialect.name)
+    return stmt
+
+
+def _order_by(sort: str) -> list:
+    descending = sort.startswith("-")
+    key = sort.lstrip("-")
+    if key == "priority":
+        column = case(PRIORITY_RANK, value=Ticket.priority, else_=None)
+    else:
+        column = getattr(Ticket, key)
+    if descending:
+        return [column.desc().nulls_last(), Ticket.id.desc()]
+    return [column.asc().nulls_last(), Ticket.id.asc()]
+
+
+def count_capped(stmt: Select, cap: int) -> tuple[int, bool]:
+    """Count the rows ``stmt`` selects, stopping at ``cap`` (broad searches stay fast)."""
+    limited = stmt.with_only_columns(Ticket.id).order_by(None).limit(cap + 1).subquery()
+    total = db.session.scalar(select(func.count()).select_from(limited)) or 0
+    if total > cap:
+        return cap, False
+    return total, True
+
+
+def list_tickets(params: dict[str, Any]) -> Page:
+    """One page of tickets matching the filters, sorted, with (capped) total."""
+    page, per_page = params["page"], params["per_page"]
+    stmt = filter_tickets(select(Ticket), params)
+    cap = current_app.config["SEARCH_COUNT_CAP"]
+    total, exact = count_capped(stmt, cap)
+    rows = db.session.scalars(
+        stmt.order_by(*_order_by(params.get("sort", "-created_at")))
+        .options(selectinload(Ticket.tags), selectinload(Ticket.replies).load_only(Reply.id))
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    return Page(list(rows), page, per_page, total, exact)
+
+
+def add_reply(ticket: Ticket, data: dict[str, Any], user_id: int | None = None) -> Reply:
+    reply = Reply(ticket=ticket, user_id=user_id, **data)
+    db.session.add(reply)
+    ticket.updated_at = utcnow()
+    db.session.flush()
+    return reply
+
+
+def list_replies(ticket: Ticket, include_internal: bool = True) -> list[Reply]:
+    return [r for r in ticket.replies if include_internal or not r.internal]
