@@ -83,8 +83,10 @@ def redis_url() -> str | None:
         return None
     import redis
 
-    url = base.rstrip("/").rsplit("/", 1)[0] if base.count("/") > 2 else base.rstrip("/")
-    url = f"{url}/{1 + worker_index() % 15}"
+    # Each xdist worker takes its own Redis database, counting up from the URL's own.
+    parsed = redis.connection.parse_url(base)
+    server = base.rstrip("/").rsplit("/", 1)[0] if base.count("/") > 2 else base.rstrip("/")
+    url = f"{server}/{(int(parsed.get('db', 0)) + worker_index()) % 16}"
     try:
         redis.Redis.from_url(url).ping()
     except redis.RedisError as err:

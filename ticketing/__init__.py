@@ -37,6 +37,7 @@ def configure(app: Flask, config: Config) -> None:
 
 def register_extensions(app: Flask) -> None:
     from . import jobs
+    from .exports import storage
     from .extensions import db, limiter, migrate
     from .sqlite import register_sqlite_pragmas
 
@@ -45,6 +46,7 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, render_as_batch=True, compare_type=True)
     limiter.init_app(app)
     jobs.init_app(app)
+    storage.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:

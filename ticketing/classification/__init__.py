@@ -1,0 +1,1 @@
+"""Triage: Claude with a local fallback, queued and live."""

@@ -1,0 +1,1 @@
+"""CSV exports of ticket lists, written by a job."""
