@@ -18,6 +18,7 @@ class Actor:
     via: str = "api"  # web | api | cli | job
     id: int | None = None
     label: str | None = None
+    role: str | None = None  # admin | agent, for a signed-in user
 
 
 SYSTEM = Actor()

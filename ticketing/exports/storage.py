@@ -28,6 +28,9 @@ class Storage(Protocol):
 
     def delete(self, key: str) -> None: ...
 
+    def download_url(self, key: str, filename: str) -> str | None:
+        """A short-lived URL the client may fetch directly, or None to stream through the app."""
+
 
 def check_key(key: str) -> str:
     """Keys are flat file names chosen by the server; anything else is refused."""
@@ -74,6 +77,9 @@ class LocalStorage:
 
     def delete(self, key: str) -> None:
         self.path(key).unlink(missing_ok=True)
+
+    def download_url(self, key: str, filename: str) -> str | None:
+        return None  # the app streams local files itself
 
 
 def make_storage(app: Flask) -> Storage:
