@@ -248,13 +248,13 @@ def create_search_structures():
     if dialect == "postgresql":
         op.execute(
             "ALTER TABLE tickets ADD COLUMN search_vector tsvector GENERATED ALWAYS AS "
-            "(to_tsvector('simple', subject || ' ' || body)) STORED"
+            "(to_tsvector('english', subject || ' ' || body)) STORED"
         )
         op.execute("CREATE INDEX ix_tickets_search_vector ON tickets USING gin (search_vector)")
     elif dialect == "sqlite":
         op.execute(
             "CREATE VIRTUAL TABLE tickets_fts USING fts5(subject, body, content='tickets', "
-            "content_rowid='id', tokenize='unicode61 remove_diacritics 0')"
+            "content_rowid='id', tokenize='porter unicode61 remove_diacritics 0')"
         )
         for trigger in FTS_TRIGGERS:
             op.execute(trigger)
