@@ -44,6 +44,7 @@ BREAKDOWNS: dict[str, tuple[Any, tuple[str, ...], str]] = {
     "by_category_source": (Ticket.category_source, SOURCES, UNSET),
     "by_priority_source": (Ticket.priority_source, SOURCES, UNSET),
 }
+SOURCE_BREAKDOWNS = ("by_category_source", "by_priority_source")
 
 
 def _dialect() -> str:
@@ -54,10 +55,11 @@ def _count_where(condition: ColumnElement[bool]):
     return func.count().filter(condition)
 
 
-def _breakdown_columns() -> list:
+def _breakdown_columns(names=tuple(BREAKDOWNS)) -> list:
     """One labelled ``count(*) FILTER (WHERE col = value)`` per enum value (and NULL)."""
     columns = []
-    for name, (column, values, null_key) in BREAKDOWNS.items():
+    for name in names:
+        column, values, null_key = BREAKDOWNS[name]
         for value in values:
             columns.append(_count_where(column == value).label(f"{name}:{value}"))
         if null_key:
@@ -65,9 +67,10 @@ def _breakdown_columns() -> list:
     return columns
 
 
-def _breakdowns(row: Any) -> dict[str, dict[str, int]]:
+def _breakdowns(row: Any, names=tuple(BREAKDOWNS)) -> dict[str, dict[str, int]]:
     out: dict[str, dict[str, int]] = {}
-    for name, (_column, values, null_key) in BREAKDOWNS.items():
+    for name in names:
+        _column, values, null_key = BREAKDOWNS[name]
         keys = (*values, null_key) if null_key else values
         out[name] = {key: int(row[f"{name}:{key}"] or 0) for key in keys}
     return out
@@ -75,13 +78,7 @@ def _breakdowns(row: Any) -> dict[str, dict[str, int]]:
 
 def _resolution_interval():
     """resolved_at - created_at for resolved/closed tickets, NULL for the others."""
-    return case(
-        (
-            Ticket.status.in_(CLOSED_STATUSES) & Ticket.resolved_at.is_not(None),
-            Ticket.resolved_at - Ticket.created_at,
-        ),
-        else_=None,
-    )
+    return case((_is_resolved(), Ticket.resolved_at - Ticket.created_at), else_=None)
 
 
 def _is_resolved() -> ColumnElement[bool]:
@@ -270,21 +267,9 @@ def triage_metrics(filters: dict[str, Any] | None = None) -> dict[str, Any]:
     matching tickets.
     """
     filters = filters or {}
-    columns = []
-    for name in ("by_category_source", "by_priority_source"):
-        column, values, null_key = BREAKDOWNS[name]
-        columns += [_count_where(column == v).label(f"{name}:{v}") for v in values]
-        columns.append(_count_where(column.is_(None)).label(f"{name}:{null_key}"))
-    row = (
-        db.session.execute(filter_tickets(select(*columns).select_from(Ticket), filters))
-        .mappings()
-        .one()
-    )
-    breakdowns = {
-        name: {key: int(row[f"{name}:{key}"] or 0) for key in (*BREAKDOWNS[name][1], UNSET)}
-        for name in ("by_category_source", "by_priority_source")
-    }
-    return _triage_block(breakdowns, triage_history(filters))
+    stmt = filter_tickets(select(*_breakdown_columns(SOURCE_BREAKDOWNS)), filters)
+    row = db.session.execute(stmt.select_from(Ticket)).mappings().one()
+    return _triage_block(_breakdowns(row, SOURCE_BREAKDOWNS), triage_history(filters))
 
 
 def _interval_hours(value: timedelta | None) -> float | None:
