@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from .extensions import db
 from .models import Ticket
+from .stats.cli import stats_command
 
 tickets_cli = AppGroup("tickets", help="Manage tickets: seed, import, classify, export, users.")
 
@@ -55,3 +56,6 @@ def worker_command(burst: bool, queues: tuple[str, ...]) -> None:
     make_worker(current_app._get_current_object(), queues or None).work(
         burst=burst, with_scheduler=True
     )
+
+
+tickets_cli.add_command(stats_command)

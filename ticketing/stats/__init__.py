@@ -1,0 +1,1 @@
+"""Ticket statistics and triage metrics: aggregate queries only."""
