@@ -1051,7 +1051,10 @@
       return api("GET", "/api/tickets/" + id).then(function (t) {
         if (!alive) return;
         ticket = t;
+        // Keep keyboard focus on the heading when the placeholder heading had it.
+        var refocus = document.activeElement && document.activeElement.tagName === "H1" && section.contains(document.activeElement);
         render();
+        if (refocus) $("h1", section).focus({ preventScroll: true });
       }).catch(function (err) {
         if (!alive) return;
         clear(section);
