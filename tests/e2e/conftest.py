@@ -276,8 +276,9 @@ def api(context) -> ApiClient:
     return context.api
 
 
-def screenshot(page, name: str) -> Path:
+def screenshot(page, name: str, full_page: bool = True) -> Path:
+    """Save what the page looks like under tests/e2e/artifacts/ (git-ignored) for a human."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
+    page.screenshot(path=str(path), full_page=full_page)
     return path

@@ -329,7 +329,7 @@ def test_each_view_fits_375px_with_labelled_inputs(new_context, api, theme):
                  .map(c => c.outerHTML)"""
         )
         assert unlabelled == [], f"{name}: unlabelled {unlabelled}"
-        screenshot(page, f"{name}-375-{theme}")
+        screenshot(page, f"{name}-375-{theme}", full_page=False)
     assert page.watch.errors == []
 
 
