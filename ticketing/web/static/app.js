@@ -112,7 +112,7 @@
   }
 
   /* ---------- formatting ---------- */
-  var numberFmt = new Intl.NumberFormat("en-US", { maximumFractionDigits: 1 });
+  var numberFmt = new Intl.NumberFormat("en-US", { maximumFractionDigits: 2 });
   function fmtNumber(v) {
     if (v === null || v === undefined || v === "") return "—";
     var n = Number(v);
@@ -1097,6 +1097,7 @@
       var left = el("div", { class: "col-main" }, bodyCard, repliesCard(), historyCard(), eventsCard());
       var right = el("div", { class: "col-side" }, editCard());
       section.appendChild(el("div", { class: "detail-grid" }, left, right));
+      if (lastClassify) showClassify(lastClassify[0], lastClassify[1]);
       loadReplies();
       loadHistory();
       loadEvents();
@@ -1255,7 +1256,9 @@
       }
       return step(job);
     }
+    var lastClassify = null; // survives the re-render that follows a finished job
     function showClassify(text, status) {
+      lastClassify = [text, status];
       if (!classifyBox) return;
       clear(classifyBox);
       classifyBox.dataset.status = status;
@@ -1417,7 +1420,15 @@
         el("span", { class: "counter-value" }, fmt ? fmt(value) : fmtNumber(value)));
     }
 
-    function barChart(title, key, map, order) {
+    // Charts are drawn at the pixel width they get, so their text stays 12px on any screen.
+    function chartWidths() {
+      var total = Math.max(280, charts.clientWidth || 600);
+      var narrow = window.matchMedia("(max-width: 720px)").matches;
+      var card = 34; // card padding and borders
+      return { half: Math.floor((narrow ? total : (total - 16) / 2) - card), full: Math.floor(total - card) };
+    }
+
+    function barChart(title, key, map, order, width) {
       map = map || {};
       var keys = Object.keys(map);
       if (order) {
@@ -1427,7 +1438,7 @@
         });
       }
       var max = Math.max.apply(null, [1].concat(keys.map(function (k) { return Number(map[k]) || 0; })));
-      var rowH = 28, labelW = 110, valueW = 56, width = 420;
+      var rowH = 28, labelW = Math.min(110, Math.round(width * 0.32)), valueW = 56;
       var barMax = width - labelW - valueW;
       var height = Math.max(rowH, keys.length * rowH);
       var chart = svg("svg", { viewBox: "0 0 " + width + " " + height, class: "chart", role: "img", "aria-labelledby": "chart-" + key + "-t", preserveAspectRatio: "xMinYMin meet" },
@@ -1454,9 +1465,9 @@
       return t;
     }
 
-    function perDayChart(days) {
+    function perDayChart(days, width) {
       days = days || [];
-      var width = 640, height = 180, padL = 34, padB = 22, padT = 10;
+      var height = 200, padL = 34, padB = 22, padT = 10;
       var max = Math.max.apply(null, [1].concat(days.map(function (d) { return Number(d.count) || 0; })));
       var plotW = width - padL - 6, plotH = height - padB - padT;
       var step = days.length ? plotW / days.length : plotW;
@@ -1474,8 +1485,10 @@
         chart.appendChild(svg("g", { class: "day", dataset: { date: d.date, value: v } },
           svg("title", null, d.date + ": " + fmtNumber(v)),
           svg("rect", { x: x, y: padT + plotH - h, width: Math.max(1, step - 2), height: Math.max(h, v ? 1 : 0), class: "chart-bar" })));
-        if (i === 0 || i === days.length - 1 || i % 7 === 0) {
-          chart.appendChild(svg("text", { x: x + step / 2, y: height - 6, "text-anchor": "middle", class: "chart-axis" }, String(d.date).slice(5)));
+        var last = days.length - 1;
+        if ((i % 7 === 0 && last - i >= 4) || i === last) {
+          var end = i === last;
+          chart.appendChild(svg("text", { x: end ? padL + plotW : x + step / 2, y: height - 6, "text-anchor": end ? "end" : "middle", class: "chart-axis" }, String(d.date).slice(5)));
         }
       });
       return el("figure", { class: "card chart-card chart-wide", dataset: { chart: "per_day" } },
@@ -1489,6 +1502,19 @@
       if (!data || typeof data !== "object" || !Object.keys(data).length) {
         triage.appendChild(el("p", { class: "muted" }, "No triage figures."));
         return;
+      }
+      var agreement = data.agreement && typeof data.agreement === "object" ? data.agreement : null;
+      if (agreement) {
+        var head = el("div", { class: "agreement" });
+        Object.keys(agreement).forEach(function (k) {
+          var a = agreement[k] || {};
+          var rate = typeof a === "number" ? a : a.rate;
+          head.appendChild(el("div", { class: "counter agreement-item", dataset: { key: "agreement." + k, value: rate === null || rate === undefined ? "" : rate } },
+            el("span", { class: "counter-label" }, label(k) + " agreement"),
+            el("span", { class: "counter-value" }, rate === null || rate === undefined ? "—" : fmtPercent(rate)),
+            a.compared !== undefined ? el("span", { class: "muted small" }, fmtNumber(a.agreed) + " of " + fmtNumber(a.compared) + " kept as triaged") : null));
+        });
+        triage.appendChild(head);
       }
       triage.appendChild(definitionList(data, "triage"));
     }
@@ -1522,14 +1548,20 @@
       counters.appendChild(counter("median_resolution_hours", "Median resolution", s.median_resolution_hours,
         function (v) { return v === null || v === undefined ? "—" : fmtNumber(v) + " h"; }));
       clear(charts);
-      charts.appendChild(barChart("By status", "status", s.by_status, ENUMS.statuses));
-      charts.appendChild(barChart("By category", "category", s.by_category, ENUMS.categories.concat(["unclassified"])));
-      charts.appendChild(barChart("By priority", "priority", s.by_priority, ENUMS.priorities));
-      charts.appendChild(barChart("By sentiment", "sentiment", s.by_sentiment, ENUMS.sentiments));
-      charts.appendChild(perDayChart(s.per_day));
+      var w = chartWidths();
+      charts.appendChild(barChart("By status", "status", s.by_status, ENUMS.statuses, w.half));
+      charts.appendChild(barChart("By category", "category", s.by_category, ENUMS.categories.concat(["unclassified"]), w.half));
+      charts.appendChild(barChart("By priority", "priority", s.by_priority, ENUMS.priorities.concat(["unset"]), w.half));
+      charts.appendChild(barChart("By sentiment", "sentiment", s.by_sentiment, ENUMS.sentiments.concat(["unset"]), w.half));
+      charts.appendChild(perDayChart(s.per_day, w.full));
+      lastStats = s;
       renderTriage(s.triage);
       updated.textContent = "Updated " + new Date().toLocaleTimeString("en-GB");
     }
+
+    var lastStats = null;
+    var onResize = debounce(function () { if (lastStats && alive) render(lastStats); }, 200);
+    window.addEventListener("resize", onResize);
 
     var loading = false;
     function load() {
@@ -1561,6 +1593,7 @@
     view.destroy = function () {
       alive = false;
       clearInterval(timer);
+      window.removeEventListener("resize", onResize);
       document.removeEventListener("tickets:changed", onChanged);
       document.removeEventListener("visibilitychange", onVisible);
     };
@@ -1603,7 +1636,7 @@
       clear(current);
       current.hidden = false;
       current.dataset.status = x.status;
-      current.appendChild(el("h2", null, "Export " + String(x.id).slice(0, 8)));
+      current.appendChild(el("h2", null, "Your export"));
       var status = el("p", { class: "export-status" });
       if (x.status === "pending" || x.status === "running") {
         status.appendChild(el("span", { class: "spinner", "aria-hidden": "true" }));
@@ -1658,6 +1691,7 @@
             el("div", null, badge("export", x.status), " ", el("span", { class: "muted" }, fmtDate(x.created_at))),
             el("div", { class: "muted small" }, filterSummary(x.filters)),
             el("div", { class: "small" }, describe(x)),
+            x.status === "failed" && x.error ? el("div", { class: "small field-error" }, x.error) : null,
             x.status === "done" ? downloadLink(x) : null));
         });
         listBox.appendChild(list);
