@@ -46,9 +46,7 @@ def test_live_suggestion_never_overwrites_a_choice_then_triaged_ticket_in_list(p
     )
     expect(suggestion).to_contain_text(f"{round(expected['confidence'] * 100)}% confident")
     if expected["priority"] != "low":
-        expect(suggestion.locator('[data-suggest="priority"]')).to_contain_text(
-            "your choice kept"
-        )
+        expect(suggestion.locator('[data-suggest="priority"]')).to_contain_text("your choice kept")
     screenshot(page, "new-ticket-suggestion")
 
     row.get_by_role("button", name="Apply").click()

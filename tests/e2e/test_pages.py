@@ -66,7 +66,11 @@ def test_create_ticket_through_the_form_then_see_it_in_the_list(page, api):
 def test_filter_search_sort_and_paginate_with_deep_links_and_back(page, api):
     unique = api.post(
         "/api/tickets",
-        {"subject": "Quokka sync stalls overnight", "body": "The quokka job stalls.", "tags": ["e2e"]},
+        {
+            "subject": "Quokka sync stalls overnight",
+            "body": "The quokka job stalls.",
+            "tags": ["e2e"],
+        },
     )
     rows = open_list(page)
     everything = api.get("/api/tickets?per_page=1")["meta"]["total"]
@@ -189,9 +193,10 @@ def test_failed_edit_is_rolled_back_with_a_message(page, api):
             body='{"error": {"code": "rate_limited", "message": "Too many requests."}}',
         )
 
-    page.route(f"**/api/tickets/{ticket['id']}", lambda route: (
-        refuse(route) if route.request.method == "PATCH" else route.continue_()
-    ))
+    page.route(
+        f"**/api/tickets/{ticket['id']}",
+        lambda route: refuse(route) if route.request.method == "PATCH" else route.continue_(),
+    )
     edit.get_by_label("Status").select_option("resolved")
     expect(page.locator("#edit-error")).to_have_text(re.compile(r"Not saved.*Try again in 30 s"))
     expect(edit.get_by_label("Status")).to_have_value("open")
@@ -256,7 +261,9 @@ def test_html_in_ticket_data_is_shown_as_text_and_never_runs(page, api):
     expect(page.locator(".thread .reply .body-text")).to_have_text(
         "<iframe src=javascript:alert(5)>"
     )
-    expect(page.get_by_label("Internal note", exact=True)).to_have_value("<img src=y onerror=alert(4)>")
+    expect(page.get_by_label("Internal note", exact=True)).to_have_value(
+        "<img src=y onerror=alert(4)>"
+    )
     main = page.locator("main")
     assert main.locator("img, script, iframe, b").count() == 0
     assert page.evaluate("window.__pwned") is False
@@ -325,7 +332,8 @@ def test_each_view_fits_375px_with_labelled_inputs(new_context, api, theme):
         assert width[0] <= width[1], f"{name}: horizontal scroll {width}"
         unlabelled = page.evaluate(
             """() => [...document.querySelectorAll('input, select, textarea')]
-                 .filter(c => c.type !== 'hidden' && !c.labels.length && !c.getAttribute('aria-label'))
+                 .filter(c => c.type !== 'hidden' && !c.labels.length
+                              && !c.getAttribute('aria-label'))
                  .map(c => c.outerHTML)"""
         )
         assert unlabelled == [], f"{name}: unlabelled {unlabelled}"

@@ -1239,7 +1239,7 @@
         .catch(function (err) {
           if (!alive) return;
           button.disabled = false;
-          showClassify(notAvailable(err) && err.code !== "not_found_job" ? "Classification is not available on this server." : errorText(err), "failed");
+          showClassify(notAvailable(err) ? "Classification is not available on this server." : errorText(err), "failed");
         });
     }
     function pollJob(job) {
@@ -1357,7 +1357,7 @@
       }).catch(function (err) {
         if (!alive) return;
         clear(historyBox);
-        historyBox.appendChild(el("p", { class: "muted" }, notAvailable(err) && err.code !== "not_found" ? "Triage history is not available on this server." : notAvailable(err) ? "Triage history is not available on this server." : errorText(err)));
+        historyBox.appendChild(el("p", { class: "muted" }, notAvailable(err) ? "Triage history is not available on this server." : errorText(err)));
       });
     }
 
@@ -1913,9 +1913,6 @@
       route();
     });
   }
-
-  // For the e2e tests and the curious: nothing here holds secrets.
-  window.ticketingApp = { version: 1, theme: effectiveTheme };
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", boot);
   else boot();
