@@ -126,12 +126,12 @@ def test_dashboard_numbers_equal_api_stats_and_refresh_after_a_change(page, api)
     screenshot(page, "dashboard-desktop")
 
     # A ticket created in the page shows in the counters the next time the dashboard is shown.
-    page.get_by_role("link", name="New ticket").click()
+    page.locator("#nav").get_by_role("link", name="New ticket").click()
     page.get_by_label("Subject").fill("Dashboard refresh check")
     page.get_by_label("Description").fill("Short.")
     page.get_by_role("button", name="Create ticket").click()
     expect(page.locator("#toast")).to_contain_text("created")
-    page.get_by_role("link", name="Dashboard").click()
+    page.locator("#nav").get_by_role("link", name="Dashboard").click()
     expect(page.locator('.counter[data-key="total"]')).to_have_attribute(
         "data-value", str(stats["total"] + 1)
     )

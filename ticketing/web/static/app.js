@@ -1465,10 +1465,18 @@
       return t;
     }
 
+    // A round top for the axis whose half is a whole number too (0, 2, 4 rather than 0, 2, 3).
+    function niceTop(m) {
+      if (m <= 10) return m % 2 ? m + 1 : m;
+      var exp = Math.pow(10, Math.floor(Math.log10(m)));
+      var f = m / exp;
+      return (f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10) * exp;
+    }
+
     function perDayChart(days, width) {
       days = days || [];
       var height = 200, padL = 34, padB = 22, padT = 10;
-      var max = Math.max.apply(null, [1].concat(days.map(function (d) { return Number(d.count) || 0; })));
+      var max = niceTop(Math.max.apply(null, [1].concat(days.map(function (d) { return Number(d.count) || 0; }))));
       var plotW = width - padL - 6, plotH = height - padB - padT;
       var step = days.length ? plotW / days.length : plotW;
       var chart = svg("svg", { viewBox: "0 0 " + width + " " + height, class: "chart chart-days", role: "img", "aria-labelledby": "chart-days-t" },
@@ -1512,11 +1520,15 @@
           head.appendChild(el("div", { class: "counter agreement-item", dataset: { key: "agreement." + k, value: rate === null || rate === undefined ? "" : rate } },
             el("span", { class: "counter-label" }, label(k) + " agreement"),
             el("span", { class: "counter-value" }, rate === null || rate === undefined ? "—" : fmtPercent(rate)),
-            a.compared !== undefined ? el("span", { class: "muted small" }, fmtNumber(a.agreed) + " of " + fmtNumber(a.compared) + " kept as triaged") : null));
+            a.compared === undefined ? null : el("span", { class: "muted small" }, a.compared
+              ? fmtNumber(a.agreed) + " of " + fmtNumber(a.compared) + " kept as triaged"
+              : "nothing triaged to compare yet")));
         });
         triage.appendChild(head);
       }
-      triage.appendChild(definitionList(data, "triage"));
+      var rest = {};
+      Object.keys(data).forEach(function (k) { if (!(agreement && k === "agreement")) rest[k] = data[k]; });
+      triage.appendChild(definitionList(rest, "triage"));
     }
     function definitionList(obj, path) {
       var dl = el("dl", { class: "kv" });
