@@ -33,7 +33,7 @@ def test_live_suggestion_never_overwrites_a_choice_then_triaged_ticket_in_list(p
     body = "I was charged twice on my invoice this month and I need a refund right now!"
     expected = api.json("POST", "/api/classify", {"body": body})
     page.goto("/#/tickets/new")
-    page.get_by_label("Priority").select_option("low")  # the person's own choice
+    page.get_by_label("Priority", exact=True).select_option("low")  # the person's own choice
 
     with page.expect_response(lambda r: r.url.endswith("/api/classify")) as asked:
         page.get_by_label("Description").press_sequentially(body, delay=5)
@@ -50,13 +50,13 @@ def test_live_suggestion_never_overwrites_a_choice_then_triaged_ticket_in_list(p
     screenshot(page, "new-ticket-suggestion")
 
     row.get_by_role("button", name="Apply").click()
-    expect(page.get_by_label("Category")).to_have_value(expected["category"])
-    expect(page.get_by_label("Priority")).to_have_value("low")
+    expect(page.get_by_label("Category", exact=True)).to_have_value(expected["category"])
+    expect(page.get_by_label("Priority", exact=True)).to_have_value("low")
     if expected.get("suggested_title"):
         suggestion.locator('[data-apply="subject"]').click()
-        expect(page.get_by_label("Subject")).to_have_value(expected["suggested_title"])
+        expect(page.get_by_label("Subject", exact=True)).to_have_value(expected["suggested_title"])
     else:
-        page.get_by_label("Subject").fill("Charged twice")
+        page.get_by_label("Subject", exact=True).fill("Charged twice")
     page.get_by_role("button", name="Create ticket").click()
 
     first = page.locator(ROWS).first
@@ -127,7 +127,7 @@ def test_dashboard_numbers_equal_api_stats_and_refresh_after_a_change(page, api)
 
     # A ticket created in the page shows in the counters the next time the dashboard is shown.
     page.locator("#nav").get_by_role("link", name="New ticket").click()
-    page.get_by_label("Subject").fill("Dashboard refresh check")
+    page.get_by_label("Subject", exact=True).fill("Dashboard refresh check")
     page.get_by_label("Description").fill("Short.")
     page.get_by_role("button", name="Create ticket").click()
     expect(page.locator("#toast")).to_contain_text("created")
@@ -185,7 +185,7 @@ def test_login_sends_csrf_and_logout_shows_the_login_view(new_context, live_app)
     page.goto(f"/#/tickets/{ids[0]}")
     edit = page.get_by_role("complementary", name="Edit ticket")
     with page.expect_request(lambda r: r.method == "PATCH") as patched:
-        edit.get_by_label("Status").select_option("in_progress")
+        edit.get_by_label("Status", exact=True).select_option("in_progress")
     assert patched.value.headers.get("x-csrf-token")
     expect(page.locator("#toast")).to_contain_text("Saved")
 
@@ -204,7 +204,7 @@ def test_public_submit_page_gives_a_reference(new_context, api):
     expect(page.locator('.field[data-field="email"] .field-error')).not_to_be_empty()
     page.get_by_label("Your email").fill("zoe.novak@example.com")
     page.get_by_label("Your name (optional)").fill("Zoë Novak")
-    page.get_by_label("Subject").fill("Cannot download my invoice")
+    page.get_by_label("Subject", exact=True).fill("Cannot download my invoice")
     page.get_by_label("How can we help?").fill("The invoice link gives an error page.")
     page.get_by_role("button", name="Send request").click()
     reference = page.locator("#submit-done .reference")
@@ -220,7 +220,7 @@ def test_audit_trail_lists_a_change_made_in_the_page(page, api):
     page.goto(f"/#/tickets/{ticket['id']}")
     edit = page.get_by_role("complementary", name="Edit ticket")
     with page.expect_response(lambda r: r.request.method == "PATCH"):
-        edit.get_by_label("Status").select_option("resolved")
+        edit.get_by_label("Status", exact=True).select_option("resolved")
     events = page.locator(".events-list .event")
     expect(events.last).to_contain_text("open")
     expect(events.last).to_contain_text("resolved")

@@ -32,9 +32,9 @@ def test_create_ticket_through_the_form_then_see_it_in_the_list(page, api):
     page.get_by_role("button", name="Create ticket").click()
     subject_error = page.locator('.field[data-field="subject"] .field-error')
     expect(subject_error).not_to_be_empty()
-    expect(page.get_by_label("Subject")).to_have_attribute("aria-invalid", "true")
+    expect(page.get_by_label("Subject", exact=True)).to_have_attribute("aria-invalid", "true")
     page.get_by_label("Requester email").fill("not-an-email")
-    page.get_by_label("Subject").fill("Refund for a double charge")
+    page.get_by_label("Subject", exact=True).fill("Refund for a double charge")
     page.get_by_label("Description").fill("I was charged twice for my Team plan this month.")
     page.get_by_role("button", name="Create ticket").click()
     expect(page.locator('.field[data-field="requester_email"] .field-error')).not_to_be_empty()
@@ -44,7 +44,7 @@ def test_create_ticket_through_the_form_then_see_it_in_the_list(page, api):
     page.get_by_label("Requester email").fill("ana.lopez@example.com")
     page.get_by_label("Requester name").fill("Ana Lopez")
     page.get_by_label("Tags").fill("Refund, vip")
-    page.get_by_label("Priority").select_option("high")
+    page.get_by_label("Priority", exact=True).select_option("high")
     page.get_by_role("button", name="Create ticket").click()
 
     expect(page).to_have_url(re.compile(r"#/tickets$"))
@@ -142,12 +142,12 @@ def test_edit_in_detail_view_is_persisted_after_reload(page, api):
     edit = page.get_by_role("complementary", name="Edit ticket")
 
     with page.expect_response(lambda r: r.request.method == "PATCH") as patched:
-        edit.get_by_label("Status").select_option("in_progress")
+        edit.get_by_label("Status", exact=True).select_option("in_progress")
     assert patched.value.ok
     with page.expect_response(lambda r: r.request.method == "PATCH"):
-        edit.get_by_label("Category").select_option("account")
+        edit.get_by_label("Category", exact=True).select_option("account")
     with page.expect_response(lambda r: r.request.method == "PATCH"):
-        edit.get_by_label("Priority").select_option("critical")
+        edit.get_by_label("Priority", exact=True).select_option("critical")
     edit.get_by_label("Tags").fill("login, sso")
     with page.expect_response(lambda r: r.request.method == "PATCH"):
         edit.get_by_label("Tags").press("Enter")
@@ -160,9 +160,9 @@ def test_edit_in_detail_view_is_persisted_after_reload(page, api):
     page.reload()
     expect(page.locator("#ticket-subject")).to_contain_text("Cannot log in")
     edit = page.get_by_role("complementary", name="Edit ticket")
-    expect(edit.get_by_label("Status")).to_have_value("in_progress")
-    expect(edit.get_by_label("Category")).to_have_value("account")
-    expect(edit.get_by_label("Priority")).to_have_value("critical")
+    expect(edit.get_by_label("Status", exact=True)).to_have_value("in_progress")
+    expect(edit.get_by_label("Category", exact=True)).to_have_value("account")
+    expect(edit.get_by_label("Priority", exact=True)).to_have_value("critical")
     expect(edit.get_by_label("Tags")).to_have_value("login, sso")
     expect(edit.get_by_label("Internal note")).to_have_value("Customer tried three browsers.")
     summary = page.locator(".ticket-summary")
@@ -184,7 +184,7 @@ def test_failed_edit_is_rolled_back_with_a_message(page, api):
     ticket = api.post("/api/tickets", {"subject": "Slow dashboard", "body": "It takes a minute."})
     page.goto(f"/#/tickets/{ticket['id']}")
     edit = page.get_by_role("complementary", name="Edit ticket")
-    expect(edit.get_by_label("Status")).to_have_value("open")
+    expect(edit.get_by_label("Status", exact=True)).to_have_value("open")
 
     def refuse(route):
         route.fulfill(
@@ -197,9 +197,9 @@ def test_failed_edit_is_rolled_back_with_a_message(page, api):
         f"**/api/tickets/{ticket['id']}",
         lambda route: refuse(route) if route.request.method == "PATCH" else route.continue_(),
     )
-    edit.get_by_label("Status").select_option("resolved")
+    edit.get_by_label("Status", exact=True).select_option("resolved")
     expect(page.locator("#edit-error")).to_have_text(re.compile(r"Not saved.*Try again in 30 s"))
-    expect(edit.get_by_label("Status")).to_have_value("open")
+    expect(edit.get_by_label("Status", exact=True)).to_have_value("open")
     expect(page.locator(".ticket-summary .badge-status")).to_have_text("Open")
     screenshot(page, "detail-rollback")
     assert api.get(f"/api/tickets/{ticket['id']}")["status"] == "open"

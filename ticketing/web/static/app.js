@@ -866,10 +866,6 @@
         chosen[pair[0]] = pair[1].value !== "";
         renderSuggestion();
       });
-      pair[1].addEventListener("change", function () {
-        chosen[pair[0]] = pair[1].value !== "";
-        renderSuggestion();
-      });
     });
 
     var form = el("form", { class: "card form", novalidate: true, onsubmit: onSubmit },
@@ -924,7 +920,12 @@
         el("dt", null, title), el("dd", null, el("span", { class: "suggestion-value" }, value), button));
     }
 
+    var rendered = null;
     function renderSuggestion() {
+      // Rebuild only when something shown changed: a rebuild under a pointer would eat a click.
+      var key = JSON.stringify([suggestState, suggestMessage, last, chosen, subject.value.trim() !== "", category.value, priority.value, subject.value]);
+      if (key === rendered) return;
+      rendered = key;
       clear(suggestion);
       suggestion.appendChild(el("h2", null, "Triage suggestion"));
       if (suggestState === "idle") {
@@ -1245,9 +1246,13 @@
     function pollJob(job) {
       var url = job.status_url || "/api/jobs/" + job.id;
       var delay = 400;
+      var deadline = Date.now() + 120000;
       function step(current) {
         if (!alive) return Promise.resolve(current);
         if (current.status === "done" || current.status === "failed") return Promise.resolve(current);
+        if (Date.now() > deadline) {
+          return Promise.resolve({ status: "failed", error: "still " + (current.status || "queued") + " after 2 minutes; check back later" });
+        }
         showClassify(current.status === "running" ? "Running…" : "Queued…", current.status || "queued");
         return wait(delay).then(function () {
           delay = Math.min(delay * 1.5, 3000);
@@ -1667,12 +1672,13 @@
 
     function poll(id) {
       var delay = 400;
+      var deadline = Date.now() + 600000;
       function step() {
         if (!alive) return;
         api("GET", "/api/exports/" + encodeURIComponent(id)).then(function (x) {
           if (!alive) return;
           showCurrent(x);
-          if (x.status === "pending" || x.status === "running") {
+          if ((x.status === "pending" || x.status === "running") && Date.now() < deadline) {
             delay = Math.min(delay * 1.5, 3000);
             setTimeout(step, delay);
           } else {
