@@ -266,3 +266,22 @@ def test_signed_out_shows_login_and_returns_after_sign_in(page):
     page.goto("/#/tickets?page=1")
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
     expect(page.locator("#logout")).to_be_hidden()
+
+
+def test_list_shows_skeleton_rows_while_loading_and_a_capped_total(page, api):
+    held = []
+    page.route("**/api/tickets?*", lambda route: held.append(route))
+    page.goto("/#/tickets?q=printer")
+    skeleton = page.locator("#tickets-table tbody tr.skeleton-row")
+    expect(skeleton).to_have_count(8)
+    expect(page.locator("#tickets-table")).to_have_attribute("aria-busy", "true")
+    screenshot(page, "list-loading")
+
+    # A broad search whose count stopped at the cap says so ("10,000+"), as do its pages.
+    items = api.get("/api/tickets?per_page=3")["items"]
+    meta = {"page": 1, "per_page": 25, "total": 10000, "pages": 400, "total_exact": False}
+    fulfill(held[0], {"items": items, "meta": meta})
+    expect(skeleton).to_have_count(0)
+    expect(page.locator("#tickets-table tbody tr")).to_have_count(3)
+    expect(page.locator(".total")).to_have_text("10,000+ tickets")
+    expect(page.locator(".page-info")).to_have_text("Page 1 of 400+")
