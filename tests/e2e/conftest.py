@@ -151,7 +151,7 @@ def ensure_e2e_user(app) -> None:
             from ticketing.accounts import services as accounts  # type: ignore[import-not-found]
 
             accounts.create_user(email=E2E_EMAIL, password=E2E_PASSWORD, name="E2E Agent")
-        except (ImportError, AttributeError):
+        except (ImportError, AttributeError, TypeError):
             from werkzeug.security import generate_password_hash
 
             db.session.add(
