@@ -53,10 +53,12 @@ def register_blueprints(app: Flask) -> None:
     from . import api as api_module
     from .stats.routes import blp as stats_blp
     from .tickets.routes import blp as tickets_blp
+    from .web.routes import bp as web_bp
 
     api = api_module.init_app(app)
     api.register_blueprint(tickets_blp)
     api.register_blueprint(stats_blp)
+    app.register_blueprint(web_bp)
 
 
 def register_error_handlers(app: Flask) -> None:

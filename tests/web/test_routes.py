@@ -1,0 +1,67 @@
+"""The page's HTML shell: served outside the API, locked down by its headers."""
+
+import json
+import re
+
+
+def test_index_serves_the_staff_page_with_a_strict_csp(client):
+    response = client.get("/")
+    assert response.status_code == 200
+    assert response.mimetype == "text/html"
+    html = response.get_data(as_text=True)
+    assert 'data-mode="app"' in html
+    assert "/web/static/app.js" in html and "/web/static/app.css" in html
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert "object-src 'none'" in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    # Nothing runs inline: every script comes from the page's own static file.
+    assert re.findall(r"<script(?![^>]*\ssrc=)[^>]*>", html) == []
+
+
+def test_submit_serves_the_public_page(client):
+    response = client.get("/submit")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert 'data-mode="public"' in html
+    assert "<title>Submit a request" in html
+
+
+def test_enums_reach_the_page_as_parseable_json(client):
+    html = client.get("/").get_data(as_text=True)
+    raw = re.search(r"data-enums='([^']*)'", html).group(1)
+    enums = json.loads(raw.replace("&#34;", '"').replace("&amp;", "&"))
+    assert enums["statuses"] == ["open", "in_progress", "resolved", "closed"]
+    assert "unclassified" not in enums["categories"]
+
+
+def test_static_files_are_served(client):
+    js = client.get("/web/static/app.js")
+    css = client.get("/web/static/app.css")
+    assert js.status_code == 200 and "javascript" in js.mimetype
+    assert css.status_code == 200 and css.mimetype == "text/css"
+    js.close()
+    css.close()
+
+
+def test_the_page_is_not_in_the_openapi_document(client):
+    paths = client.get("/api/openapi.json").get_json()["paths"]
+    assert "/" not in paths and "/submit" not in paths
+
+
+def test_unknown_api_paths_still_answer_json_not_the_page(client):
+    response = client.get("/api/nothing-here")
+    assert response.status_code == 404
+    assert response.mimetype == "application/json"
+
+
+def test_the_script_never_writes_html_strings():
+    """Ticket data reaches the page as text only: no HTML-string sinks anywhere in app.js."""
+    from pathlib import Path
+
+    import ticketing.web
+
+    source = (Path(ticketing.web.__file__).parent / "static" / "app.js").read_text()
+    code = re.sub(r"/\*.*?\*/", "", source, flags=re.S)  # the header comment names innerHTML
+    for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("):
+        assert sink not in code, sink
