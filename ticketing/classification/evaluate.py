@@ -38,9 +38,7 @@ def _label(value: str | None, allowed: tuple[str, ...], column: str, line: int) 
     if not label:
         return None
     if label not in allowed:
-        raise EvaluationError(
-            f"line {line}: {column} {value!r} is not one of {', '.join(allowed)}"
-        )
+        raise EvaluationError(f"line {line}: {column} {value!r} is not one of {', '.join(allowed)}")
     return label
 
 
@@ -92,7 +90,9 @@ def read_labelled_csv(path: str | Path) -> Iterator[LabelledTicket]:
                     priority=priority,
                 )
         except (UnicodeDecodeError, csv.Error) as err:
-            raise EvaluationError(f"{path}: unreadable CSV near line {reader.line_num}: {err}") from err
+            raise EvaluationError(
+                f"{path}: unreadable CSV near line {reader.line_num}: {err}"
+            ) from err
 
 
 class _Scores:
@@ -216,9 +216,7 @@ def format_report(figures: dict[str, Any], title: str = "") -> str:
         lines.append("  confusion (rows = true, columns = predicted)")
         lines.append("  " + " " * 10 + "".join(f"{lab[:9]:>10}" for lab in labels))
         for truth in labels:
-            lines.append(
-                f"  {truth:<10}" + "".join(f"{confusion[truth][p]:>10}" for p in labels)
-            )
+            lines.append(f"  {truth:<10}" + "".join(f"{confusion[truth][p]:>10}" for p in labels))
     lines.append("")
     tps = figures.get("tickets_per_second")
     lines.append(f"Speed: {tps:,.0f} tickets/s" if tps else "Speed: n/a")
