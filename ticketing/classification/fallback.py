@@ -80,7 +80,8 @@ TOPIC_CUES: list[tuple[str, dict[str, float], bool]] = [
     ("stopped / working|responding|syncing|loading", {T: 4}, False),
     ("no longer / works|working|loads|opens", {T: 3.5}, False),
     (
-        "fails to|failed to|failing to|unable to|fail to / load|start|connect|sync|install|update|launch|open|boot|"
+        "fails to|failed to|failing to|unable to|fail to / "
+        "load|start|connect|sync|install|update|launch|open|boot|"
         "save|upload|download|render|print|deploy|build|compile|run",
         {T: 3.5},
         False,
@@ -89,7 +90,8 @@ TOPIC_CUES: list[tuple[str, dict[str, float], bool]] = [
     ("error / code|message|messages|page|screen|popup|pop up", {T: 2.5}, True),
     ("404|500|502|503|504|401|403|429", {T: 2.5}, False),
     (
-        "returns|returned|returning|shows|showing|gives|giving / no|nothing|zero|empty|wrong|blank / "
+        "returns|returned|returning|shows|showing|gives|giving / "
+        "no|nothing|zero|empty|wrong|blank / "
         "results|result|data|page|values|value|output",
         {T: 4},
         False,
@@ -327,7 +329,8 @@ TOPIC_CUES: list[tuple[str, dict[str, float], bool]] = [
     ("paid for|already paid|havent been paid|was paid|been paid", {B: 4}, False),
     (
         "took|taken|taking|take|deducted|debited|withdrawn|withdrew|removed|stole|charged / "
-        "money|the money|my money|funds|pounds|dollars|euros|\u20ac|$|\u00a3 / from? / my|our|the? / "
+        "money|the money|my money|funds|pounds|dollars|euros|\u20ac|$|\u00a3 / "
+        "from? / my|our|the? / "
         "account|card|bank account|balance|wallet",
         {B: 5},
         False,
@@ -414,7 +417,8 @@ TOPIC_CUES: list[tuple[str, dict[str, float], bool]] = [
         False,
     ),
     (
-        "change|update|edit|modify|correct|changing|updating|editing|modifying|correcting / my|the|our? / "
+        "change|update|edit|modify|correct|changing|updating|editing|modifying|correcting / "
+        "my|the|our? / "
         "email|e mail|email address|e mail address|phone number|mobile number|name|surname|user|"
         "last name|date of birth|details|information|data|profile|username",
         {A: 5},
