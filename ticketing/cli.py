@@ -6,10 +6,12 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import func, select
 
+from .classification.cli import evaluate_command
 from .extensions import db
 from .models import Ticket
 
 tickets_cli = AppGroup("tickets", help="Manage tickets: seed, import, classify, export, users.")
+tickets_cli.add_command(evaluate_command)
 
 
 @tickets_cli.command("seed")
