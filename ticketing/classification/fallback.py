@@ -48,10 +48,10 @@ B, T, A, G = "billing", "technical", "account", "general"
 # (pattern, {category: weight}, negatable)
 TOPIC_CUES: list[tuple[str, dict[str, float], bool]] = [
     # ---- technical: failures, outages, performance, connectivity, install/update ----
-    ("outage+|downtime", {T: 4}, True),
+    ("outage+|downtime", {T: 5}, True),
     ("is|are|was|went|goes|been|keeps|being / down", {T: 3.5}, True),
     ("down for / everyone|everybody|all|hours|days", {T: 4}, False),
-    ("crash+|crashes|crashing", {T: 4}, True),
+    ("crash+|crashes|crashing|crashed", {T: 6}, True),
     (
         "keeps / crashing|closing|freezing|restarting|rebooting|disconnecting|dropping",
         {T: 4.5},
@@ -79,6 +79,8 @@ TOPIC_CUES: list[tuple[str, dict[str, float], bool]] = [
     ),
     ("stopped / working|responding|syncing|loading", {T: 4}, False),
     ("no longer / works|working|loads|opens", {T: 3.5}, False),
+    ("has not|have not|hasnt|havent|not / worked|been working", {T: 3.5}, False),
+    ("cant|cannot|unable to|couldnt|not able to / access|reach|find|see|open the", {T: 2}, False),
     (
         "fails to|failed to|failing to|unable to|fail to / "
         "load|start|connect|sync|install|update|launch|open|boot|"
