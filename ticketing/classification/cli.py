@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import sys
 
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 
 
 @click.command("evaluate")
@@ -19,6 +21,7 @@ from flask import current_app
     help="Which classifier to score.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object for machines.")
+@with_appcontext
 def evaluate_command(path: str, classifier_name: str, as_json: bool) -> None:
     """Score a classifier on PATH.csv (columns subject, body, category[, priority]).
 
@@ -37,9 +40,7 @@ def evaluate_command(path: str, classifier_name: str, as_json: bool) -> None:
             figures = evaluate(read_labelled_csv(path), classifier)
         else:
             tickets = read_labelled_csv(path)
-            with click.progressbar(
-                tickets, label="Scoring", file=click.get_text_stream("stderr")
-            ) as bar:
+            with click.progressbar(tickets, label="Scoring", file=sys.stderr) as bar:
                 figures = evaluate(bar, classifier)
     except EvaluationError as err:
         raise click.ClickException(str(err)) from err

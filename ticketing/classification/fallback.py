@@ -762,7 +762,8 @@ SIGNAL_CUES: list[tuple[str, float, float, float, float, bool]] = [
         False,
     ),
     (
-        "lost|never arrived|never got|not delivered|lost in transit|says delivered|"
+        "lost|never arrived|never got|not delivered|never delivered|has not updated|not updated|"
+        "hasnt moved|has not moved|not moved|hasnt changed|lost in transit|says delivered|"
         "marked as delivered|shows delivered|in transit for|returned to sender|sent back|"
         "left my account|has left my account|money has left|balance is still|still hasnt arrived|"
         "pending for|on hold|frozen|still pending|reinstated|by mistake|accidentally deleted|"
@@ -1396,8 +1397,13 @@ def _decide_urgency(ev: _Evidence, category: str, sentiment: str) -> int:
     return max(0, min(100, round(total)))
 
 
-def _priority(urgency: int) -> str:
-    if urgency >= 75:
+#: Only a cue at least this strong (outage, data loss, security, everyone affected) may make a
+#: ticket critical; a pile of lesser cues (urgent + deadline + locked out) stops at high.
+_CRITICAL_CUE = 32
+
+
+def _priority(urgency: int, strongest_cue: float) -> str:
+    if urgency >= 75 and strongest_cue >= _CRITICAL_CUE:
         return "critical"
     if urgency >= 50:
         return "high"
@@ -1528,7 +1534,7 @@ def classify(subject: str, body: str) -> TriageResult:
     words = len(subject.split()) + len(body.split())
     sentiment = _decide_sentiment(ev, caps, bangs, words)
     urgency = _decide_urgency(ev, category, sentiment)
-    priority = _priority(urgency)
+    priority = _priority(urgency, max(ev.urgency_cues.values(), default=0.0))
     explanation = _explain(ev, category, confidence, priority, urgency, sentiment)
     return TriageResult(
         category=category,
