@@ -1107,12 +1107,12 @@ class _Signal:
 
 @dataclass(slots=True)
 class _Tables:
-    topic: list[dict[tuple[str, ...], _Topic]]  # index n-1: n-token phrases
-    topic_starts: frozenset[str]
-    signal: list[dict[tuple[str, ...], _Signal]]
-    signal_starts: frozenset[str]
+    topic: dict[tuple[str, ...], _Topic]
+    #: first token -> the lengths of the phrases starting with it, longest first
+    topic_starts: dict[str, tuple[int, ...]]
+    signal: dict[tuple[str, ...], _Signal]
+    signal_starts: dict[str, tuple[int, ...]]
     typos: dict[str, str]
-    max_len: int
 
 
 # ---------------------------------------------------------------- table construction
@@ -1230,17 +1230,14 @@ def _tables() -> _Tables:
                 signal[phrase] = [max(a, b, key=abs) for a, b in zip(current, values, strict=True)]
             signal_neg[phrase] = signal_neg.get(phrase, True) and negatable
 
-    max_len = max(len(p) for p in itertools.chain(topic, signal))
-    topic_by_len: list[dict[tuple[str, ...], _Topic]] = [{} for _ in range(max_len)]
-    for phrase, weights in topic.items():
-        topic_by_len[len(phrase) - 1][phrase] = _Topic(
-            _short_label(phrase), tuple(sorted(weights.items())), topic_neg[phrase]
-        )
-    signal_by_len: list[dict[tuple[str, ...], _Signal]] = [{} for _ in range(max_len)]
-    for phrase, (urgency, anger, frustration, politeness) in signal.items():
-        signal_by_len[len(phrase) - 1][phrase] = _Signal(
-            _short_label(phrase), urgency, anger, frustration, politeness, signal_neg[phrase]
-        )
+    topic_cues = {
+        phrase: _Topic(_short_label(phrase), tuple(sorted(weights.items())), topic_neg[phrase])
+        for phrase, weights in topic.items()
+    }
+    signal_cues = {
+        phrase: _Signal(_short_label(phrase), *values, signal_neg[phrase])
+        for phrase, values in signal.items()
+    }
 
     vocabulary = {tok for phrase in itertools.chain(topic, signal) for tok in phrase}
     typos: dict[str, str] = {}
@@ -1258,13 +1255,19 @@ def _tables() -> _Tables:
         del typos[variant]
 
     return _Tables(
-        topic=topic_by_len,
-        topic_starts=frozenset(p[0] for p in topic),
-        signal=signal_by_len,
-        signal_starts=frozenset(p[0] for p in signal),
+        topic=topic_cues,
+        topic_starts=_starts(topic_cues),
+        signal=signal_cues,
+        signal_starts=_starts(signal_cues),
         typos=typos,
-        max_len=max_len,
     )
+
+
+def _starts(phrases: dict[tuple[str, ...], object]) -> dict[str, tuple[int, ...]]:
+    lengths: dict[str, set[int]] = {}
+    for phrase in phrases:
+        lengths.setdefault(phrase[0], set()).add(len(phrase))
+    return {tok: tuple(sorted(ls, reverse=True)) for tok, ls in lengths.items()}
 
 
 # ---------------------------------------------------------------------- matching
@@ -1283,21 +1286,26 @@ def _negated(tokens: list[str], start: int) -> bool:
     return start >= 2 and tokens[start - 1] in NEGATION_FILLERS and tokens[start - 2] in NEGATORS
 
 
-def _scan(tokens: list[str], by_len: list[dict], starts: frozenset[str], max_len: int):
-    """Greedy longest-phrase matches: yields (cue, start index)."""
+def _scan(tokens: list[str], phrases: dict, starts: dict[str, tuple[int, ...]]) -> list:
+    """Greedy longest-phrase matches, left to right: [(cue, start index), ...]."""
+    found = []
     i, n = 0, len(tokens)
+    get_lengths, get_cue = starts.get, phrases.get
     while i < n:
-        if tokens[i] not in starts:
-            i += 1
-            continue
-        for length in range(min(max_len, n - i), 0, -1):
-            cue = by_len[length - 1].get(tuple(tokens[i : i + length]))
-            if cue is not None:
-                yield cue, i
-                i += length
-                break
+        lengths = get_lengths(tokens[i])
+        if lengths is not None:
+            for length in lengths:
+                if i + length <= n:
+                    cue = get_cue(tuple(tokens[i : i + length]))
+                    if cue is not None:
+                        found.append((cue, i))
+                        i += length
+                        break
+            else:
+                i += 1
         else:
             i += 1
+    return found
 
 
 @dataclass(slots=True)
@@ -1329,7 +1337,7 @@ def _collect(parts: list[tuple[str, float]]) -> _Evidence:
             continue
         tokens = _tokens(text, tables.typos)
         seen_topic: dict[str, int] = {}
-        for cue, start in _scan(tokens, tables.topic, tables.topic_starts, tables.max_len):
+        for cue, start in _scan(tokens, tables.topic, tables.topic_starts):
             if cue.negatable and _negated(tokens, start):
                 ev.negated.append(cue.label)
                 continue
@@ -1340,7 +1348,7 @@ def _collect(parts: list[tuple[str, float]]) -> _Evidence:
                 gain = w * weight / repeat
                 ev.scores[cat] += gain
                 ev.cues[cat][cue.label] = ev.cues[cat].get(cue.label, 0.0) + gain
-        for cue, start in _scan(tokens, tables.signal, tables.signal_starts, tables.max_len):
+        for cue, start in _scan(tokens, tables.signal, tables.signal_starts):
             if cue.negatable and _negated(tokens, start):
                 ev.negated.append(cue.label)
                 continue
