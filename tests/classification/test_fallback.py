@@ -253,3 +253,16 @@ def test_throughput_is_far_above_two_thousand_tickets_per_second():
     for subject, body in texts:
         classify(subject, body)
     assert time.perf_counter() - started < 2.0  # i.e. > 1,000/s even on a loaded machine
+
+
+@pytest.mark.parametrize(
+    ("subject", "body", "category"),
+    [
+        ("Problem mit der Rechnung", "Ich wurde doppelt abgebucht, bitte erstatten.", "billing"),
+        ("Serverausfall", "Unser Server ist ausgefallen, nichts funktioniert nicht.", "technical"),
+        ("", "Ich kann mich nicht anmelden, Passwort vergessen.", "account"),
+        ("Frage zur Lieferung", "Wann kommt meine Bestellung an?", "general"),
+    ],
+)
+def test_core_german_ticket_words_are_recognised(subject, body, category):
+    assert classify(subject, body).category == category

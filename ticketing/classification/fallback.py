@@ -233,7 +233,13 @@ TOPIC_CUES: list[tuple[str, dict[str, float], bool]] = [
         {T: 2.5},
         False,
     ),
-    ("security vulnerability|vulnerability|malware|virus|ransomware|phishing", {T: 3}, False),
+    (
+        "security vulnerability|vulnerability|malware|virus|ransomware|phishing|data breach|"
+        "security breach|breach|security incident|unusual access|intrusion|ddos|spam attack|"
+        "brute force|vulnerable|patch the|encryption|antivirus|security",
+        {T: 3},
+        False,
+    ),
     # ---- billing: money, invoices, charges, subscriptions, plans ----
     (
         "refund+|refunds|refunded|refunding|reimburse+|reimbursement+|reimbursements|"
@@ -583,12 +589,14 @@ TOPIC_CUES: list[tuple[str, dict[str, float], bool]] = [
     (
         "contact+|contacting|speak to|speak with|talk to|talk with|talking to|speaking to|"
         "get in touch|reach|reach you|call you|call back|callback|agent|human|person|"
-        "representative|operator|someone|customer service|customer support|customer care|"
-        "support team|helpline|hotline|opening hours|business hours|office hours|live chat|"
-        "chat with|phone number to call|support email|customer service email",
+        "representative|operator|someone|helpline|hotline|opening hours|business hours|"
+        "office hours|live chat|chat with|phone number to call|support email|"
+        "customer service email",
         {G: 2.5},
         False,
     ),
+    # "Dear Customer Support Team" opens every kind of ticket: the bare name says little.
+    ("customer service|customer support|customer care|support team|support", {G: 0.5}, False),
     (
         "question|questions|wondering|curious|information about|info about|how do i|how can i|"
         "is it possible|can i|do you|do you have|do you offer|do you ship|general inquiry|inquiry|"
@@ -599,6 +607,46 @@ TOPIC_CUES: list[tuple[str, dict[str, float], bool]] = [
         False,
     ),
     ("booking|reservation|appointment|ticket for|event|tickets for", {G: 2}, False),
+    # ---- German: the core words of each category (tickets often arrive in German) ----
+    (
+        "fehler|fehlermeldung|absturz|abstürze|stürzt ab|abgestürzt|funktioniert nicht|"
+        "funktionieren nicht|geht nicht|ausfall|ausgefallen|störung|störungen|serverausfall|"
+        "systemausfall|verbindungsprobleme|verbindungsabbruch|keine verbindung|lädt nicht|"
+        "friert ein|einfrieren|hängt sich auf|zeitüberschreitung|datenverlust|"
+        "sicherheitslücke|technisches problem|technische probleme|technischen problemen|"
+        "synchronisierung|synchronisation|installation|aktualisierung|langsam|leistung",
+        {T: 3.5},
+        False,
+    ),
+    (
+        "verbindung|netzwerk|server|datenbank|software|schnittstelle|integration|drucker|"
+        "gerät|anwendung|webseite|plattform|system|systeme|sicherheit",
+        {T: 1.2},
+        False,
+    ),
+    (
+        "rechnung|rechnungen|zahlung|zahlungen|rückerstattung|erstattung|gutschrift|"
+        "abbuchung|abgebucht|doppelt abgebucht|gebühr|gebühren|abonnement|abo|lastschrift|"
+        "überweisung|kreditkarte|mahnung|rechnungsstellung|abrechnung|bezahlung|bezahlt|"
+        "erstatten|preis|preise|kosten|tarif|vertrag|kündigung",
+        {B: 3.5},
+        False,
+    ),
+    (
+        "passwort|kennwort|anmeldung|anmelden|einloggen|benutzerkonto|kundenkonto|"
+        "registrierung|registrieren|zwei faktor|verifizierung|gesperrt|benutzername|"
+        "konto löschen|konto schließen|konto gesperrt|zugangsdaten",
+        {A: 4},
+        False,
+    ),
+    ("konto|zugang|zugriff|profil", {A: 1.5}, False),
+    (
+        "bestellung|bestellungen|lieferung|versand|sendung|paket|lieferadresse|rücksendung|"
+        "umtausch|newsletter|feedback|bewertung|beschwerde|vorschlag|produktinformationen",
+        {G: 3},
+        False,
+    ),
+    ("produkt|produkte|anfrage|frage|fragen|informationen|angebot|beratung", {G: 1.2}, False),
 ]
 
 # (pattern, urgency points, anger, frustration, politeness, negatable)
@@ -878,9 +926,20 @@ SIGNAL_CUES: list[tuple[str, float, float, float, float, bool]] = [
         0,
         False,
     ),
+    # ---- formulas that look like cues but are not ----
+    (
+        "at your earliest convenience|at the earliest convenience|effective immediately|"
+        "with immediate effect|as of today|from today|immediately after|right after",
+        0,
+        0,
+        0,
+        0.3,
+        False,
+    ),
     # ---- dampeners ----
     (
-        "not urgent|no rush|no hurry|not in a hurry|whenever you can|whenever|when you get a "
+        "not urgent|no rush|no hurry|not in a hurry|whenever you can|whenever convenient|"
+        "when you get a "
         "chance|when you have a moment|when you have time|low priority|at your convenience|"
         "not a big deal|no big deal|not critical|not important|not a priority|take your time",
         -30,
@@ -1025,6 +1084,44 @@ SIGNAL_CUES: list[tuple[str, float, float, float, float, bool]] = [
         0.6,
         True,
     ),
+    # ---- German ----
+    (
+        "ausfall|ausgefallen|datenverlust|sicherheitsvorfall|alle benutzer|alle nutzer|"
+        "alle mitarbeiter|kritisch",
+        40,
+        0,
+        0,
+        0,
+        False,
+    ),
+    (
+        "dringend|sofort|umgehend|so schnell wie möglich|schnellstmöglich|heute|frist",
+        24,
+        0,
+        0,
+        0,
+        False,
+    ),
+    ("fehler|funktioniert nicht|geht nicht|problem|probleme|störung|gesperrt", 12, 0, 0, 0, False),
+    ("frage|fragen|anfrage|informationen|vorschlag|wie kann ich", -15, 0, 0, 0.3, False),
+    (
+        "bitte|danke|vielen dank|mit freundlichen grüßen|freundliche grüße|sehr geehrte|"
+        "sehr geehrter|sehr geehrtes|hallo|guten tag",
+        0,
+        0,
+        0,
+        0.6,
+        False,
+    ),
+    ("unverschämt|inakzeptabel|frechheit|katastrophe|scheiße|verdammt", 0, 2.0, 0.5, 0, False),
+    (
+        "schon wieder|immer noch|erneut|zum dritten mal|seit tagen|seit wochen|ärgerlich",
+        4,
+        0,
+        1.0,
+        0,
+        False,
+    ),
 ]
 
 NEGATORS = frozenset(
@@ -1062,7 +1159,7 @@ ACRONYMS = frozenset(
 )
 
 _APOSTROPHES = re.compile(r"['\u2019\u2018`´]")
-_TOKEN = re.compile(r"[a-z0-9]+|[$€£]")
+_TOKEN = re.compile(r"[a-z0-9\u00df-\u00f6\u00f8-\u00ff]+|[$€£]")
 _CAPS_WORD = re.compile(r"\b[A-Z][A-Z']{2,}\b")
 _LETTERS = re.compile(r"[A-Za-z]")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
@@ -1070,7 +1167,8 @@ _SPACES = re.compile(r"\s+")
 _REPLY_PREFIX = re.compile(r"^\s*((re|fw|fwd|aw|wg|sv|tr)\s*(\[\d+\])?\s*:\s*)+", re.I)
 _TICKET_TAG = re.compile(r"^\s*(\[[^\]]{1,40}\]\s*)+")
 _GREETING = re.compile(
-    r"^\s*(hi|hello|hey|dear|good (morning|afternoon|evening)|greetings|to whom it may concern)"
+    r"^\s*(hi|hello|hey|dear|good (morning|afternoon|evening)|greetings|to whom it may concern"
+    r"|hallo|guten tag|sehr geehrte[rs]?|liebe[rs]?)"
     r"\b[^,.!?\n]{0,40}[,.!:\n-]+\s*",
     re.I,
 )
