@@ -118,6 +118,12 @@ TOPIC_CUES: list[tuple[str, dict[str, float], bool]] = [
     ),
     ("fail+|failure|failures", {T: 1.5}, True),
     (
+        "bounce back|bounces back|bouncing back|undeliverable|mailer daemon|mail delivery failed|"
+        "email bounced|emails bounce|emails bounced|emails bouncing|email bounces",
+        {T: 4},
+        False,
+    ),
+    (
         "is|are|keeps|seems to be|seem to be|started / failing|broken|erroring|misbehaving",
         {T: 3},
         False,
@@ -418,6 +424,13 @@ TOPIC_CUES: list[tuple[str, dict[str, float], bool]] = [
     ("key|pass|password|pin / reset|recovery|retrieval|restore", {A: 5}, False),
     ("user|users", {A: 1}, False),
     (
+        "please? / add|invite|adding|inviting|remove|removing / a|my|our|new|the? / "
+        "colleague|colleagues|user|users|member|members|team member|teammate|employee|seat|"
+        "seats|admin",
+        {A: 5},
+        False,
+    ),
+    (
         "profile+|profiles|username+|usernames|user name|user id|userid|handle|display name|"
         "avatar|personal details|personal information|personal data|account details|"
         "account information|account settings|my details|contact details",
@@ -607,7 +620,11 @@ TOPIC_CUES: list[tuple[str, dict[str, float], bool]] = [
         False,
     ),
     ("booking|reservation|appointment|ticket for|event|tickets for", {G: 2}, False),
-    # ---- German: the core words of each category (tickets often arrive in German) ----
+]
+
+#: German core words of each category (tickets often arrive in German). No typo variants
+#: are made from these: they would collide with English words ("sendung" / "sending").
+TOPIC_CUES_DE: list[tuple[str, dict[str, float], bool]] = [
     (
         "fehler|fehlermeldung|absturz|abstürze|stürzt ab|abgestürzt|funktioniert nicht|"
         "funktionieren nicht|geht nicht|ausfall|ausgefallen|störung|störungen|serverausfall|"
@@ -1084,7 +1101,9 @@ SIGNAL_CUES: list[tuple[str, float, float, float, float, bool]] = [
         0.6,
         True,
     ),
-    # ---- German ----
+]
+
+SIGNAL_CUES_DE: list[tuple[str, float, float, float, float, bool]] = [
     (
         "ausfall|ausgefallen|datenverlust|sicherheitsvorfall|alle benutzer|alle nutzer|"
         "alle mitarbeiter|kritisch",
@@ -1133,7 +1152,7 @@ NEGATION_FILLERS = frozenset("a an any the my our real really major big more lon
 PROTECTED_WORDS = frozenset(
     "change changed changes changing chare order older odder cost coat post past host lost "
     "list last late fate rate date data date bill bell ball pill fill will still till hill "
-    "filing filling bigger stored storing taking taken token takes tasks talks walks weeks "
+    "sending filing filling bigger stored storing taking taken token takes tasks talks walks weeks "
     "works words world would could should about above again agent event every never later "
     "users usage using there these those three their while white write wrote where which "
     "whose phone price prize press place plane since start state stage sales saves cares "
@@ -1310,7 +1329,7 @@ def _tables() -> _Tables:
     """Build the phrase dictionaries once per process (on first use, not at import)."""
     topic: dict[tuple[str, ...], dict[str, float]] = {}
     topic_neg: dict[tuple[str, ...], bool] = {}
-    for pattern, weights, negatable in TOPIC_CUES:
+    for pattern, weights, negatable in TOPIC_CUES + TOPIC_CUES_DE:
         for phrase in _expand(pattern):
             merged = topic.setdefault(phrase, {})
             for cat, weight in weights.items():
@@ -1318,7 +1337,7 @@ def _tables() -> _Tables:
             topic_neg[phrase] = topic_neg.get(phrase, True) and negatable
     signal: dict[tuple[str, ...], list[float]] = {}
     signal_neg: dict[tuple[str, ...], bool] = {}
-    for pattern, urgency, anger, frustration, politeness, negatable in SIGNAL_CUES:
+    for pattern, urgency, anger, frustration, politeness, negatable in SIGNAL_CUES + SIGNAL_CUES_DE:
         for phrase in _expand(pattern):
             current = signal.get(phrase)
             values = [urgency, anger, frustration, politeness]
@@ -1338,10 +1357,15 @@ def _tables() -> _Tables:
     }
 
     vocabulary = {tok for phrase in itertools.chain(topic, signal) for tok in phrase}
+
+    def tokens_of(cues: list) -> set[str]:
+        return {tok for pattern, *_ in cues for phrase in _expand(pattern) for tok in phrase}
+
+    german = tokens_of(TOPIC_CUES_DE + SIGNAL_CUES_DE) - tokens_of(TOPIC_CUES + SIGNAL_CUES)
     typos: dict[str, str] = {}
     ambiguous: set[str] = set()
     for word in sorted(vocabulary):
-        if len(word) < 5 or not word.isalpha() or word in NEGATORS:
+        if len(word) < 5 or not word.isalpha() or word in NEGATORS or word in german:
             continue
         for variant in _typo_variants(word):
             if variant in vocabulary or variant in PROTECTED_WORDS or len(variant) < 5:
