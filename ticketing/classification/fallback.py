@@ -736,7 +736,7 @@ SIGNAL_CUES: list[tuple[str, float, float, float, float, bool]] = [
     ),
     ("emergency|critical|severe|severity|catastrophic|disaster|p1 incident", 32, 0, 0, 0, True),
     (
-        "cant|cannot|unable to|not able to / process|take|accept|receive|make / "
+        "cant|cannot|unable to|not able to / process|take|accept|receive / "
         "payments|orders|transactions|sales|calls|money",
         40,
         0,
@@ -827,7 +827,9 @@ SIGNAL_CUES: list[tuple[str, float, float, float, float, bool]] = [
         False,
     ),
     (
-        "lost|never arrived|never got|not delivered|never delivered|has not updated|not updated|"
+        "lost in transit|parcel was lost|package was lost|parcel is lost|package is lost|"
+        "parcel got lost|package got lost|never arrived|never got|not delivered|never delivered|"
+        "has not updated|not updated|"
         "hasnt moved|has not moved|not moved|hasnt changed|lost in transit|says delivered|"
         "marked as delivered|shows delivered|in transit for|returned to sender|sent back|"
         "left my account|has left my account|money has left|balance is still|still hasnt arrived|"
