@@ -207,3 +207,15 @@ def test_evaluate_rejects_an_unknown_classifier(runner, tmp_path):
         args=["tickets", "evaluate", str(sample_csv(tmp_path)), "--classifier", "gpt"]
     )
     assert result.exit_code == 2
+
+
+def test_a_classifier_failure_names_the_line(tmp_path):
+    path = write(tmp_path, "subject,body,category\nx,fine,general\ny,boom,general\n")
+
+    def flaky(subject: str, body: str) -> TriageResult:
+        if body == "boom":
+            raise TimeoutError("took too long")
+        return fixed("general")(subject, body)
+
+    with pytest.raises(EvaluationError, match="line 3: the classifier failed: TimeoutError"):
+        evaluate_file(path, flaky)

@@ -157,7 +157,12 @@ def evaluate(
     clock = time.perf_counter
     for ticket in tickets:
         started = clock()
-        result = classifier(ticket.subject, ticket.body)
+        try:
+            result = classifier(ticket.subject, ticket.body)
+        except Exception as err:  # noqa: BLE001 - reported with the line, never half a report
+            raise EvaluationError(
+                f"line {ticket.line}: the classifier failed: {type(err).__name__}: {err}"
+            ) from err
         spent += clock() - started
         predicted_category = result.category if result.category in CATEGORIES else "general"
         category.add(ticket.category, predicted_category)
