@@ -1649,7 +1649,8 @@ def _explain(
     tone = _top(ev.tone_cues, 3)
     parts.append(f"sentiment {sentiment}" + (f" ({', '.join(tone)})" if tone else ""))
     if ev.negated:
-        parts.append(f"ignored negated {', '.join(repr(n) for n in ev.negated[:3])}")
+        negated = list(dict.fromkeys(ev.negated))[:3]
+        parts.append(f"ignored negated {', '.join(repr(n) for n in negated)}")
     parts.append(f"confidence {confidence:.2f}")
     text = "; ".join(parts) + "."
     return text if len(text) <= 500 else text[:499] + "…"
