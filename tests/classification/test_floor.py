@@ -37,7 +37,7 @@ def test_sample_file_is_balanced_and_varied():
 
 def test_fallback_floor_on_the_labelled_sample():
     figures = evaluate_file(SAMPLE, classify)
-    # measured: category accuracy 0.99 / macro-F1 0.99; priority accuracy 0.625 / macro-F1 0.58
+    # measured: category accuracy 0.99 / macro-F1 0.99; priority accuracy 0.63 / macro-F1 0.59
     assert figures["category.macro_f1"] >= 0.93
     assert figures["category.accuracy"] >= 0.93
     for label in ("billing", "technical", "account", "general"):

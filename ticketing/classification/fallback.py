@@ -972,7 +972,8 @@ SIGNAL_CUES: list[tuple[str, float, float, float, float, bool]] = [
         "info about|how do i|how can i|how to|is it possible|would like to know|could you tell|"
         "can you tell|do you offer|do you have|do you ship|what are|what is|where can i|"
         "is there|are there|could you send|can you send|can i get|can i|could i|do i|how long|"
-        "how much|where do i|where should i|which|explain|explanation|clarify|unclear|"
+        "how much|where do i|where should i|which one|which plan|explain|explanation|"
+        "clarify|unclear|"
         "is there a way|are you planning",
         -15,
         0,
@@ -991,7 +992,8 @@ SIGNAL_CUES: list[tuple[str, float, float, float, float, bool]] = [
         False,
     ),
     (
-        "newsletter+|unsubscribe+|feedback|review|reviews|survey|compliment+|testimonial",
+        "newsletter+|unsubscribe+|feedback|leave a review|write a review|product review|"
+        "reviews|survey|compliment+|testimonial",
         -15,
         0,
         0,
