@@ -1380,6 +1380,8 @@ def _tables() -> _Tables:
     for variant in ambiguous:
         del typos[variant]
 
+    for cues in (topic_cues, signal_cues):
+        cues.update({phrase[0]: cue for phrase, cue in list(cues.items()) if len(phrase) == 1})
     return _Tables(
         topic=topic_cues,
         topic_starts=_starts(topic_cues),
@@ -1389,10 +1391,11 @@ def _tables() -> _Tables:
     )
 
 
-def _starts(phrases: dict[tuple[str, ...], object]) -> dict[str, tuple[int, ...]]:
+def _starts(phrases: dict) -> dict[str, tuple[int, ...]]:
     lengths: dict[str, set[int]] = {}
     for phrase in phrases:
-        lengths.setdefault(phrase[0], set()).add(len(phrase))
+        if isinstance(phrase, tuple):
+            lengths.setdefault(phrase[0], set()).add(len(phrase))
     return {tok: tuple(sorted(ls, reverse=True)) for tok, ls in lengths.items()}
 
 
@@ -1413,24 +1416,32 @@ def _negated(tokens: list[str], start: int) -> bool:
 
 
 def _scan(tokens: list[str], phrases: dict, starts: dict[str, tuple[int, ...]]) -> list:
-    """Greedy longest-phrase matches, left to right: [(cue, start index), ...]."""
+    """Greedy longest-phrase matches, left to right: [(cue, start index), ...].
+
+    ``phrases`` holds n-token phrases under their token tuple and one-token ones under the
+    plain token as well (no tuple to build for the commonest case).
+    """
     found = []
-    i, n = 0, len(tokens)
+    n = len(tokens)
+    resume = 0
     get_lengths, get_cue = starts.get, phrases.get
-    while i < n:
-        lengths = get_lengths(tokens[i])
-        if lengths is not None:
-            for length in lengths:
-                if i + length <= n:
-                    cue = get_cue(tuple(tokens[i : i + length]))
-                    if cue is not None:
-                        found.append((cue, i))
-                        i += length
-                        break
+    for i, token in enumerate(tokens):
+        if i < resume:
+            continue
+        lengths = get_lengths(token)
+        if lengths is None:
+            continue
+        for length in lengths:
+            if length == 1:
+                cue = get_cue(token)
+            elif i + length <= n:
+                cue = get_cue(tuple(tokens[i : i + length]))
             else:
-                i += 1
-        else:
-            i += 1
+                continue
+            if cue is not None:
+                found.append((cue, i))
+                resume = i + length
+                break
     return found
 
 
