@@ -1,0 +1,40 @@
+"""Pick a classifier by name: ``fallback`` (local rules) or ``claude`` (the Anthropic API)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from .result import TriageResult
+
+CLASSIFIER_NAMES = ("fallback", "claude")
+
+
+class ClassifierUnavailable(RuntimeError):
+    """The requested classifier cannot run here (unknown name, no API key, module missing)."""
+
+
+def build_classifier(name: str, app: Any) -> Callable[[str, str], TriageResult]:
+    """Return ``classify(subject, body) -> TriageResult`` for the classifier called ``name``.
+
+    ``app`` is the Flask app (the Claude classifier reads its settings and client from it).
+    Raises ClassifierUnavailable with a message fit for a user when it cannot be built.
+    """
+    if name == "fallback":
+        from . import fallback
+
+        fallback.warm_up()
+        return fallback.classify
+    if name == "claude":
+        if not app.config.get("ANTHROPIC_API_KEY"):
+            raise ClassifierUnavailable(
+                "the claude classifier needs ANTHROPIC_API_KEY; set it or use --classifier fallback"
+            )
+        try:
+            from .claude import ClaudeClassifier
+        except ImportError as err:
+            raise ClassifierUnavailable(f"the claude classifier is not available: {err}") from err
+        return ClaudeClassifier.from_app(app).classify
+    raise ClassifierUnavailable(
+        f"unknown classifier {name!r}: choose one of {', '.join(CLASSIFIER_NAMES)}"
+    )
