@@ -38,6 +38,9 @@ def configure_logging(app: Flask) -> None:
         handler.addFilter(ContextFilter())
         root.addHandler(handler)
     root.setLevel(app.config.get("LOG_LEVEL", "INFO"))
+    # Alembic announces its plugins at INFO whenever it loads; that noise would land in the
+    # output of every CLI command (and spoil --json). Migrations configure their own logging.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
 
     @app.before_request
     def assign_request_id() -> None:
