@@ -205,8 +205,13 @@ class TicketPage(Schema):
     meta = fields.Nested(PageMeta)
 
 
+#: The last page a list serves: deeper offsets are clamped (1,000,000 pages of 100 rows is far
+#: past any real table, and keeps the OFFSET inside a 64-bit integer on every engine).
+MAX_PAGE = 1_000_000
+
+
 class PageQuery(Schema):
-    """``page`` from 1; ``per_page`` clamped to 1..100 rather than refused."""
+    """``page`` clamped to 1..MAX_PAGE and ``per_page`` to 1..100 rather than refused."""
 
     class Meta:
         unknown = EXCLUDE
@@ -216,7 +221,7 @@ class PageQuery(Schema):
 
     @post_load
     def clamp(self, data, **kwargs):
-        data["page"] = max(1, data["page"])
+        data["page"] = min(MAX_PAGE, max(1, data["page"]))
         data["per_page"] = min(100, max(1, data["per_page"]))
         return data
 
