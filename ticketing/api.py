@@ -106,6 +106,12 @@ def reject_unstorable_text() -> None:
         raise APIError(422, message, fields={name: [message] for name in bad})
 
 
+def custom_field_schema(converter, field, **kwargs) -> dict:
+    """apispec hook: a custom field describes itself through ``openapi_schema()``."""
+    describe = getattr(field, "openapi_schema", None)
+    return describe() if describe else {}
+
+
 def init_app(app: Flask) -> TicketingApi:
     """Bind a new Api to ``app`` (one per app: each keeps its own OpenAPI document)."""
     app.config.setdefault("API_TITLE", API_TITLE)
@@ -115,6 +121,7 @@ def init_app(app: Flask) -> TicketingApi:
     app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
     app.url_map.converters["int"] = IdConverter  # before any route is added
     api = TicketingApi(app)
+    api.ma_plugin.converter.add_attribute_function(custom_field_schema)
     api.register_converter(
         IdConverter, lambda c: {"type": "integer", "minimum": 0, "maximum": MAX_ID}
     )
