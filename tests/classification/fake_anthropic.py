@@ -97,6 +97,12 @@ class FakeAnthropic:
             def log_message(self, *args):  # keep test output quiet
                 pass
 
+            def setup(self):
+                super().setup()
+                # Headers and body go out in two writes: without this, Nagle's algorithm
+                # and delayed ACKs add ~40 ms to every answer.
+                self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
             def do_POST(self):  # noqa: N802 - http.server's naming
                 length = int(self.headers.get("content-length") or 0)
                 raw_body = self.rfile.read(length) if length else b""
