@@ -3,6 +3,8 @@ de-duplicated jobs, history, metrics, suggestions and validation."""
 
 from __future__ import annotations
 
+import signal
+
 import pytest
 from rq import SimpleWorker
 
@@ -17,6 +19,21 @@ from ticketing.models import Ticket
 @pytest.fixture
 def config_overrides():
     return {"AUTO_CLASSIFY": True}
+
+
+def run_queued_jobs(state) -> None:
+    """Drain the classification queue in this process (rq's SimpleWorker, burst mode),
+    restoring the signal handlers the worker installs so the test process keeps its own."""
+    saved = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        SimpleWorker(
+            [state.queues["classification"]],
+            connection=state.connection,
+            job_class=state.job_class,
+        ).work(burst=True)
+    finally:
+        for sig, handler in saved.items():
+            signal.signal(sig, handler)
 
 
 def history(client, ticket_id: int) -> list[dict]:
@@ -131,9 +148,7 @@ def test_repeated_classify_returns_the_same_job_until_it_has_run(app, client, ma
 
     state = app.extensions["jobs"]
     assert state.queues["classification"].count == 1
-    SimpleWorker(
-        [state.queues["classification"]], connection=state.connection, job_class=state.job_class
-    ).work(burst=True)
+    run_queued_jobs(state)
 
     done = client.get(job["status_url"]).get_json()
     assert done["status"] == "done" and done["result"]["ticket_id"] == tid
@@ -241,3 +256,28 @@ def test_openapi_documents_the_triage_routes(client):
     ):
         assert path in paths, path
     assert "202" in paths["/api/tickets/{ticket_id}/classify"]["post"]["responses"]
+
+
+def test_a_queue_outage_never_fails_the_save_and_classify_says_503(client, monkeypatch):
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    from ticketing import jobs
+
+    def down(*args, **kwargs):
+        raise RedisConnectionError("Connection refused")
+
+    monkeypatch.setattr(jobs, "enqueue", down)
+    created = client.post("/api/tickets", json={"subject": "Hello", "body": "Invoice question"})
+    assert created.status_code == 201
+    ticket = created.get_json()
+    assert ticket["triage_status"] == "failed"
+    assert "queue is unavailable" in ticket["triage_error"]
+
+    response = client.post(f"/api/tickets/{ticket['id']}/classify")
+    assert response.status_code == 503
+    assert response.get_json()["error"]["code"] == "queue_unavailable"
+
+    monkeypatch.undo()
+    retried = client.post(f"/api/tickets/{ticket['id']}/classify")
+    assert retried.status_code == 202 and retried.get_json()["status"] == "done"
+    assert client.get(f"/api/tickets/{ticket['id']}").get_json()["triage_status"] == "done"

@@ -15,10 +15,10 @@ from typing import Any
 from flask import Flask, current_app
 from sqlalchemy import func, select
 
-from ..errors import NotFound
 from ..extensions import db
 from ..models import Classification, Ticket, utcnow
 from ..stats.services import triage_metrics as stats_triage_metrics
+from ..tickets.services import get_ticket
 from . import fallback
 from .result import TriageResult
 
@@ -200,13 +200,6 @@ class HistoryPage:
     def meta(self) -> dict[str, Any]:
         pages = -(-self.total // self.per_page) if self.total else 0
         return {"page": self.page, "per_page": self.per_page, "total": self.total, "pages": pages}
-
-
-def get_ticket(ticket_id: int) -> Ticket:
-    ticket = db.session.get(Ticket, ticket_id)
-    if ticket is None:
-        raise NotFound(f"Ticket {ticket_id}")
-    return ticket
 
 
 def list_history(ticket_id: int, page: int, per_page: int) -> HistoryPage:
