@@ -281,3 +281,10 @@ def test_a_queue_outage_never_fails_the_save_and_classify_says_503(client, monke
     retried = client.post(f"/api/tickets/{ticket['id']}/classify")
     assert retried.status_code == 202 and retried.get_json()["status"] == "done"
     assert client.get(f"/api/tickets/{ticket['id']}").get_json()["triage_status"] == "done"
+
+
+@pytest.mark.parametrize("job_id", ["nope", "¸jó¡\x85=", "x" * 65, "..%2F..%2Fetc"])
+def test_an_unknown_or_malformed_job_id_is_404(client, job_id):
+    response = client.get(f"/api/jobs/{job_id}")
+    assert response.status_code == 404
+    assert response.get_json()["error"]["code"] == "not_found"

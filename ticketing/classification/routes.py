@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import current_app, url_for
@@ -36,11 +37,17 @@ def suggest_limit() -> str:
     return current_app.config.get("SUGGEST_RATE_LIMIT") or "60/minute"
 
 
+#: What RQ's job ids look like (uuid4 hex); anything else cannot name a job.
+JOB_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
 def job_resource(job_id: str) -> dict[str, Any]:
     """A triage job as the API shows it; its state comes from the database first, RQ second.
 
     Raises NotFound when neither the database nor the queue knows the id.
     """
+    if not JOB_ID.match(job_id):
+        raise NotFound(f"Job {job_id[:64]}")
     run = services.run_for_job(job_id)
     ticket = services.ticket_for_job(job_id)
     rq_job = queue.fetch_job(job_id)
