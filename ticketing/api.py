@@ -9,6 +9,7 @@ from flask_smorest import Api, Blueprint
 from sqlalchemy import text
 
 from . import jobs
+from .accounts.auth import public
 from .errors import APIError
 from .extensions import db
 from .schemas import ErrorEnvelope, HealthOut
@@ -32,6 +33,7 @@ meta_blp = Blueprint("meta", __name__, url_prefix="/api", description="Service h
 
 @meta_blp.route("/health")
 class Health(MethodView):
+    @public
     @meta_blp.response(200, HealthOut)
     @meta_blp.alt_response(503, schema=ErrorEnvelope, description="The database does not answer")
     def get(self):
@@ -67,7 +69,16 @@ def init_app(app: Flask) -> TicketingApi:
     app.config.setdefault("OPENAPI_VERSION", "3.0.3")
     app.config.setdefault("OPENAPI_URL_PREFIX", "/api")
     app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
-    api = TicketingApi(app)
+    from .accounts import openapi as auth_doc
+
+    api = TicketingApi(
+        app,
+        spec_kwargs={
+            "extra_plugins": [auth_doc.AuthDocPlugin(app)],
+            "security": auth_doc.SECURITY,
+        },
+    )
+    auth_doc.document(api.spec)
     app.before_request(require_json_body)
     api.register_blueprint(meta_blp)
     return api

@@ -6,6 +6,7 @@ from flask import url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from ..accounts.auth import admin_only
 from ..extensions import db
 from ..schemas import (
     ErrorEnvelope,
@@ -62,10 +63,11 @@ class TicketItem(MethodView):
         db.session.commit()
         return ticket
 
+    @admin_only
     @blp.response(204)
     @blp.alt_response(404, schema=ErrorEnvelope, description="No such ticket")
     def delete(self, ticket_id):
-        """Delete a ticket with its replies and tag links."""
+        """Delete a ticket with its replies and tag links (admins only)."""
         services.delete_ticket(services.get_ticket(ticket_id))
         db.session.commit()
 
