@@ -6,7 +6,7 @@ Secrets appear on the terminal once (a generated password, a new token) and nowh
 from __future__ import annotations
 
 import click
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from ..context import Actor, acting_as
 from ..errors import APIError
@@ -116,6 +116,7 @@ def token_revoke_command(ref: str) -> None:
     help="E-mail of the admin to create when none exists (env ADMIN_EMAIL).",
 )
 @click.option("--name", default="Admin", show_default=True)
+@with_appcontext
 def ensure_admin_command(email: str, name: str) -> None:
     """Create an admin with a generated password when no active admin exists (prints it once)."""
     with acting_as(CLI_ACTOR):
