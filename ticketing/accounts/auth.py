@@ -178,7 +178,15 @@ class SessionInterface(SecureCookieSessionInterface):
         return bool(configured)
 
 
+def no_sniffing(response):
+    """API answers are data: a browser must never sniff one into HTML."""
+    if request.path.startswith("/api/"):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    return response
+
+
 def init_app(app: Flask) -> None:
     app.session_interface = SessionInterface()
     app.before_request(authenticate_request)
+    app.after_request(no_sniffing)
     app.teardown_request(forget_actor)
