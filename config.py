@@ -95,10 +95,8 @@ class Config:
         self.LOGIN_RATE_LIMIT_EMAIL = os.environ.get("LOGIN_RATE_LIMIT_EMAIL", "5/15 minutes")
         self.LOGIN_RATE_LIMIT_IP = os.environ.get("LOGIN_RATE_LIMIT_IP", "20/15 minutes")
         self.PASSWORD_HASH_METHOD = os.environ.get("PASSWORD_HASH_METHOD", "scrypt")
-        self.PASSWORD_MIN_LENGTH = env_int("PASSWORD_MIN_LENGTH", 12)
         self.TOKEN_TOUCH_SECONDS = env_int("TOKEN_TOUCH_SECONDS", 60)
         self.INTAKE_RATE_LIMIT = os.environ.get("INTAKE_RATE_LIMIT", "5/hour")
-        self.INTAKE_MAX_BODY = env_int("INTAKE_MAX_BODY", 10_000)
         self.JSON_SORT_KEYS = False
 
     @property

@@ -57,10 +57,15 @@ def test_user_creation_errors_are_clear(client, agent_user):
     assert client.get("/api/users/999").status_code == 404
 
 
-def test_last_admin_cannot_lock_everyone_out(client, admin_user):
-    response = client.patch(f"/api/users/{admin_user.id}", json={"active": False})
-    assert response.status_code == 409
-    assert client.get("/api/auth/me").status_code == 200
+def test_admins_cannot_lock_themselves_out(client, admin_user, make_user):
+    make_user(role="admin", email="second.admin@example.com")
+    for change in ({"active": False}, {"role": "agent"}):
+        response = client.patch(f"/api/users/{admin_user.id}", json=change)
+        assert response.status_code == 409
+        assert "your own" in response.get_json()["error"]["message"]
+    renamed = client.patch(f"/api/users/{admin_user.id}", json={"name": "Still Me", "active": True})
+    assert renamed.status_code == 200
+    assert client.get("/api/auth/me").get_json()["user"]["role"] == "admin"
 
 
 def test_disabling_a_user_rejects_their_token_and_session_at_once(app, client, agent_user):

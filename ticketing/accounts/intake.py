@@ -1,8 +1,8 @@
 """Public intake: a customer without an account submits a request.
 
 Strict per-address limit (``INTAKE_RATE_LIMIT``, accepted submissions), size limits from the
-schema (``INTAKE_MAX_BODY``), and an answer that holds only the new reference number — never
-another ticket's data.
+schema (subject 200, body 10,000 characters), and an answer that holds only the new reference
+number — never another ticket's data.
 """
 
 from __future__ import annotations

@@ -97,7 +97,7 @@ class MyTokens(MethodView):
         """Your API tokens (revoked ones included, with ``revoked_at``); never their text."""
         return {"items": services.list_tokens(current_user())}
 
-    @auth_blp.arguments(TokenIn)
+    @auth_blp.arguments(TokenIn, required=False)
     @auth_blp.response(201, TokenCreatedOut)
     @auth_blp.alt_response(422, schema=ErrorEnvelope, description="Invalid fields")
     def post(self, data):
@@ -168,11 +168,13 @@ class UserItem(MethodView):
     @users_blp.arguments(UserPatch(partial=True))
     @users_blp.response(200, UserOut)
     @users_blp.alt_response(404, schema=ErrorEnvelope, description="No such user")
-    @users_blp.alt_response(409, schema=ErrorEnvelope, description="The last active admin")
+    @users_blp.alt_response(
+        409, schema=ErrorEnvelope, description="Your own role or account, or the last admin"
+    )
     @users_blp.alt_response(422, schema=ErrorEnvelope, description="Invalid fields")
     def patch(self, data, user_id):
         """Change name, role, active or password. ``active: false`` locks the user out at once."""
-        user = services.update_user(services.get_user(user_id), data)
+        user = services.update_user(services.get_user(user_id), data, by=current_user())
         db.session.commit()
         return user
 
@@ -187,7 +189,7 @@ class UserTokens(MethodView):
         return {"items": services.list_tokens(services.get_user(user_id))}
 
     @admin_only
-    @users_blp.arguments(TokenIn)
+    @users_blp.arguments(TokenIn, required=False)
     @users_blp.response(201, TokenCreatedOut)
     @users_blp.alt_response(404, schema=ErrorEnvelope, description="No such user")
     @users_blp.alt_response(422, schema=ErrorEnvelope, description="Invalid fields")

@@ -21,6 +21,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from ..errors import APIError, NotFound
 from ..extensions import db
 from ..models import ROLES, ApiToken, User, utcnow
+from .schemas import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
 
 TOKEN_PREFIX = "tkt_"  # noqa: S105 - a label, not a secret
 #: Characters of the token kept in clear to recognise it in lists (``tkt_`` + 8).
@@ -49,16 +50,18 @@ def generate_password() -> str:
 
 
 def _check_password_rules(password: str) -> None:
-    minimum = current_app.config.get("PASSWORD_MIN_LENGTH", 12)
+    minimum = PASSWORD_MIN_LENGTH
     if len(password) < minimum:
         raise APIError(
             422,
             "The password is too short.",
             fields={"password": [f"Must be at least {minimum} characters."]},
         )
-    if len(password) > 1024:
+    if len(password) > PASSWORD_MAX_LENGTH:
         raise APIError(
-            422, "The password is too long.", fields={"password": ["At most 1024 characters."]}
+            422,
+            "The password is too long.",
+            fields={"password": [f"At most {PASSWORD_MAX_LENGTH} characters."]},
         )
 
 
@@ -130,10 +133,17 @@ def list_users() -> list[User]:
     return list(db.session.scalars(select(User).order_by(User.id)))
 
 
-def update_user(user: User, data: dict) -> User:
-    """Change name, role, active or password. The last active admin cannot be demoted."""
+def update_user(user: User, data: dict, by: User | None = None) -> User:
+    """Change name, role, active or password.
+
+    Nobody changes their own role or disables themselves (``by``: who asks), and the last
+    active admin cannot be demoted or disabled: the service never locks every admin out.
+    """
     if "role" in data:
         _check_role(data["role"])
+    if by is not None and by.id == user.id:
+        if data.get("role", user.role) != user.role or data.get("active", True) is False:
+            raise APIError(409, "You cannot change your own role or disable your own account.")
     demoting = data.get("role", user.role) != "admin" or data.get("active", user.active) is False
     if user.role == "admin" and user.active and demoting and _active_admins() <= 1:
         raise APIError(409, "This is the last active admin; create another admin first.")
