@@ -165,7 +165,7 @@ class UserItem(MethodView):
         return services.get_user(user_id)
 
     @admin_only
-    @users_blp.arguments(UserPatch(partial=True))
+    @users_blp.arguments(UserPatch(partial=True), required=False)
     @users_blp.response(200, UserOut)
     @users_blp.alt_response(404, schema=ErrorEnvelope, description="No such user")
     @users_blp.alt_response(

@@ -152,8 +152,9 @@ def update_user(user: User, data: dict, by: User | None = None) -> User:
             setattr(user, key, data[key].strip() if key == "name" else data[key])
     if data.get("password") is not None:
         set_password(user, data["password"])
-    user.updated_at = utcnow()
-    db.session.flush()
+    if data:
+        user.updated_at = utcnow()
+        db.session.flush()
     return user
 
 
