@@ -180,3 +180,21 @@ def test_agents_cannot_manage_users_or_delete_tickets(agent_client, client, make
     assert agent_client.post(f"{url}/replies", json={"body": "On it."}).status_code == 201
     assert agent_client.get("/api/stats").status_code == 200
     assert client.delete(url).status_code == 204
+
+
+def test_replies_and_tickets_record_who_wrote_them(app, agent_client, make_ticket):
+    from ticketing.extensions import db
+    from ticketing.models import Reply, Ticket
+
+    created = agent_client.post("/api/tickets", json={"subject": "Mine", "body": "By the agent"})
+    ticket_id = created.get_json()["id"]
+    reply = agent_client.post(f"/api/tickets/{ticket_id}/replies", json={"body": "Hello"})
+    assert reply.get_json()["author_name"] == "Test Agent"
+    named = agent_client.post(
+        f"/api/tickets/{ticket_id}/replies", json={"body": "Hi", "author_name": "Support team"}
+    )
+    assert named.get_json()["author_name"] == "Support team"
+    with app.app_context():
+        agent_id = db.session.get(Ticket, ticket_id).created_by_id
+        assert agent_id is not None
+        assert {r.user_id for r in db.session.query(Reply)} == {agent_id}

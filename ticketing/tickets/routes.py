@@ -6,7 +6,7 @@ from flask import url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from ..accounts.auth import admin_only
+from ..accounts.auth import admin_only, current_user
 from ..extensions import db
 from ..schemas import (
     ErrorEnvelope,
@@ -20,6 +20,12 @@ from ..schemas import (
     TicketPatch,
 )
 from . import services
+
+
+def _user_id() -> int | None:
+    user = current_user()
+    return user.id if user is not None else None
+
 
 blp = Blueprint("tickets", __name__, url_prefix="/api", description="Tickets and their replies")
 
@@ -39,7 +45,7 @@ class TicketCollection(MethodView):
     @blp.alt_response(422, schema=ErrorEnvelope, description="Invalid fields")
     def post(self, data):
         """Create a ticket; it is queued for triage once stored."""
-        ticket = services.create_ticket(data)
+        ticket = services.create_ticket(data, created_by_id=_user_id())
         db.session.commit()
         return ticket, 201, {"Location": url_for("tickets.TicketItem", ticket_id=ticket.id)}
 
@@ -86,6 +92,9 @@ class ReplyCollection(MethodView):
     @blp.alt_response(422, schema=ErrorEnvelope, description="Invalid fields")
     def post(self, data, ticket_id):
         """Add a public reply or an internal note."""
-        reply = services.add_reply(services.get_ticket(ticket_id), data)
+        user = current_user()
+        if user is not None and not data.get("author_name") and not data.get("author_email"):
+            data = {**data, "author_name": user.name}
+        reply = services.add_reply(services.get_ticket(ticket_id), data, user_id=_user_id())
         db.session.commit()
         return reply
