@@ -132,6 +132,8 @@ def authenticate_request() -> None:
     set_actor(SYSTEM)
     if not request.path.startswith("/api/") or request.url_rule is None:
         return  # the page, static files, or an unknown URL (404/405 answer as usual)
+    if request.method == "OPTIONS":
+        return  # Flask's automatic answer: the Allow header, no data
     access = access_for(current_app, request.endpoint, request.method)
     header = request.headers.get("Authorization")
     user, via = None, None
