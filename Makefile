@@ -24,10 +24,11 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt $(VENV)/.runtime
 install: $(VENV)/.runtime
 install-dev: $(VENV)/.dev
 
-## make run: install, migrate, seed demo data on first run, serve on http://127.0.0.1:5000
+## make run: install, migrate, seed demo data and create an admin on first run, serve on http://127.0.0.1:5000
 run: install
 	$(BIN)/flask db upgrade
 	$(BIN)/flask tickets seed --count 200 --if-empty
+	$(BIN)/flask tickets ensure-admin
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
 
 ## make test: ruff (check + format --check) and pytest

@@ -8,6 +8,7 @@ SQLite in the instance folder, jobs run in-process, the rate limiter in memory.
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 
 _TRUE = {"1", "true", "yes", "on"}
 
@@ -87,7 +88,20 @@ class Config:
         self.RATELIMIT_STRATEGY = "fixed-window"
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
-        self.SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", self.is_production)
+        # True in production; otherwise None = "Secure when the request came over HTTPS".
+        self.SESSION_COOKIE_SECURE: bool | None = (
+            env_bool("SESSION_COOKIE_SECURE", True)
+            if self.is_production or os.environ.get("SESSION_COOKIE_SECURE")
+            else None
+        )
+        self.SESSION_LIFETIME_HOURS = env_float("SESSION_LIFETIME_HOURS", 12.0)
+        self.PERMANENT_SESSION_LIFETIME = timedelta(hours=self.SESSION_LIFETIME_HOURS)
+        # Accounts: failed sign-ins per account and per client address; public intake.
+        self.LOGIN_RATE_LIMIT_EMAIL = os.environ.get("LOGIN_RATE_LIMIT_EMAIL", "5/15 minutes")
+        self.LOGIN_RATE_LIMIT_IP = os.environ.get("LOGIN_RATE_LIMIT_IP", "20/15 minutes")
+        self.PASSWORD_HASH_METHOD = os.environ.get("PASSWORD_HASH_METHOD", "scrypt")
+        self.TOKEN_TOUCH_SECONDS = env_int("TOKEN_TOUCH_SECONDS", 60)
+        self.INTAKE_RATE_LIMIT = os.environ.get("INTAKE_RATE_LIMIT", "5/hour")
         self.JSON_SORT_KEYS = False
 
     @property
@@ -129,4 +143,6 @@ class TestConfig(Config):
         self.RATELIMIT_ENABLED = True
         self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
         self.RATELIMIT_STORAGE_OPTIONS = self.REDIS_OPTIONS
-        self.SESSION_COOKIE_SECURE = False
+        self.SESSION_COOKIE_SECURE = None  # follows the request scheme
+        # scrypt costs ~0.1 s a hash: fine for a sign-in, slow for hundreds of test users.
+        self.PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105 - tests only

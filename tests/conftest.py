@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -146,8 +147,85 @@ def app(database_url, clean_redis, tmp_path, config_overrides):
         db.engine.dispose()
 
 
+@dataclass
+class TestUser:
+    id: int
+    email: str
+    name: str
+    role: str
+    password: str
+    token: str | None
+
+    @property
+    def auth(self) -> dict:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+TEST_PASSWORD = "correct horse battery staple"
+
+
 @pytest.fixture
-def client(app):
+def make_user(app):
+    """Create a user through the accounts service (committed) with an API token by default."""
+    from ticketing.accounts import services as accounts
+
+    counter = {"n": 0}
+
+    def _make(
+        role: str = "agent",
+        email: str | None = None,
+        name: str | None = None,
+        password: str = TEST_PASSWORD,
+        token: bool = True,
+        active: bool = True,
+    ) -> TestUser:
+        counter["n"] += 1
+        email = email or f"{role}{counter['n']}@example.com"
+        with app.app_context():
+            user = accounts.create_user(email, name or f"Test {role.title()}", role, password)
+            text = accounts.create_token(user, "tests")[1] if token else None
+            user.active = active
+            db.session.commit()
+            made = TestUser(user.id, user.email, user.name, user.role, password, text)
+            db.session.remove()
+        return made
+
+    return _make
+
+
+def bearer_client(app, user: TestUser):
+    """A test client that sends ``user``'s API token on every request."""
+    client = app.test_client()
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {user.token}"
+    client.user = user
+    return client
+
+
+@pytest.fixture
+def admin_user(make_user) -> TestUser:
+    return make_user(role="admin", email="admin@example.com", name="Test Admin")
+
+
+@pytest.fixture
+def client(app, admin_user):
+    """The API as a signed-in admin (bearer token): every route is allowed."""
+    return bearer_client(app, admin_user)
+
+
+@pytest.fixture
+def agent_user(make_user) -> TestUser:
+    return make_user(role="agent", email="agent@example.com", name="Test Agent")
+
+
+@pytest.fixture
+def agent_client(app, agent_user):
+    """The API as a signed-in agent (bearer token)."""
+    return bearer_client(app, agent_user)
+
+
+@pytest.fixture
+def anon_client(app):
+    """No credentials at all: what the internet sees."""
     return app.test_client()
 
 

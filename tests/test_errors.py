@@ -53,12 +53,12 @@ def test_invalid_fields_are_422_with_fields(client):
     assert set(error["fields"]) == {"subject", "body"}
 
 
-def test_unexpected_exception_is_500_without_traceback(app):
+def test_unexpected_exception_is_500_without_traceback(app, client):
     def boom():
         raise RuntimeError("secret internals")
 
     app.add_url_rule("/api/boom", view_func=boom)
-    response = app.test_client().get("/api/boom")
+    response = client.get("/api/boom")
     error = assert_envelope(response, 500, "internal_error")
     assert "secret internals" not in response.get_data(as_text=True)
     assert "Traceback" not in error["message"]

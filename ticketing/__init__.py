@@ -51,15 +51,22 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from . import api as api_module
+    from .accounts import auth
+    from .accounts.intake import blp as intake_blp
+    from .accounts.routes import auth_blp, users_blp
     from .classification.routes import blp as classification_blp
     from .stats.routes import blp as stats_blp
     from .tickets.routes import blp as tickets_blp
     from .web.routes import bp as web_bp
 
+    auth.init_app(app)  # first: every /api request is authenticated before anything else
     api = api_module.init_app(app)
     api.register_blueprint(tickets_blp)
     api.register_blueprint(stats_blp)
     api.register_blueprint(classification_blp)
+    api.register_blueprint(auth_blp)
+    api.register_blueprint(users_blp)
+    api.register_blueprint(intake_blp)
     app.register_blueprint(web_bp)
 
 

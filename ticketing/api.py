@@ -13,6 +13,7 @@ from sqlalchemy import text
 from werkzeug.routing import IntegerConverter
 
 from . import jobs
+from .accounts.auth import public
 from .errors import APIError
 from .extensions import db
 from .schemas import ErrorEnvelope, HealthOut
@@ -43,6 +44,7 @@ meta_blp = Blueprint("meta", __name__, url_prefix="/api", description="Service h
 
 @meta_blp.route("/health")
 class Health(MethodView):
+    @public
     @meta_blp.response(200, HealthOut)
     @meta_blp.alt_response(503, schema=ErrorEnvelope, description="The database does not answer")
     def get(self):
@@ -119,8 +121,17 @@ def init_app(app: Flask) -> TicketingApi:
     app.config.setdefault("OPENAPI_VERSION", "3.0.3")
     app.config.setdefault("OPENAPI_URL_PREFIX", "/api")
     app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
+    from .accounts import openapi as auth_doc
+
     app.url_map.converters["int"] = IdConverter  # before any route is added
-    api = TicketingApi(app)
+    api = TicketingApi(
+        app,
+        spec_kwargs={
+            "extra_plugins": [auth_doc.AuthDocPlugin(app)],
+            "security": auth_doc.SECURITY,
+        },
+    )
+    auth_doc.document(api.spec)
     api.ma_plugin.converter.add_attribute_function(custom_field_schema)
     api.register_converter(
         IdConverter, lambda c: {"type": "integer", "minimum": 0, "maximum": MAX_ID}

@@ -6,6 +6,7 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import func, select
 
+from .accounts.cli import ensure_admin_command, users_cli
 from .classification.cli import evaluate_command
 from .classification.commands import classify_command
 from .extensions import db
@@ -63,3 +64,5 @@ def worker_command(burst: bool, queues: tuple[str, ...]) -> None:
 
 
 tickets_cli.add_command(stats_command)
+tickets_cli.add_command(users_cli)
+tickets_cli.add_command(ensure_admin_command)

@@ -1,4 +1,4 @@
-"""Queued classify and live suggestions are throttled per client, each with its own limit.
+"""Queued classify and live suggestions are throttled per signed-in user, each with its own limit.
 
 With TEST_REDIS_URL set the limiter counts in real Redis (the app fixture points
 RATELIMIT_STORAGE_URI there); otherwise in memory.
@@ -24,7 +24,9 @@ def assert_throttled(response, limit: int) -> None:
     assert int(response.headers["X-RateLimit-Reset"]) > 0
 
 
-def test_classify_is_limited_per_client_with_retry_after(app, client, make_ticket, redis_url):
+def test_classify_is_limited_per_user_with_retry_after(
+    app, client, agent_client, make_ticket, redis_url
+):
     tid = make_ticket()["id"]
     first = client.post(f"/api/tickets/{tid}/classify")
     assert first.status_code == 202
@@ -33,9 +35,11 @@ def test_classify_is_limited_per_client_with_retry_after(app, client, make_ticke
     assert client.post(f"/api/tickets/{tid}/classify").status_code == 202
     assert_throttled(client.post(f"/api/tickets/{tid}/classify"), 2)
 
-    # Another client (another address) has its own allowance.
-    other = client.post(f"/api/tickets/{tid}/classify", environ_base={"REMOTE_ADDR": "10.0.0.9"})
-    assert other.status_code == 202
+    # The budget follows the person, not the address: moving does not reset it ...
+    moved = client.post(f"/api/tickets/{tid}/classify", environ_base={"REMOTE_ADDR": "10.0.0.9"})
+    assert moved.status_code == 429
+    # ... and a colleague behind the same office address has an allowance of their own.
+    assert agent_client.post(f"/api/tickets/{tid}/classify").status_code == 202
     # Suggestions are counted separately.
     assert client.post("/api/classify", json={"body": "refund please"}).status_code == 200
 

@@ -137,31 +137,14 @@ E2E_PASSWORD = "e2e-password-Long-enough-1"  # noqa: S105 - a test account
 
 
 def ensure_e2e_user(app) -> None:
-    """Create the account the e2e browser signs in with (only once accounts exist).
-
-    The accounts branch owns password hashing: use its service when it offers one, else store
-    a werkzeug hash. The one place to adapt after merging accounts.
-    """
+    """Create the agent account the e2e browser signs in with (once per server)."""
+    from ticketing.accounts import services as accounts
     from ticketing.models import User
 
     with app.app_context():
         if db.session.scalar(sa.select(User.id).where(User.email == E2E_EMAIL)):
             return
-        try:
-            from ticketing.accounts import services as accounts  # type: ignore[import-not-found]
-
-            accounts.create_user(email=E2E_EMAIL, password=E2E_PASSWORD, name="E2E Agent")
-        except (ImportError, AttributeError, TypeError):
-            from werkzeug.security import generate_password_hash
-
-            db.session.add(
-                User(
-                    email=E2E_EMAIL,
-                    name="E2E Agent",
-                    role="admin",
-                    password_hash=generate_password_hash(E2E_PASSWORD),
-                )
-            )
+        accounts.create_user(E2E_EMAIL, "E2E Agent", "agent", E2E_PASSWORD)
         db.session.commit()
 
 

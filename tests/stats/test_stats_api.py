@@ -266,6 +266,8 @@ def test_query_count_does_not_grow_with_tickets(app, client):
     def record(conn, cursor, statement, *args):
         statements.append(statement)
 
+    # The first authenticated call also records the token's last use; take it out of the count.
+    assert client.get("/api/auth/me").status_code == 200
     event.listen(engine, "before_cursor_execute", record)
     counts = []
     try:
@@ -276,7 +278,7 @@ def test_query_count_does_not_grow_with_tickets(app, client):
             counts.append(len(statements))
     finally:
         event.remove(engine, "before_cursor_execute", record)
-    assert counts[0] == counts[1] <= 5
+    assert counts[0] == counts[1] <= 6  # one of them looks up the caller's API token
 
 
 def test_openapi_documents_every_key(client):

@@ -11,6 +11,7 @@ from flask_limiter.util import get_remote_address
 from flask_smorest import Blueprint
 
 from .. import jobs as queue
+from ..accounts.auth import current_user
 from ..errors import NotFound
 from ..extensions import limiter
 from ..schemas import ErrorEnvelope, PageQuery, TicketFilterQuery
@@ -25,7 +26,11 @@ blp = Blueprint(
 
 
 def rate_limit_key() -> str:
-    """Who a rate limit counts against: the client's address (one place to change it)."""
+    """Who a rate limit counts against: the signed-in user (so colleagues behind one office
+    address don't share a budget), else the client's address."""
+    user = current_user()
+    if user is not None:
+        return f"user:{user.id}"
     return get_remote_address() or "unknown"
 
 

@@ -6,6 +6,7 @@ from flask import url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from ..accounts.auth import admin_only, current_user
 from ..classification.jobs import after_ticket_saved
 from ..extensions import db
 from ..schemas import (
@@ -20,6 +21,12 @@ from ..schemas import (
     TicketPatch,
 )
 from . import services
+
+
+def _user_id() -> int | None:
+    user = current_user()
+    return user.id if user is not None else None
+
 
 blp = Blueprint("tickets", __name__, url_prefix="/api", description="Tickets and their replies")
 
@@ -39,7 +46,7 @@ class TicketCollection(MethodView):
     @blp.alt_response(422, schema=ErrorEnvelope, description="Invalid fields")
     def post(self, data):
         """Create a ticket; it is queued for triage once stored."""
-        ticket = services.create_ticket(data)
+        ticket = services.create_ticket(data, created_by_id=_user_id())
         db.session.commit()
         after_ticket_saved(ticket.id, created=True)
         return ticket, 201, {"Location": url_for("tickets.TicketItem", ticket_id=ticket.id)}
@@ -67,10 +74,11 @@ class TicketItem(MethodView):
         )
         return ticket
 
+    @admin_only
     @blp.response(204)
     @blp.alt_response(404, schema=ErrorEnvelope, description="No such ticket")
     def delete(self, ticket_id):
-        """Delete a ticket with its replies and tag links."""
+        """Delete a ticket with its replies and tag links (admins only)."""
         services.delete_ticket(services.get_ticket(ticket_id))
         db.session.commit()
 
@@ -89,6 +97,9 @@ class ReplyCollection(MethodView):
     @blp.alt_response(422, schema=ErrorEnvelope, description="Invalid fields")
     def post(self, data, ticket_id):
         """Add a public reply or an internal note."""
-        reply = services.add_reply(services.get_ticket(ticket_id), data)
+        user = current_user()
+        if user is not None and not data.get("author_name") and not data.get("author_email"):
+            data = {**data, "author_name": user.name}
+        reply = services.add_reply(services.get_ticket(ticket_id), data, user_id=_user_id())
         db.session.commit()
         return reply

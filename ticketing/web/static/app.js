@@ -1841,7 +1841,8 @@
           clear(done);
           done.hidden = false;
           done.appendChild(el("h2", null, "Thank you — we got your request."));
-          done.appendChild(el("p", null, "Your reference is ", el("strong", { class: "reference" }, (data && data.reference) || ""), ". Keep it for any follow-up."));
+          var reference = data && data.reference != null ? "#" + String(data.reference).replace(/^#/, "") : "";
+          done.appendChild(el("p", null, "Your reference is ", el("strong", { class: "reference" }, reference), ". Keep it for any follow-up."));
           done.appendChild(el("button", { type: "button", class: "btn", onclick: function () {
             form.reset();
             setFieldErrors(form, {});

@@ -1,0 +1,194 @@
+"""Who is calling: one ``before_request`` for every ``/api`` route.
+
+A request is authenticated by ``Authorization: Bearer <token>`` (API clients) or by the
+session cookie set at sign-in (the web page). Every matched ``/api`` route needs one of them
+unless its view is marked ``@public``; a view marked ``@admin_only`` also needs the admin role.
+Cookie-authenticated unsafe requests must echo the session's CSRF token in ``X-CSRF-Token``.
+The same marks drive the OpenAPI document (``openapi.py``), so the doc cannot drift.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from collections.abc import Callable
+from typing import TypeVar
+
+from flask import Flask, current_app, g, has_request_context, request, session
+from flask.sessions import SecureCookieSessionInterface
+
+from ..context import SYSTEM, Actor, set_actor
+from ..errors import APIError
+from ..extensions import db
+from ..models import User
+from . import services
+
+F = TypeVar("F", bound=Callable)
+
+PUBLIC = "public"
+AGENT = "agent"  # any signed-in user (agents and admins)
+ADMIN = "admin"
+_ACCESS_ATTR = "_ticketing_access"
+#: Endpoints outside the smorest views that anyone may read: the OpenAPI document (and the
+#: Swagger/ReDoc pages, when configured), all served by flask-smorest's ``api-docs`` blueprint.
+PUBLIC_BLUEPRINTS = frozenset({"api-docs"})
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+CSRF_HEADER = "X-CSRF-Token"
+
+
+def public(func: F) -> F:
+    """Mark a view method as open to anonymous callers."""
+    setattr(func, _ACCESS_ATTR, PUBLIC)
+    return func
+
+
+def admin_only(func: F) -> F:
+    """Mark a view method as reserved to admins (agents get 403)."""
+    setattr(func, _ACCESS_ATTR, ADMIN)
+    return func
+
+
+def access_for(app: Flask, endpoint: str | None, method: str) -> str:
+    """The access level a route's view method declares (``agent`` when it says nothing)."""
+    if endpoint is None:
+        return AGENT
+    if endpoint.split(".", 1)[0] in PUBLIC_BLUEPRINTS:
+        return PUBLIC
+    view = app.view_functions.get(endpoint)
+    view_class = getattr(view, "view_class", None)
+    func = view
+    if view_class is not None:
+        name = method.lower()
+        func = getattr(view_class, name, None) or (
+            getattr(view_class, "get", None) if name == "head" else None
+        )
+    return getattr(func, _ACCESS_ATTR, AGENT)
+
+
+def current_user() -> User | None:
+    """The signed-in user of this request (None when anonymous or outside a request)."""
+    return g.get("user") if has_request_context() else None
+
+
+def is_admin() -> bool:
+    user = current_user()
+    return user is not None and user.role == "admin"
+
+
+def auth_via() -> str | None:
+    """``api`` (bearer token), ``web`` (session cookie) or None."""
+    return g.get("auth_via") if has_request_context() else None
+
+
+def unauthorized(message: str, error: str | None = None) -> APIError:
+    challenge = 'Bearer realm="ticketing"'
+    if error:
+        challenge += f', error="{error}"'
+    return APIError(401, message, "unauthorized", headers={"WWW-Authenticate": challenge})
+
+
+def start_session(user: User) -> str:
+    """Sign ``user`` in on this browser: a fresh session (no fixation) and CSRF token."""
+    session.clear()
+    session.permanent = True
+    session["uid"] = user.id
+    session["csrf"] = secrets.token_urlsafe(32)
+    return session["csrf"]
+
+
+def end_session() -> None:
+    session.clear()
+
+
+def csrf_token() -> str | None:
+    return session.get("csrf") if auth_via() == "web" else None
+
+
+def _user_from_bearer(header: str) -> User | None:
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "bearer" or not value.strip():
+        return None
+    match = services.resolve_token(value.strip())
+    if match is None:
+        return None
+    if match.touched:
+        db.session.commit()  # the last_used_at write (at most once a minute per token)
+    return match.user
+
+
+def _user_from_session() -> User | None:
+    uid = session.get("uid")
+    if not isinstance(uid, int):
+        return None
+    user = db.session.get(User, uid)
+    if user is None or not user.active:
+        session.clear()  # disabled or deleted: the cookie is worthless from now on
+        return None
+    return user
+
+
+def authenticate_request() -> None:
+    """Identify the caller of an ``/api`` route and refuse what it may not do."""
+    set_actor(SYSTEM)
+    if not request.path.startswith("/api/") or request.url_rule is None:
+        return  # the page, static files, or an unknown URL (404/405 answer as usual)
+    if request.method == "OPTIONS":
+        return  # Flask's automatic answer: the Allow header, no data
+    access = access_for(current_app, request.endpoint, request.method)
+    header = request.headers.get("Authorization")
+    user, via = None, None
+    if header:
+        user, via = _user_from_bearer(header), "api"
+        if user is None and access != PUBLIC:
+            raise unauthorized(
+                "The token is invalid, revoked or its user is disabled.", "invalid_token"
+            )
+    else:
+        user, via = _user_from_session(), "web"
+    if user is not None:
+        g.user, g.auth_via = user, via
+        set_actor(Actor(type="user", via=via, id=user.id, label=user.email, role=user.role))
+    if access == PUBLIC:
+        return
+    if user is None:
+        raise unauthorized("Sign in, or send an API token as 'Authorization: Bearer <token>'.")
+    if via == "web" and request.method not in SAFE_METHODS:
+        sent = request.headers.get(CSRF_HEADER, "")
+        expected = session.get("csrf") or ""
+        if not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
+            raise APIError(
+                403,
+                f"Missing or wrong {CSRF_HEADER} header (get the token from /api/auth/me).",
+                "csrf_failed",
+            )
+    if access == ADMIN and user.role != "admin":
+        raise APIError(403, "Only an admin may do this.", "forbidden")
+
+
+def forget_actor(_exc: BaseException | None = None) -> None:
+    """A pooled thread must not carry this request's actor into the next one."""
+    set_actor(SYSTEM)
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """``SESSION_COOKIE_SECURE = None`` means: Secure whenever the request came over HTTPS."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        configured = app.config.get("SESSION_COOKIE_SECURE")
+        if configured is None:
+            return has_request_context() and request.is_secure
+        return bool(configured)
+
+
+def no_sniffing(response):
+    """API answers are data: a browser must never sniff one into HTML."""
+    if request.path.startswith("/api/"):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    return response
+
+
+def init_app(app: Flask) -> None:
+    app.session_interface = SessionInterface()
+    app.before_request(authenticate_request)
+    app.after_request(no_sniffing)
+    app.teardown_request(forget_actor)

@@ -1,0 +1,53 @@
+"""Public intake: a customer without an account submits a request.
+
+Strict per-address limit (``INTAKE_RATE_LIMIT``, accepted submissions), size limits from the
+schema (subject 200, body 10,000 characters), and an answer that holds only the new reference
+number — never another ticket's data.
+"""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_limiter.util import get_remote_address
+from flask_smorest import Blueprint
+
+from ..classification.jobs import after_ticket_saved
+from ..context import Actor, acting_as
+from ..extensions import db
+from ..schemas import ErrorEnvelope
+from ..tickets import services as tickets
+from . import throttle
+from .auth import public
+from .schemas import IntakeIn, IntakeOut
+
+blp = Blueprint("intake", __name__, url_prefix="/api", description="Public request intake")
+
+
+@blp.route("/intake")
+class Intake(MethodView):
+    @public
+    @blp.arguments(IntakeIn)
+    @blp.response(201, IntakeOut)
+    @blp.alt_response(422, schema=ErrorEnvelope, description="Invalid fields")
+    @blp.alt_response(429, schema=ErrorEnvelope, description="Too many requests from this address")
+    def post(self, data):
+        """Submit a support request without an account; answers only with its reference."""
+        key = ("intake", get_remote_address() or "unknown")
+        if not throttle.hit("INTAKE_RATE_LIMIT", *key):
+            raise throttle.too_many(
+                "INTAKE_RATE_LIMIT", key, "Too many requests from your address."
+            )
+        fields = {
+            "subject": data["subject"],
+            "body": data["body"],
+            "requester_email": data["email"],
+            "requester_name": data["name"],
+        }
+        with acting_as(Actor(type="system", via="web", label=data["email"])):
+            ticket = tickets.create_ticket(fields)
+            db.session.commit()
+        after_ticket_saved(ticket.id, created=True)  # after the commit, like POST /api/tickets
+        return {
+            "reference": ticket.id,
+            "message": "Thank you: we received your request and will answer by e-mail.",
+        }
