@@ -36,7 +36,7 @@ def configure(app: Flask, config: Config) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from . import jobs
+    from . import audit, jobs
     from .exports import storage
     from .extensions import db, limiter, migrate
     from .sqlite import register_sqlite_pragmas
@@ -47,10 +47,12 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     jobs.init_app(app)
     storage.init_app(app)
+    audit.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:
     from . import api as api_module
+    from .audit.routes import blp as audit_blp
     from .stats.routes import blp as stats_blp
     from .tickets.routes import blp as tickets_blp
     from .web.routes import bp as web_bp
@@ -58,6 +60,7 @@ def register_blueprints(app: Flask) -> None:
     api = api_module.init_app(app)
     api.register_blueprint(tickets_blp)
     api.register_blueprint(stats_blp)
+    api.register_blueprint(audit_blp)
     app.register_blueprint(web_bp)
 
 
