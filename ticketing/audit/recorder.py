@@ -21,7 +21,7 @@ from typing import Any
 
 from flask import current_app, g, has_app_context, has_request_context
 from sqlalchemy import event, insert, inspect, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstanceState, Session
 
 from ..context import current_actor
 from ..models import Reply, Tag, Ticket, TicketEvent, utcnow
@@ -116,19 +116,21 @@ def _stamp() -> dict[str, Any]:
     }
 
 
-def _unknown_old_values(session: Session, ticket: Ticket, names: list[str]) -> dict[str, Any]:
+def _unknown_old_values(session: Session, ticket_id: int, names: list[str]) -> dict[str, Any]:
     """Old values of attributes that were set while unloaded (expired): read them from the
-    row, which the flush has not touched yet."""
+    row, which the flush has not touched yet (one SELECT, only in that case)."""
     table = Ticket.__table__
     row = session.execute(
-        select(*(table.c[n] for n in names)).where(table.c.id == ticket.id)
+        select(*(table.c[n] for n in names)).where(table.c.id == ticket_id)
     ).one_or_none()
     return dict(row._mapping) if row is not None else {}
 
 
-def _ticket_changes(session: Session, ticket: Ticket) -> list[dict[str, Any]]:
-    """One ``updated`` event per audited field (and the tag set) that really changes."""
-    state = inspect(ticket)
+def _ticket_changes(session: Session, state: InstanceState) -> list[dict[str, Any]]:
+    """One ``updated`` event per audited field (and the tag set) that really changes.
+
+    Reads attribute history only (never loads an expired ticket)."""
+    ticket_id = state.identity[0]
     changes: list[tuple[str, Any, Any]] = []
     unknown: list[str] = []
     for name in AUDITED_FIELDS:
@@ -141,7 +143,7 @@ def _ticket_changes(session: Session, ticket: Ticket) -> list[dict[str, Any]]:
             changes.append((name, None, history.added[0]))
             unknown.append(name)
     if unknown:
-        olds = _unknown_old_values(session, ticket, unknown)
+        olds = _unknown_old_values(session, ticket_id, unknown)
         changes = [
             (name, olds.get(name) if name in unknown else old, new) for name, old, new in changes
         ]
@@ -159,7 +161,7 @@ def _ticket_changes(session: Session, ticket: Ticket) -> list[dict[str, Any]]:
             }
         )
     return [
-        {"ticket_id": ticket.id, "action": UPDATED, **row}
+        {"ticket_id": ticket_id, "action": UPDATED, **row}
         for row in rows
         if row["old_value"] != row["new_value"]
     ]
@@ -169,7 +171,7 @@ def before_flush(session: Session, flush_context: Any, instances: Any) -> None:
     session.info.pop(_PENDING_KEY, None)
     if not _enabled():
         return
-    pending = _Pending(stamp=_stamp())
+    pending = _Pending(stamp={})
     for obj in session.new:
         if isinstance(obj, Ticket):
             pending.new_tickets.append(obj)
@@ -181,9 +183,12 @@ def before_flush(session: Session, flush_context: Any, instances: Any) -> None:
             deleted_ids.add(obj.id)
             pending.rows.append({"ticket_id": obj.id, "action": DELETED, "old_value": obj.subject})
     for obj in session.dirty:
-        if isinstance(obj, Ticket) and obj.id not in deleted_ids:
-            pending.rows.extend(_ticket_changes(session, obj))
+        if isinstance(obj, Ticket):
+            state = inspect(obj)
+            if state.identity[0] not in deleted_ids:
+                pending.rows.extend(_ticket_changes(session, state))
     if pending.rows or pending.new_tickets or pending.new_replies:
+        pending.stamp = _stamp()
         session.info[_PENDING_KEY] = pending
 
 
