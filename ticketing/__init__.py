@@ -36,7 +36,7 @@ def configure(app: Flask, config: Config) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from . import audit, jobs
+    from . import audit, context, jobs
     from .exports import storage
     from .extensions import db, limiter, migrate
     from .sqlite import register_sqlite_pragmas
@@ -47,6 +47,7 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     jobs.init_app(app)
     storage.init_app(app)
+    context.init_app(app)
     audit.init_app(app)
 
 

@@ -85,18 +85,20 @@ def test_a_job_run_by_a_worker_is_recorded_as_job(app, client, make_ticket):
     assert last["request_id"] == f"job:{job.id}"
 
 
-def test_a_signed_in_user_is_recorded_as_the_actor(client, make_ticket):
+def test_the_request_actor_is_recorded_and_does_not_outlive_the_request(
+    request_actor, client, make_ticket
+):
     ticket = make_ticket()
-    user = Actor(type="user", via="web", id=7, label="ana@example.com", role="agent")
-    with acting_as(user):
-        client.patch(f"/api/tickets/{ticket['id']}", json={"priority": "high"})
-    last = events(client, ticket["id"])[-1]
-    assert (last["actor_type"], last["actor_id"], last["actor_label"], last["via"]) == (
+    request_actor.actor = Actor(type="user", via="api", id=7, label="bo@example.com")
+    client.patch(f"/api/tickets/{ticket['id']}", json={"priority": "high"})
+    last = events(client, ticket["id"])[-2]  # the priority, then its source
+    assert (last["field"], last["actor_type"], last["actor_id"], last["actor_label"]) == (
+        "priority",
         "user",
         7,
-        "ana@example.com",
-        "web",
+        "bo@example.com",
     )
+    assert current_actor() == Actor()
 
 
 def test_service_calls_under_acting_as_are_recorded_with_that_actor(app_ctx):
@@ -114,17 +116,19 @@ def test_service_calls_under_acting_as_are_recorded_with_that_actor(app_ctx):
 @pytest.mark.parametrize(
     ("role", "status"), [("admin", 200), ("agent", 404)], ids=["admin", "agent"]
 )
-def test_a_deleted_tickets_trail_is_for_admins(client, make_ticket, role, status):
+def test_a_deleted_tickets_trail_is_for_admins(request_actor, client, make_ticket, role, status):
     ticket = make_ticket()
     client.delete(f"/api/tickets/{ticket['id']}")
-    with acting_as(Actor(type="user", via="web", id=1, label="x", role=role)):
-        response = client.get(f"/api/tickets/{ticket['id']}/events")
+    request_actor.actor = Actor(type="user", via="web", id=1, label="x", role=role)
+    response = client.get(f"/api/tickets/{ticket['id']}/events")
     assert response.status_code == status
     if status == 200:
         assert response.get_json()["items"][-1]["action"] == "deleted"
+    else:
+        assert response.get_json()["error"]["code"] == "not_found"
 
 
-def test_an_agent_reads_the_trail_of_a_live_ticket(client, make_ticket):
+def test_an_agent_reads_the_trail_of_a_live_ticket(request_actor, client, make_ticket):
     ticket = make_ticket()
-    with acting_as(Actor(type="user", via="web", id=2, label="bo", role="agent")):
-        assert client.get(f"/api/tickets/{ticket['id']}/events").status_code == 200
+    request_actor.actor = Actor(type="user", via="web", id=2, label="bo", role="agent")
+    assert client.get(f"/api/tickets/{ticket['id']}/events").status_code == 200

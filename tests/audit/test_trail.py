@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from ticketing.context import Actor
 from ticketing.extensions import db
 from ticketing.models import TicketEvent
 
 from .helpers import changes, events
 
 
-def test_creation_is_the_first_event_with_actor_via_and_request_id(client):
+def test_creation_is_the_first_event_with_actor_via_and_request_id(request_actor, client):
+    request_actor.actor = Actor(type="user", via="web", id=5, label="ana@example.com")
     response = client.post(
         "/api/tickets",
         json={"subject": "Locked out", "body": "Cannot sign in.", "tags": ["login"]},
@@ -21,7 +23,12 @@ def test_creation_is_the_first_event_with_actor_via_and_request_id(client):
         None,
         "Locked out",
     )
-    assert (created["actor_type"], created["via"]) == ("system", "api")
+    assert (created["actor_type"], created["actor_id"], created["actor_label"]) == (
+        "user",
+        5,
+        "ana@example.com",
+    )
+    assert created["via"] == "web"
     assert created["request_id"] == "req-create-1"
     assert created["ticket_id"] == ticket["id"]
     assert created["created_at"].endswith("+00:00")
