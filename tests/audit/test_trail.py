@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from ticketing.context import Actor
 from ticketing.extensions import db
 from ticketing.models import TicketEvent
@@ -160,10 +162,21 @@ def test_deletion_is_recorded_and_the_trail_survives_it(client, make_ticket):
     assert changes(items)[-1] == ("deleted", None, "Printer on fire", None)
 
 
-def test_events_of_a_ticket_that_never_existed_are_a_404(client):
-    response = client.get("/api/tickets/4242/events")
+@pytest.mark.parametrize("ticket_id", [4242, 2**31, 10**20])
+def test_events_of_a_ticket_that_never_existed_are_a_404(client, ticket_id):
+    response = client.get(f"/api/tickets/{ticket_id}/events")
     assert response.status_code == 404
     assert response.get_json()["error"]["code"] == "not_found"
+
+
+def test_a_page_past_the_end_is_empty_and_a_bad_page_is_a_422(client, make_ticket):
+    ticket = make_ticket()
+    url = f"/api/tickets/{ticket['id']}/events"
+    far = client.get(url, query_string={"page": 10**20})
+    assert far.status_code == 200
+    assert far.get_json()["items"] == [] and far.get_json()["meta"]["total"] == 1
+    bad = client.get(url, query_string={"page": "abc"})
+    assert bad.status_code == 422 and "page" in bad.get_json()["error"]["fields"]
 
 
 def test_events_of_one_ticket_do_not_leak_into_another(client, make_ticket):
@@ -197,5 +210,5 @@ def test_a_request_that_fails_after_its_flush_leaves_no_events(
 def test_openapi_documents_the_events_operation(client):
     spec = client.get("/api/openapi.json").get_json()
     operation = spec["paths"]["/api/tickets/{ticket_id}/events"]["get"]
-    assert {"200", "404"} <= set(operation["responses"])
+    assert {"200", "404", "422"} <= set(operation["responses"])
     assert {p["name"] for p in operation["parameters"]} >= {"page", "per_page"}

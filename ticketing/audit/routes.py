@@ -17,6 +17,7 @@ class TicketEvents(MethodView):
     @blp.arguments(EventQuery, location="query", as_kwargs=False)
     @blp.response(200, EventPage)
     @blp.alt_response(404, schema=ErrorEnvelope, description="No such ticket, and never was")
+    @blp.alt_response(422, schema=ErrorEnvelope, description="Invalid page or per_page")
     def get(self, params, ticket_id):
         """Every change to the ticket, oldest first (still served for a deleted ticket)."""
         page = services.list_events(ticket_id, params["page"], params["per_page"])
