@@ -56,6 +56,7 @@ INTERNAL_NOTE_ADDED = "internal_note_added"
 ACTIONS = (CREATED, UPDATED, DELETED, REPLY_ADDED, INTERNAL_NOTE_ADDED)
 
 _PENDING_KEY = "ticketing.audit.pending"
+_INSERT_EVENTS = insert(TicketEvent.__table__)
 
 
 def as_text(value: Any) -> str | None:
@@ -211,7 +212,7 @@ def after_flush(session: Session, flush_context: Any) -> None:
     ]
     base = {"field": None, "old_value": None, "new_value": None, **pending.stamp}
     rows = [{**base, **row} for row in (*created, *pending.rows, *replies)]
-    session.connection().execute(insert(TicketEvent.__table__), rows)
+    session.connection().execute(_INSERT_EVENTS, rows)
 
 
 def register() -> None:
