@@ -79,6 +79,8 @@ class Config:
         self.EXPORT_DIR = os.environ.get("EXPORT_DIR") or None  # default: <instance>/exports
         self.EXPORT_TTL_HOURS = env_float("EXPORT_TTL_HOURS", 24.0)
         self.EXPORT_STORAGE_URL = os.environ.get("EXPORT_STORAGE_URL") or None
+        # The audit trail (ticketing/audit): off only to measure its cost or for bulk repairs.
+        self.AUDIT_ENABLED = env_bool("AUDIT_ENABLED", True)
         self.LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
         # Flask-Limiter: storage follows REDIS_URL; headers on; keep serving if Redis blips.
         self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"

@@ -36,7 +36,7 @@ def configure(app: Flask, config: Config) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from . import jobs
+    from . import audit, context, jobs
     from .exports import storage
     from .extensions import db, limiter, migrate
     from .sqlite import register_sqlite_pragmas
@@ -47,6 +47,8 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     jobs.init_app(app)
     storage.init_app(app)
+    context.init_app(app)
+    audit.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -54,6 +56,7 @@ def register_blueprints(app: Flask) -> None:
     from .accounts import auth
     from .accounts.intake import blp as intake_blp
     from .accounts.routes import auth_blp, users_blp
+    from .audit.routes import blp as audit_blp
     from .classification.routes import blp as classification_blp
     from .stats.routes import blp as stats_blp
     from .tickets.routes import blp as tickets_blp
@@ -67,6 +70,7 @@ def register_blueprints(app: Flask) -> None:
     api.register_blueprint(auth_blp)
     api.register_blueprint(users_blp)
     api.register_blueprint(intake_blp)
+    api.register_blueprint(audit_blp)
     app.register_blueprint(web_bp)
 
 

@@ -9,11 +9,24 @@ from sqlalchemy import func, select
 from .accounts.cli import ensure_admin_command, users_cli
 from .classification.cli import evaluate_command
 from .classification.commands import classify_command
+from .context import Actor, acting_as
 from .extensions import db
 from .models import Ticket
 from .stats.cli import stats_command
 
-tickets_cli = AppGroup("tickets", help="Manage tickets: seed, import, classify, export, users.")
+
+def _act_as_cli() -> None:
+    """Every ``flask tickets`` command acts as the system via ``cli`` (for the audit trail),
+    until the command ends."""
+    ctx = click.get_current_context()
+    ctx.with_resource(acting_as(Actor(type="system", via="cli")))
+
+
+tickets_cli = AppGroup(
+    "tickets",
+    help="Manage tickets: seed, import, classify, export, users.",
+    callback=_act_as_cli,
+)
 tickets_cli.add_command(evaluate_command)
 tickets_cli.add_command(classify_command)
 

@@ -11,6 +11,8 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 
+from flask import Flask, g
+
 
 @dataclass(frozen=True)
 class Actor:
@@ -42,3 +44,22 @@ def acting_as(actor: Actor) -> Iterator[Actor]:
         yield actor
     finally:
         _actor.reset(token)
+
+
+def init_app(app: Flask) -> None:
+    """Scope the actor to each request: whatever a ``before_request`` sets (the signed-in
+    user) is undone at teardown, so it never leaks into the next thing the thread runs.
+
+    The remembering hook is put first, ahead of any ``before_request`` that sets the actor.
+    """
+
+    def remember_actor() -> None:
+        g._actor_token = _actor.set(_actor.get())
+
+    def restore_actor(exc: BaseException | None) -> None:
+        token = g.pop("_actor_token", None)
+        if token is not None:
+            _actor.reset(token)
+
+    app.before_request_funcs.setdefault(None, []).insert(0, remember_actor)
+    app.teardown_request(restore_actor)

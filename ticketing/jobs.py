@@ -19,6 +19,8 @@ from rq import Queue
 from rq.exceptions import NoSuchJobError
 from rq.job import Job
 
+from .context import Actor, acting_as
+
 log = logging.getLogger(__name__)
 
 #: Every queue the app uses, in the order a worker serves them.
@@ -40,7 +42,9 @@ class AppJob(Job):
             with app.app_context():
                 app.extensions["sqlalchemy"].engines[None].dispose(close=False)
             state.pid = os.getpid()
-        with app.app_context():
+        # A job acts as the system via ``job`` whoever enqueued it (the triage job narrows
+        # this to ``triage``), in-process or on a worker alike.
+        with app.app_context(), acting_as(Actor(type="system", via="job")):
             return super().perform()
 
 

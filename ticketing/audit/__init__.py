@@ -1,0 +1,14 @@
+"""The audit trail: every change to a ticket, recorded by one session hook (recorder.py)
+and served at ``GET /api/tickets/<id>/events``."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Turn the recorder on for this process; ``AUDIT_ENABLED`` switches it per app."""
+    from .recorder import register
+
+    app.config.setdefault("AUDIT_ENABLED", True)
+    register()
