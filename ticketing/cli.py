@@ -7,6 +7,7 @@ from flask.cli import AppGroup
 from sqlalchemy import func, select
 
 from .classification.cli import evaluate_command
+from .exports.cli import export_command, exports_cli
 from .extensions import db
 from .models import Ticket
 from .stats.cli import stats_command
@@ -61,3 +62,5 @@ def worker_command(burst: bool, queues: tuple[str, ...]) -> None:
 
 
 tickets_cli.add_command(stats_command)
+tickets_cli.add_command(export_command)
+tickets_cli.add_command(exports_cli)
