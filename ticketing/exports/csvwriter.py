@@ -41,6 +41,7 @@ from ..tickets.services import filter_tickets
 #: Characters that make a spreadsheet treat a cell as a formula.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 TAG_SEPARATOR = ", "
+QUOTE = "'"  # the prefix that makes a spreadsheet show a cell as text
 BOM = codecs.BOM_UTF8
 BATCH = 1_000
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%f+00:00"
@@ -183,24 +184,31 @@ def sql_string(value: str) -> str:
 
 
 def _sql_neutralised(expr: ColumnElement) -> ColumnElement:
-    first = func.substr(expr, literal_column("1"), literal_column("1"))
-    prefixes = [literal_column(sql_string(p)) for p in FORMULA_PREFIXES]
+    # ascii() is the code point of the first character: an integer test, no substring built.
+    codes = [literal_column(str(ord(p))) for p in sorted(FORMULA_PREFIXES)]
+    quote = literal_column(sql_string(QUOTE), String)
     return case(
-        (first.in_(prefixes), literal_column(sql_string("'"), String) + expr),
+        (func.ascii(expr).in_(codes), quote + expr),
         else_=expr,
     )
+
+
+_TAG_CODES = ", ".join(str(ord(p)) for p in sorted(FORMULA_PREFIXES))
+TAGS_SQL = (
+    f"(SELECT CASE WHEN ascii(joined.tags) IN ({_TAG_CODES}) THEN {sql_string(QUOTE)} || "  # noqa: S608 - constants only
+    "joined.tags "
+    "ELSE joined.tags END FROM (SELECT string_agg(tags.name, "
+    + sql_string(TAG_SEPARATOR)
+    + " ORDER BY tags.name) AS tags FROM ticket_tags JOIN tags ON tags.id = ticket_tags.tag_id "
+    "WHERE ticket_tags.ticket_id = tickets.id) AS joined)"
+)
 
 
 def _sql_expression(name: str) -> ColumnElement:
     kind = COLUMN_KINDS[name]
     if kind == "tags":
-        joined = (
-            select(literal_column(f"string_agg(tags.name, '{TAG_SEPARATOR}' ORDER BY tags.name)"))
-            .select_from(ticket_tags.join(Tag, Tag.id == ticket_tags.c.tag_id))
-            .where(ticket_tags.c.ticket_id == Ticket.id)
-            .scalar_subquery()
-        )
-        return _sql_neutralised(joined).label(name)
+        # One scalar subquery per row; the CASE sits inside it so the aggregate runs once.
+        return literal_column(TAGS_SQL, String).label(name)
     column = getattr(Ticket, name)
     if kind == "text":
         return _sql_neutralised(column).label(name)
