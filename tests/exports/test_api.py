@@ -246,3 +246,10 @@ def test_export_is_in_the_openapi_document(client):
         spec["paths"]
     )
     assert "202" in spec["paths"]["/api/exports"]["post"]["responses"]
+
+
+def test_list_page_out_of_range_is_a_422_not_a_crash(client):
+    response = client.get("/api/exports?page=9223372036854775809")
+    assert response.status_code == 422
+    assert "page" in response.get_json()["error"]["fields"]
+    assert client.get("/api/exports?page=-3&per_page=0").get_json()["meta"]["page"] == 1

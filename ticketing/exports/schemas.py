@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import url_for
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
 from ..models import EXPORT_STATUSES
 from ..schemas import CommaList, PageQuery, TicketFilterQuery
@@ -66,4 +66,5 @@ class ExportPage(Schema):
 
 
 class ExportListQuery(PageQuery):
-    pass
+    #: Bounded so the OFFSET stays a sane integer (a huge page is a 422, not a 500).
+    page = fields.Integer(load_default=1, validate=validate.Range(max=1_000_000))
