@@ -239,3 +239,20 @@ def test_upkeep_on_an_empty_system(app):
     }
     with app.app_context():
         assert db.session.scalars(select(Export)).all() == []
+
+
+def test_upkeep_still_runs_when_the_queue_is_down(app, pending_export, monkeypatch):
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    from ticketing import jobs
+
+    def down(job_id):
+        raise RedisConnectionError("Connection refused")
+
+    monkeypatch.setattr(jobs, "fetch_job", down)
+    old = pending_export(created_at=utcnow() - timedelta(hours=2))
+    stale = pending_export(status="running", heartbeat_at=utcnow() - timedelta(hours=2))
+    report = upkeep(app)
+    assert report["lost_failed"] == 0 and report["stale_failed"] == 1
+    assert export_row(app, old).status == "pending"  # unknown, so left alone
+    assert export_row(app, stale).status == "failed"

@@ -305,8 +305,13 @@ def _fail_lost_pending(now: datetime) -> int:
     ).all()
     lost = 0
     for export in waiting:
-        job = jobs.fetch_job(export.job_id) if export.job_id else None
-        if job is None or jobs.job_status(job) == "failed":
+        try:
+            job = jobs.fetch_job(export.job_id) if export.job_id else None
+            gone = job is None or jobs.job_status(job) == "failed"
+        except RedisError:
+            log.warning("export upkeep: queue unavailable; pending exports left as they are")
+            break
+        if gone:
             fail_export(export.id, "The export job was lost before it ran; start it again.")
             lost += 1
     db.session.commit()
