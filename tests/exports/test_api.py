@@ -253,3 +253,21 @@ def test_list_page_out_of_range_is_a_422_not_a_crash(client):
     assert response.status_code == 422
     assert "page" in response.get_json()["error"]["fields"]
     assert client.get("/api/exports?page=-3&per_page=0").get_json()["meta"]["page"] == 1
+
+
+def test_queue_down_is_a_503_and_the_export_is_recorded_failed(app, client, monkeypatch):
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    from ticketing import jobs
+
+    def down(*args, **kwargs):
+        raise RedisConnectionError("Connection refused")
+
+    monkeypatch.setattr(jobs, "enqueue", down)
+    response = client.post("/api/exports", json={"status": "open"})
+    assert response.status_code == 503
+    assert response.get_json()["error"]["code"] == "service_unavailable"
+    items = client.get("/api/exports").get_json()["items"]
+    assert [(x["status"], x["error"]) for x in items] == [
+        ("failed", "The job queue is unavailable; try again later.")
+    ]
