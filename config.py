@@ -81,6 +81,12 @@ class Config:
         self.EXPORT_STORAGE_URL = os.environ.get("EXPORT_STORAGE_URL") or None
         # The audit trail (ticketing/audit): off only to measure its cost or for bulk repairs.
         self.AUDIT_ENABLED = env_bool("AUDIT_ENABLED", True)
+        # A running export whose heartbeat is older than this is taken as dead (worker killed).
+        self.EXPORT_STALE_SECONDS = env_float("EXPORT_STALE_SECONDS", 300.0)
+        self.EXPORT_HEARTBEAT_SECONDS = env_float("EXPORT_HEARTBEAT_SECONDS", 10.0)
+        self.EXPORT_JOB_TIMEOUT = env_int("EXPORT_JOB_TIMEOUT", 3600)
+        # PostgreSQL: stream the CSV with COPY (neutralised in SQL); off = csv.writer path.
+        self.EXPORT_USE_COPY = env_bool("EXPORT_USE_COPY", True)
         self.LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
         # Flask-Limiter: storage follows REDIS_URL; headers on; keep serving if Redis blips.
         self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"

@@ -58,6 +58,7 @@ def register_blueprints(app: Flask) -> None:
     from .accounts.routes import auth_blp, users_blp
     from .audit.routes import blp as audit_blp
     from .classification.routes import blp as classification_blp
+    from .exports.routes import blp as exports_blp
     from .stats.routes import blp as stats_blp
     from .tickets.routes import blp as tickets_blp
     from .web.routes import bp as web_bp
@@ -71,6 +72,7 @@ def register_blueprints(app: Flask) -> None:
     api.register_blueprint(users_blp)
     api.register_blueprint(intake_blp)
     api.register_blueprint(audit_blp)
+    api.register_blueprint(exports_blp)
     app.register_blueprint(web_bp)
 
 

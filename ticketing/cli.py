@@ -10,6 +10,7 @@ from .accounts.cli import ensure_admin_command, users_cli
 from .classification.cli import evaluate_command
 from .classification.commands import classify_command
 from .context import Actor, acting_as
+from .exports.cli import export_command, exports_cli
 from .extensions import db
 from .models import Ticket
 from .stats.cli import stats_command
@@ -79,3 +80,5 @@ def worker_command(burst: bool, queues: tuple[str, ...]) -> None:
 tickets_cli.add_command(stats_command)
 tickets_cli.add_command(users_cli)
 tickets_cli.add_command(ensure_admin_command)
+tickets_cli.add_command(export_command)
+tickets_cli.add_command(exports_cli)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,6 +14,8 @@ from typing import BinaryIO, Protocol
 
 from flask import Flask, current_app
 
+PARTIAL_PREFIX = ".partial-"
+PARTIAL_SUFFIX = ".tmp"
 SAFE_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")
 
 
@@ -55,7 +58,7 @@ class LocalStorage:
     def writer(self, key: str) -> Iterator[BinaryIO]:
         target = self.path(key)
         self.root.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.root, prefix=".partial-", suffix=".tmp")
+        fd, tmp = tempfile.mkstemp(dir=self.root, prefix=PARTIAL_PREFIX, suffix=PARTIAL_SUFFIX)
         try:
             with os.fdopen(fd, "wb") as handle:
                 yield handle
@@ -80,6 +83,21 @@ class LocalStorage:
 
     def download_url(self, key: str, filename: str) -> str | None:
         return None  # the app streams local files itself
+
+    def remove_partials(self, older_than_seconds: float) -> int:
+        """Delete temp files left by writers that died (older than the given age)."""
+        if not self.root.is_dir():
+            return 0
+        cutoff = time.time() - older_than_seconds
+        removed = 0
+        for path in self.root.glob(PARTIAL_PREFIX + "*" + PARTIAL_SUFFIX):
+            try:
+                if path.stat().st_mtime < cutoff:
+                    path.unlink()
+                    removed += 1
+            except FileNotFoundError:
+                continue  # its writer finished (renamed it) or another upkeep removed it
+        return removed
 
 
 def make_storage(app: Flask) -> Storage:

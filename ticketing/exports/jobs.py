@@ -1,0 +1,102 @@
+"""The export job: write the CSV of an export's filters into storage, record the outcome.
+
+Idempotent: it claims the row with one conditional UPDATE (pending → running), so a second
+run of the same job — RQ retry, duplicate enqueue — finds it taken or finished and does
+nothing. While it writes, a side thread refreshes ``heartbeat_at`` every
+``EXPORT_HEARTBEAT_SECONDS`` on its own connection; if the worker dies, the heartbeat stops
+and ``run_upkeep`` fails the export after ``EXPORT_STALE_SECONDS``.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from types import TracebackType
+
+from flask import current_app
+from sqlalchemy import Engine
+
+from ..extensions import db
+from ..models import Export
+from . import services
+from .csvwriter import write_csv
+from .storage import get_storage
+
+log = logging.getLogger(__name__)
+
+QUEUE = "exports"
+
+
+class Heartbeat:
+    """A daemon thread that stamps ``heartbeat_at`` while the export is being written."""
+
+    def __init__(self, engine: Engine, export_id: str, interval: float) -> None:
+        self.engine = engine
+        self.export_id = export_id
+        self.interval = max(0.05, interval)
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, name=f"heartbeat-{export_id}", daemon=True)
+
+    def _run(self) -> None:
+        while not self.stop.wait(self.interval):
+            try:
+                with self.engine.begin() as connection:
+                    services.heartbeat(connection, self.export_id)
+            except Exception:  # noqa: BLE001 - a missed beat must not kill the export
+                log.warning("export %s: heartbeat failed", self.export_id, exc_info=True)
+
+    def __enter__(self) -> Heartbeat:
+        self.thread.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop.set()
+        self.thread.join(timeout=5)
+
+
+def run_export(export_id: str) -> str:
+    """Write export ``export_id``'s CSV; returns the export's final status."""
+    config = current_app.config
+    if not services.claim_export(export_id):
+        db.session.rollback()
+        export = db.session.get(Export, export_id)
+        status = export.status if export else "missing"
+        log.info("export %s: nothing to do (status %s)", export_id, status)
+        return status
+    db.session.commit()  # "running" is visible before the long read starts
+    export = db.session.get(Export, export_id)
+    log.info("export %s: started (attempt %s)", export_id, export.attempts)
+    started = time.monotonic()
+    storage = get_storage()
+    key = services.storage_key(export)
+    try:
+        filters = services.loaded_filters(export)
+        columns = list(export.columns)
+        interval = float(config["EXPORT_HEARTBEAT_SECONDS"])
+        with Heartbeat(db.engine, export_id, interval), storage.writer(key) as handle:
+            rows = write_csv(handle, filters, columns, use_copy=config["EXPORT_USE_COPY"])
+        db.session.rollback()  # end the read snapshot
+        size = storage.size(key)
+        elapsed = int((time.monotonic() - started) * 1000)
+        if not services.finish_export(export_id, key, rows, size, elapsed):
+            db.session.rollback()
+            storage.delete(key)
+            log.warning("export %s: finished after upkeep failed it; file removed", export_id)
+            return "failed"
+        db.session.commit()
+    except Exception as err:
+        db.session.rollback()
+        elapsed = int((time.monotonic() - started) * 1000)
+        reason = f"{type(err).__name__}: {err}".strip()
+        services.fail_export(export_id, reason, elapsed)
+        db.session.commit()
+        log.exception("export %s: failed", export_id)
+        raise
+    log.info("export %s: done, %s rows, %s bytes in %s ms", export_id, rows, size, elapsed)
+    return "done"

@@ -1,0 +1,101 @@
+"""HTTP only: load with a schema, call the service, dump with a schema."""
+
+from __future__ import annotations
+
+from flask import redirect, send_file, url_for
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from ..accounts.auth import current_user, is_admin
+from ..context import current_actor
+from ..errors import APIError
+from ..extensions import db
+from ..schemas import ErrorEnvelope
+from . import services
+from .schemas import ExportIn, ExportListQuery, ExportOut, ExportPage
+from .storage import get_storage
+
+blp = Blueprint("exports", __name__, url_prefix="/api", description="CSV exports of tickets")
+
+
+def _actor_user_id() -> int | None:
+    actor = current_actor()
+    return actor.id if actor.type == "user" else None
+
+
+def _owner_scope() -> int | None:
+    """Whose exports this request may see: admins every one, an agent only their own."""
+    if is_admin():
+        return None
+    user = current_user()
+    return user.id if user is not None else -1
+
+
+@blp.route("/exports")
+class ExportCollection(MethodView):
+    @blp.arguments(ExportIn)
+    @blp.response(202, ExportOut)
+    @blp.alt_response(422, schema=ErrorEnvelope, description="An invalid filter or column")
+    @blp.alt_response(503, schema=ErrorEnvelope, description="The job queue is unavailable")
+    def post(self, data):
+        """Start exporting the tickets the filters select; poll ``status_url`` until done."""
+        columns = data.pop("columns", None)
+        q = data.pop("q", None)
+        export = services.create_export(data, columns, q, created_by_id=_actor_user_id())
+        db.session.commit()
+        if not services.enqueue_export(export.id, export.job_id):
+            db.session.commit()
+            raise APIError(503, "The job queue is unavailable; try again later.")
+        db.session.refresh(export)  # in-process mode the job has already run
+        status_url = url_for("exports.ExportItem", export_id=export.id)
+        return export, 202, {"Location": status_url}
+
+    @blp.arguments(ExportListQuery, location="query", as_kwargs=False)
+    @blp.response(200, ExportPage)
+    def get(self, params):
+        """Recent exports, newest first."""
+        page = services.list_exports(params["page"], params["per_page"], owner_id=_owner_scope())
+        return {"items": page.items, "meta": page.meta()}
+
+
+@blp.route("/exports/<export_id>")
+class ExportItem(MethodView):
+    @blp.response(200, ExportOut)
+    @blp.alt_response(404, schema=ErrorEnvelope, description="No such export")
+    def get(self, export_id):
+        """One export: pending | running | done | failed | expired."""
+        return services.get_export(export_id, owner_id=_owner_scope())
+
+
+@blp.route("/exports/<export_id>/download")
+class ExportDownload(MethodView):
+    @blp.response(
+        200,
+        {"type": "string", "format": "binary"},
+        content_type="text/csv",
+        description="The CSV file (UTF-8 with BOM), as an attachment",
+    )
+    @blp.alt_response(302, description="Redirect to the object store's short-lived URL")
+    @blp.alt_response(404, schema=ErrorEnvelope, description="No such export")
+    @blp.alt_response(409, schema=ErrorEnvelope, description="The export is not done")
+    @blp.alt_response(410, schema=ErrorEnvelope, description="The export has expired")
+    def get(self, export_id):
+        """Download the finished CSV."""
+        export = services.get_export(export_id, owner_id=_owner_scope())
+        key = services.downloadable_key(export)
+        name = services.file_name(export)
+        storage = get_storage()
+        url = storage.download_url(key, name)
+        if url:
+            return redirect(url, code=302)
+        response = send_file(
+            storage.open(key),
+            mimetype="text/csv",
+            as_attachment=True,
+            download_name=name,
+            conditional=False,
+        )
+        response.content_length = storage.size(key)
+        response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+        response.headers["Cache-Control"] = "private, no-store"
+        return response

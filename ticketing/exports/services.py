@@ -1,0 +1,344 @@
+"""Export rules: create, list, claim/finish/fail (used by the job), and upkeep.
+
+Services flush; the caller commits — except ``run_upkeep``, which is itself an entry point
+(the CLI's ``exports prune`` and the worker's schedule call it with no arguments) and commits
+after each step, because the files it deletes cannot be rolled back.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import current_app
+from marshmallow import ValidationError
+from redis.exceptions import RedisError
+from sqlalchemy import func, or_, select, update
+
+from ..errors import APIError, NotFound
+from ..extensions import db
+from ..models import Export, utcnow
+from ..schemas import TicketFilterQuery
+from .csvwriter import ALLOWED_COLUMNS, DEFAULT_COLUMNS
+from .storage import get_storage
+
+log = logging.getLogger(__name__)
+
+MAX_ERROR = 1_000
+
+
+@dataclass
+class ExportPage:
+    items: list[Export]
+    page: int
+    per_page: int
+    total: int
+
+    def meta(self) -> dict[str, Any]:
+        pages = math.ceil(self.total / self.per_page) if self.total else 0
+        return {"page": self.page, "per_page": self.per_page, "total": self.total, "pages": pages}
+
+
+def validate_columns(columns: list[str] | None) -> list[str]:
+    """The requested columns in the order given (duplicates dropped), or the default list."""
+    if columns is None:
+        return list(DEFAULT_COLUMNS)
+    unknown = [c for c in columns if c not in ALLOWED_COLUMNS]
+    if unknown:
+        raise ValidationError(
+            f"Unknown column(s): {', '.join(unknown)}; allowed: {', '.join(ALLOWED_COLUMNS)}.",
+            "columns",
+        )
+    if not columns:
+        raise ValidationError("Name at least one column.", "columns")
+    return list(dict.fromkeys(columns))
+
+
+def stored_filters(filters: dict[str, Any]) -> dict[str, Any]:
+    """Validated filters in their query-string form (JSON-safe, shown back to the user)."""
+    return TicketFilterQuery().dump(filters)
+
+
+def loaded_filters(export: Export) -> dict[str, Any]:
+    """The export's filters as ``filter_tickets`` takes them."""
+    return TicketFilterQuery().load(export.filters or {})
+
+
+def create_export(
+    filters: dict[str, Any],
+    columns: list[str] | None = None,
+    q: str | None = None,
+    created_by_id: int | None = None,
+) -> Export:
+    """A pending export of the tickets ``filters`` (and ``q``) select; the caller enqueues it."""
+    filters = dict(filters)
+    if q:
+        filters["q"] = q
+    export = Export(
+        id=str(uuid.uuid4()),
+        status="pending",
+        filters=stored_filters(filters),
+        columns=validate_columns(columns),
+        created_by_id=created_by_id,
+    )
+    export.job_id = f"export-{export.id}"
+    db.session.add(export)
+    db.session.flush()
+    return export
+
+
+def parse_id(export_id: str) -> str | None:
+    try:
+        return str(uuid.UUID(str(export_id)))
+    except ValueError:
+        return None
+
+
+def get_export(export_id: str, owner_id: int | None = None) -> Export:
+    """One export; a malformed id, or one owned by someone else when ``owner_id`` is given,
+    is simply not found."""
+    key = parse_id(export_id)
+    export = db.session.get(Export, key) if key else None
+    if export is None or (owner_id is not None and export.created_by_id != owner_id):
+        raise NotFound("Export")
+    return export
+
+
+def list_exports(page: int = 1, per_page: int = 25, owner_id: int | None = None) -> ExportPage:
+    """Most recent first; ``owner_id`` restricts to one user's exports."""
+    stmt = select(Export)
+    if owner_id is not None:
+        stmt = stmt.where(Export.created_by_id == owner_id)
+    total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    items = db.session.scalars(
+        stmt.order_by(Export.created_at.desc(), Export.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    return ExportPage(list(items), page, per_page, total)
+
+
+def file_name(export: Export) -> str:
+    """``tickets-20261127T034440Z.csv``: when the export was asked for, in UTC."""
+    return f"tickets-{export.created_at.strftime('%Y%m%dT%H%M%SZ')}.csv"
+
+
+def storage_key(export: Export) -> str:
+    return f"{export.id}.csv"
+
+
+def downloadable_key(export: Export) -> str:
+    """The stored file's key, or the error a download of this export must answer."""
+    if export.status == "expired":
+        raise APIError(410, "This export has expired; start a new one.", "export_expired")
+    if export.status == "failed":
+        raise APIError(409, f"This export failed: {export.error}", "export_failed")
+    if export.status != "done" or not export.storage_key:
+        raise APIError(
+            409, f"This export is {export.status}; download it once it is done.", "export_not_ready"
+        )
+    try:
+        present = get_storage().exists(export.storage_key)
+    except ValueError:  # a key that would leave the storage root: never served
+        log.error("export %s has an unsafe storage key %r", export.id, export.storage_key)
+        raise NotFound("Export file") from None
+    if not present:
+        raise APIError(410, "This export's file is no longer available.", "export_expired")
+    return export.storage_key
+
+
+def enqueue_export(export_id: str, job_id: str) -> bool:
+    """Queue the export job (after the export is committed). On a queue failure the export
+    is marked failed and False returned; the caller commits."""
+    from .. import jobs
+    from .jobs import QUEUE, run_export
+
+    try:
+        jobs.enqueue(
+            QUEUE,
+            run_export,
+            export_id,
+            job_id=job_id,
+            job_timeout=int(current_app.config["EXPORT_JOB_TIMEOUT"]),
+            result_ttl=3600,
+        )
+    except RedisError:
+        log.exception("export %s: could not enqueue", export_id)
+        fail_export(export_id, "The job queue is unavailable; try again later.")
+        return False
+    return True
+
+
+# --------------------------------------------------------------------------- job state
+
+
+def stale_cutoff(now: datetime | None = None) -> datetime:
+    seconds = float(current_app.config["EXPORT_STALE_SECONDS"])
+    return (now or utcnow()) - timedelta(seconds=seconds)
+
+
+def claim_export(export_id: str) -> bool:
+    """Mark the export running if it is pending (or running with a dead heartbeat).
+
+    One conditional UPDATE, so two workers given the same export cannot both run it.
+    """
+    now = utcnow()
+    result = db.session.execute(
+        update(Export)
+        .where(
+            Export.id == export_id,
+            or_(
+                Export.status == "pending",
+                (Export.status == "running") & (Export.heartbeat_at < stale_cutoff(now)),
+            ),
+        )
+        .values(
+            status="running",
+            started_at=now,
+            heartbeat_at=now,
+            attempts=Export.attempts + 1,
+            error=None,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def finish_export(export_id: str, key: str, rows: int, size: int, duration_ms: int) -> bool:
+    """Record a complete file; False when the export is no longer ours (upkeep failed it)."""
+    now = utcnow()
+    ttl = timedelta(hours=float(current_app.config["EXPORT_TTL_HOURS"]))
+    result = db.session.execute(
+        update(Export)
+        .where(Export.id == export_id, Export.status == "running")
+        .values(
+            status="done",
+            storage_key=key,
+            row_count=rows,
+            size_bytes=size,
+            duration_ms=duration_ms,
+            finished_at=now,
+            heartbeat_at=now,
+            expires_at=now + ttl,
+            error=None,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def fail_export(export_id: str, reason: str, duration_ms: int | None = None) -> None:
+    """Record why the export failed (only while it is still pending or running)."""
+    db.session.execute(
+        update(Export)
+        .where(Export.id == export_id, Export.status.in_(("pending", "running")))
+        .values(
+            status="failed",
+            error=reason[:MAX_ERROR],
+            duration_ms=duration_ms,
+            finished_at=utcnow(),
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
+def heartbeat(connection, export_id: str) -> None:
+    """Refresh the export's heartbeat on ``connection`` (the job's side connection)."""
+    connection.execute(
+        update(Export)
+        .where(Export.id == export_id, Export.status == "running")
+        .values(heartbeat_at=utcnow())
+    )
+
+
+# --------------------------------------------------------------------------- upkeep
+
+
+def _prune_expired(now: datetime) -> tuple[int, int]:
+    storage = get_storage()
+    expired = files = 0
+    due = db.session.scalars(
+        select(Export).where(Export.status == "done", Export.expires_at <= now)
+    ).all()
+    for export in due:
+        if export.storage_key:
+            if storage.exists(export.storage_key):
+                files += 1
+            storage.delete(export.storage_key)
+        export.status = "expired"
+        expired += 1
+        db.session.commit()
+    return expired, files
+
+
+def _fail_stale_running(now: datetime) -> int:
+    cutoff = stale_cutoff(now)
+    stale = db.session.scalars(
+        select(Export).where(
+            Export.status == "running",
+            func.coalesce(Export.heartbeat_at, Export.started_at, Export.created_at) < cutoff,
+        )
+    ).all()
+    for export in stale:
+        last = export.heartbeat_at or export.started_at or export.created_at
+        fail_export(
+            export.id,
+            f"The export worker stopped (no heartbeat since {last.isoformat()}); "
+            "start the export again.",
+        )
+        log.warning("export %s failed by upkeep: no heartbeat since %s", export.id, last)
+    db.session.commit()
+    return len(stale)
+
+
+def _fail_lost_pending(now: datetime) -> int:
+    """Pending exports whose queued job is gone or failed (e.g. Redis was flushed)."""
+    from .. import jobs
+
+    cutoff = stale_cutoff(now)
+    waiting = db.session.scalars(
+        select(Export).where(Export.status == "pending", Export.created_at < cutoff)
+    ).all()
+    lost = 0
+    for export in waiting:
+        try:
+            job = jobs.fetch_job(export.job_id) if export.job_id else None
+            gone = job is None or jobs.job_status(job) == "failed"
+        except RedisError:
+            log.warning("export upkeep: queue unavailable; pending exports left as they are")
+            break
+        if gone:
+            fail_export(export.id, "The export job was lost before it ran; start it again.")
+            lost += 1
+    db.session.commit()
+    return lost
+
+
+def run_upkeep() -> dict[str, int]:
+    """Expire old files, fail exports whose worker died, remove abandoned partial files.
+
+    Returns what it did: ``expired`` (rows marked expired), ``files_deleted``,
+    ``stale_failed`` (running without a heartbeat for EXPORT_STALE_SECONDS), ``lost_failed``
+    (pending whose job vanished) and ``partials_removed`` (temp files of dead writers).
+    """
+    now = utcnow()
+    expired, files = _prune_expired(now)
+    stale = _fail_stale_running(now)
+    lost = _fail_lost_pending(now)
+    partials = 0
+    remove_partials = getattr(get_storage(), "remove_partials", None)
+    if remove_partials is not None:
+        partials = remove_partials(float(current_app.config["EXPORT_STALE_SECONDS"]))
+    report = {
+        "expired": expired,
+        "files_deleted": files,
+        "stale_failed": stale,
+        "lost_failed": lost,
+        "partials_removed": partials,
+    }
+    log.info("export upkeep: %s", report)
+    return report
