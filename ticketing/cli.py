@@ -160,9 +160,11 @@ def worker_command(burst: bool, queues: tuple[str, ...]) -> None:
 
     if not current_app.config.get("REDIS_URL"):
         raise click.UsageError("REDIS_URL is not set: without Redis, jobs run in-process.")
-    make_worker(current_app._get_current_object(), queues or None).work(
-        burst=burst, with_scheduler=True
-    )
+    try:
+        worker = make_worker(current_app._get_current_object(), queues or None)
+    except ValueError as err:
+        raise click.UsageError(str(err)) from err
+    worker.work(burst=burst, with_scheduler=True, logging_level=current_app.config["LOG_LEVEL"])
 
 
 tickets_cli.add_command(stats_command)
