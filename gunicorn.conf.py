@@ -24,6 +24,9 @@ keepalive = _int("GUNICORN_KEEPALIVE", 5)
 max_requests = _int("GUNICORN_MAX_REQUESTS", 0)
 max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 0)
 proc_name = "ticketing-web"
+# gunicorn 25+ opens a control socket at one fixed path per user ($HOME/.gunicorn/gunicorn.ctl):
+# a dyno has no use for it, and two instances on one machine would fight over it.
+control_socket_disable = True
 
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 accesslog = "-"
@@ -41,6 +44,8 @@ logconfig_dict = {
             "formatter": "line",
         },
     },
+    # The app adds its own one-line stdout handler to the root logger (ticketing/logs.py).
+    "root": {"level": loglevel.upper(), "handlers": []},
     "loggers": {
         "gunicorn.error": {"handlers": ["stdout"], "level": loglevel.upper(), "propagate": False},
         "gunicorn.access": {"handlers": ["stdout"], "level": "INFO", "propagate": False},

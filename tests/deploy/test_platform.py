@@ -106,6 +106,7 @@ def test_gunicorn_reads_the_platform_variables(monkeypatch):
     assert (settings["workers"], settings["timeout"], settings["threads"]) == (3, 45, 1)
     assert settings["worker_class"] == "sync"
     assert settings["accesslog"] == "-"
+    assert settings["control_socket_disable"] is True
     handler = settings["logconfig_dict"]["handlers"]["stdout"]
     assert handler["stream"] == "ext://sys.stdout"
     assert "x-request-id" in settings["access_log_format"]
