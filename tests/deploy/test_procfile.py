@@ -24,6 +24,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import warnings
 from dataclasses import dataclass, field
@@ -40,7 +41,12 @@ from ticketing.jobs import QUEUES
 from ..conftest import IN_CI, ROOT
 
 #: Steps whose API comes from another branch. The lead sets each to True after the merge.
-REQUIRED_STEPS = {"triage": False, "export": False, "auth": False}
+#: ``export_s3`` (with ``export``): exports go to an S3 server (moto on 127.0.0.1) and web and
+#: worker get different EXPORT_DIRs, as on Heroku where dynos share no disk.
+REQUIRED_STEPS = {"triage": False, "export": False, "auth": False, "export_s3": False}
+# SMOKE_STEPS=triage,export,… switches steps on for one run without editing this file.
+for _step in filter(None, os.environ.get("SMOKE_STEPS", "").split(",")):
+    REQUIRED_STEPS[_step.strip()] = True
 
 PG_FALLBACK = "postgresql://postgres@127.0.0.1:5432/postgres"  # what .ci/run starts
 DEADLINE = 90  # seconds any one wait may take on a busy 2-core machine
@@ -96,6 +102,23 @@ def smoke_redis_url(base: str) -> str:
     return f"{server}/{(int(db) + workers) % 16}"
 
 
+class _SameOriginAuthRedirects(urllib.request.HTTPRedirectHandler):
+    """Follow redirects like a browser: the Bearer token never goes to another origin (a
+    presigned object-store URL refuses a second authentication)."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        new = super().redirect_request(req, fp, code, msg, headers, newurl)
+        if (
+            new is not None
+            and urllib.parse.urlsplit(newurl)[:2] != urllib.parse.urlsplit(req.full_url)[:2]
+        ):
+            new.remove_header("Authorization")
+        return new
+
+
+_OPENER = urllib.request.build_opener(_SameOriginAuthRedirects)
+
+
 @dataclass
 class Deployment:
     env: dict[str, str]
@@ -137,6 +160,15 @@ class Deployment:
     def log(self, name: str) -> str:
         return (self.logs / f"{name}.log").read_text(errors="replace")
 
+    def start_with(self, name: str, command: str, **extra: str) -> subprocess.Popen:
+        """Start a process with a few variables of its own (e.g. a disk of its own)."""
+        shared = self.env
+        self.env = {**shared, **extra}
+        try:
+            return self.start(name, command)
+        finally:
+            self.env = shared
+
     def call(self, method: str, path: str, body: dict | None = None):
         """(status, headers, parsed JSON or raw bytes) of one HTTP request."""
         url = path if path.startswith("http") else self.base + path
@@ -147,7 +179,7 @@ class Deployment:
         if self.token and url.startswith(self.base):
             request.add_header("Authorization", f"Bearer {self.token}")
         try:
-            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+            with _OPENER.open(request, timeout=30) as response:
                 status, headers, raw = response.status, response.headers, response.read()
         except urllib.error.HTTPError as err:
             status, headers, raw = err.code, err.headers, err.read()
@@ -202,19 +234,46 @@ def deployment(tmp_path):
         WEB_CONCURRENCY="1",
         GUNICORN_THREADS="2",
         TRUSTED_PROXY_COUNT="1",
-        EXPORT_DIR=str(tmp_path / "exports"),  # one machine: web and worker share this disk
         # Upkeep imports the exports slice's run_upkeep: on only once that slice is merged.
         UPKEEP_INTERVAL_SECONDS="3600" if REQUIRED_STEPS["export"] else "0",
         WORKER_SHUTDOWN_GRACE="10",
         PYTHONUNBUFFERED="1",
         LOG_LEVEL="INFO",
     )
+    moto = None
+    if REQUIRED_STEPS["export"] and REQUIRED_STEPS["export_s3"]:
+        from moto.server import ThreadedMotoServer
+
+        from ticketing.exports.s3 import make_client
+
+        moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        moto.start()
+        endpoint = "http://{}:{}".format(*moto.get_host_and_port())
+        env.update(
+            EXPORT_STORAGE_URL="s3://smoke-exports/ticketing",
+            EXPORT_S3_ENDPOINT_URL=endpoint,
+            EXPORT_S3_REGION="us-east-1",
+            AWS_ACCESS_KEY_ID="smoke-key",
+            AWS_SECRET_ACCESS_KEY="smoke-secret",  # noqa: S106 - moto accepts anything
+        )
+        previous = {k: os.environ.get(k) for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")}
+        os.environ.update(AWS_ACCESS_KEY_ID="smoke-key", AWS_SECRET_ACCESS_KEY="smoke-secret")
+        try:
+            make_client(endpoint, "us-east-1").create_bucket(Bucket="smoke-exports")
+        finally:
+            for key, value in previous.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
     logs = tmp_path / "logs"
     logs.mkdir()
     deploy = Deployment(env, int(env["PORT"]), logs, db_url, redis_url)
     try:
         yield deploy
     finally:
+        if moto is not None:
+            moto.stop()
         for process in deploy.processes.values():
             if process.poll() is None:
                 process.kill()
@@ -247,8 +306,17 @@ def test_procfile_release_web_worker_serve_the_product(deployment: Deployment):
             assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
             assert conn.execute(sa.text("SELECT count(*) FROM tickets")).scalar() == 0
 
-        web = deployment.start("web", procfile["web"])
-        worker = deployment.start("worker", procfile["worker"])
+        tmp = deployment.logs.parent
+        # With S3 each process gets a disk of its own, as dynos do; else they share one.
+        separate = REQUIRED_STEPS["export_s3"]
+        web = deployment.start_with(
+            "web", procfile["web"], EXPORT_DIR=str(tmp / ("web-disk" if separate else "disk"))
+        )
+        worker = deployment.start_with(
+            "worker",
+            procfile["worker"],
+            EXPORT_DIR=str(tmp / ("worker-disk" if separate else "disk")),
+        )
 
         # health: the database and the queue answer.
         def healthy():
