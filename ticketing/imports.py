@@ -23,7 +23,7 @@ from marshmallow import Schema, ValidationError
 from .context import Actor, acting_as
 from .extensions import db
 from .schemas import DateOrDateTime, TicketIn
-from .tickets.services import create_ticket
+from .tickets.services import build_ticket, get_or_create_tags
 
 REQUIRED_COLUMNS = ("subject", "body")
 OPTIONAL_COLUMNS = (
@@ -156,16 +156,25 @@ def parse_row(raw: dict[str | None, Any]) -> dict[str, Any]:
 
 
 def _store(rows: list[dict[str, Any]]) -> None:
-    """Create the tickets of one batch in the current transaction (flushes, no commit)."""
-    for data in rows:
-        data = dict(data)
-        created_at = data.pop("created_at", None)
-        ticket = create_ticket(data)
-        if created_at is not None:
-            ticket.created_at = created_at
-            ticket.updated_at = created_at
-            if ticket.resolved_at is not None and ticket.resolved_at < created_at:
-                ticket.resolved_at = created_at
+    """Create the tickets of one batch in the current transaction: one flush for the batch.
+
+    Each ticket is built by the tickets service (the API's rules: manual sources, status and
+    ``resolved_at``); tags are looked up once per batch.
+    """
+    names = list(dict.fromkeys(name for data in rows for name in data.get("tags", ())))
+    with db.session.no_autoflush:
+        known = {tag.name: tag for tag in get_or_create_tags(names)}
+        for data in rows:
+            data = dict(data)
+            created_at = data.pop("created_at", None)
+            tags = data.pop("tags", [])
+            ticket = build_ticket(data)
+            ticket.tags = [known[name] for name in tags]
+            if created_at is not None:
+                ticket.created_at = created_at
+                ticket.updated_at = created_at
+                if ticket.resolved_at is not None and ticket.resolved_at < created_at:
+                    ticket.resolved_at = created_at
     db.session.flush()
 
 

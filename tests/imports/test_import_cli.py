@@ -196,15 +196,15 @@ def test_late_encoding_error_keeps_earlier_batches_and_rolls_back_the_current(
 
 def test_a_failing_batch_is_rolled_back_whole(app, runner, tmp_path, monkeypatch):
     calls = {"n": 0}
-    real = imports.create_ticket
+    real = imports.build_ticket
 
     def flaky(data):
         calls["n"] += 1
-        if calls["n"] == 4:  # the second ticket of the second batch
+        if calls["n"] == 5:  # the second ticket of the second batch
             raise RuntimeError("database went away")
         return real(data)
 
-    monkeypatch.setattr(imports, "create_ticket", flaky)
+    monkeypatch.setattr(imports, "build_ticket", flaky)
     path = write(tmp_path, "subject,body\n" + "".join(f"T{i},B{i}\n" for i in range(6)))
     result = runner.invoke(args=["tickets", "import", path, "--batch-size", "3"])
     assert result.exit_code != 0
