@@ -72,6 +72,11 @@ class Config:
         self.CLASSIFY_TIMEOUT = env_float("CLASSIFY_TIMEOUT", 20.0)
         self.CLASSIFY_SUGGEST_TIMEOUT = env_float("CLASSIFY_SUGGEST_TIMEOUT", 4.0)
         self.CLASSIFY_MAX_RETRIES = env_int("CLASSIFY_MAX_RETRIES", 3)
+        # Backoff between Claude attempts: base * 2**n seconds, jittered, at most _MAX; a
+        # server's retry-after is honoured up to CLASSIFY_RETRY_AFTER_MAX seconds.
+        self.CLASSIFY_BACKOFF_BASE = env_float("CLASSIFY_BACKOFF_BASE", 0.5)
+        self.CLASSIFY_BACKOFF_MAX = env_float("CLASSIFY_BACKOFF_MAX", 8.0)
+        self.CLASSIFY_RETRY_AFTER_MAX = env_float("CLASSIFY_RETRY_AFTER_MAX", 30.0)
         self.CLASSIFY_RATE_LIMIT = os.environ.get("CLASSIFY_RATE_LIMIT", "10/minute")
         self.SUGGEST_RATE_LIMIT = os.environ.get("SUGGEST_RATE_LIMIT", "60/minute")
         self.EXPORT_DIR = os.environ.get("EXPORT_DIR") or None  # default: <instance>/exports
@@ -128,6 +133,12 @@ class TestConfig(Config):
         self.JOBS_ASYNC = False
         self.AUTO_CLASSIFY = False
         self.ANTHROPIC_API_KEY = None
+        self.ANTHROPIC_BASE_URL = None
+        self.CLASSIFY_TIMEOUT = 2.0
+        self.CLASSIFY_SUGGEST_TIMEOUT = 1.0
+        self.CLASSIFY_BACKOFF_BASE = 0.01
+        self.CLASSIFY_BACKOFF_MAX = 0.05
+        self.CLASSIFY_RETRY_AFTER_MAX = 2.0
         self.RATELIMIT_ENABLED = True
         self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
         self.RATELIMIT_STORAGE_OPTIONS = self.REDIS_OPTIONS

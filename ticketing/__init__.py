@@ -63,6 +63,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from . import api as api_module
+    from .classification.routes import blp as classification_blp
     from .stats.routes import blp as stats_blp
     from .tickets.routes import blp as tickets_blp
     from .web.routes import bp as web_bp
@@ -70,6 +71,7 @@ def register_blueprints(app: Flask) -> None:
     api = api_module.init_app(app)
     api.register_blueprint(tickets_blp)
     api.register_blueprint(stats_blp)
+    api.register_blueprint(classification_blp)
     app.register_blueprint(web_bp)
 
 

@@ -3,15 +3,26 @@ schemas), request guards (JSON content type), and the health endpoint."""
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 from flask import Flask, request
 from flask.views import MethodView
 from flask_smorest import Api, Blueprint
 from sqlalchemy import text
+from werkzeug.routing import IntegerConverter
 
 from . import jobs
 from .errors import APIError
 from .extensions import db
 from .schemas import ErrorEnvelope, HealthOut
+
+#: Ids are 32-bit integers in the database; a larger number in a URL is a 404, not an overflow.
+MAX_ID = 2**31 - 1
+
+#: Text no database column can hold: NUL (PostgreSQL refuses it) and lone UTF-16 surrogates
+#: (not encodable as UTF-8).
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 API_TITLE = "ticketing"
 API_VERSION = "1.0.0"
@@ -60,6 +71,47 @@ def require_json_body() -> None:
         raise APIError(415, "Send the request body as JSON (Content-Type: application/json).", None)
 
 
+class IdConverter(IntegerConverter):
+    """``<int:…>`` in every route: a non-negative id that fits the database's integer."""
+
+    def __init__(self, map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+
+def _unstorable_fields(value: Any, path: str) -> list[str]:
+    if isinstance(value, str):
+        return [path or "_body"] if UNSTORABLE.search(value) else []
+    if isinstance(value, dict):
+        return [
+            bad
+            for key, item in value.items()
+            for bad in _unstorable_fields(item, f"{path}.{key}" if path else str(key))
+        ]
+    if isinstance(value, list):
+        return [bad for i, item in enumerate(value) for bad in _unstorable_fields(item, path)]
+    return []
+
+
+def reject_unstorable_text() -> None:
+    """NUL or lone surrogates in JSON or the query string: a 422 naming the field, before any
+    schema or database sees the value (PostgreSQL would fail the statement with a 500)."""
+    if not request.path.startswith("/api"):
+        return
+    bad = [name for name, value in request.args.items(multi=True) if UNSTORABLE.search(value)]
+    if request.is_json and request.content_length:
+        bad += _unstorable_fields(request.get_json(silent=True), "")
+    if bad:
+        message = "Text may not contain NUL characters or unpaired surrogates."
+        raise APIError(422, message, fields={name: [message] for name in bad})
+
+
+def custom_field_schema(converter, field, **kwargs) -> dict:
+    """apispec hook: a custom field describes itself through ``openapi_schema()``."""
+    describe = getattr(field, "openapi_schema", None)
+    return describe() if describe else {}
+
+
 def init_app(app: Flask) -> TicketingApi:
     """Bind a new Api to ``app`` (one per app: each keeps its own OpenAPI document)."""
     app.config.setdefault("API_TITLE", API_TITLE)
@@ -67,7 +119,13 @@ def init_app(app: Flask) -> TicketingApi:
     app.config.setdefault("OPENAPI_VERSION", "3.0.3")
     app.config.setdefault("OPENAPI_URL_PREFIX", "/api")
     app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
+    app.url_map.converters["int"] = IdConverter  # before any route is added
     api = TicketingApi(app)
+    api.ma_plugin.converter.add_attribute_function(custom_field_schema)
+    api.register_converter(
+        IdConverter, lambda c: {"type": "integer", "minimum": 0, "maximum": MAX_ID}
+    )
     app.before_request(require_json_body)
+    app.before_request(reject_unstorable_text)
     api.register_blueprint(meta_blp)
     return api

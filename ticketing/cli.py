@@ -7,12 +7,14 @@ from flask.cli import AppGroup
 from sqlalchemy import func, select
 
 from .classification.cli import evaluate_command
+from .classification.commands import classify_command
 from .extensions import db
 from .models import Ticket
 from .stats.cli import stats_command
 
 tickets_cli = AppGroup("tickets", help="Manage tickets: seed, import, classify, export, users.")
 tickets_cli.add_command(evaluate_command)
+tickets_cli.add_command(classify_command)
 
 
 @tickets_cli.command("seed")

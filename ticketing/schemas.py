@@ -24,6 +24,13 @@ MAX_TAGS = 20
 SORT_KEYS = ("created_at", "updated_at", "priority", "urgency_score")
 
 
+#: OpenAPI note for text that is trimmed and must keep a character (blank text is a 422).
+#: Spelled out because Python's strip() also removes \x1c-\x1f and \x85, which JSON
+#: Schema's (ECMA) ``\s`` does not count as space.
+NON_SPACE = r"[^\s\x1c-\x1f\x85]"
+NOT_BLANK = {"pattern": NON_SPACE}
+
+
 def normalise_tag(raw: str) -> str:
     return re.sub(r"\s+", " ", raw.strip().lower())
 
@@ -31,12 +38,15 @@ def normalise_tag(raw: str) -> str:
 class TagName(fields.String):
     """A tag as typed by a person; stored trimmed and lowercase."""
 
+    def openapi_schema(self) -> dict:
+        return {"type": "string", "minLength": 1, "maxLength": 50, "pattern": NON_SPACE}
+
     def _deserialize(self, value, attr, data, **kwargs):
         value = super()._deserialize(value, attr, data, **kwargs)
-        value = normalise_tag(value)
-        if not 1 <= len(value) <= 50:
+        if not 1 <= len(value.strip()) <= 50:
             raise ValidationError("Each tag must be 1 to 50 characters.")
-        return value
+        # Lower-casing can lengthen a few letters ("İ" -> "i̇"); the stored tag keeps 50.
+        return normalise_tag(value)[:50]
 
 
 class CommaList(fields.Field):
@@ -71,9 +81,24 @@ class CommaList(fields.Field):
     def _serialize(self, value, attr, obj, **kwargs):
         return ",".join(value) if value else None
 
+    def openapi_schema(self) -> dict:
+        """How the OpenAPI document describes the parameter (a comma-separated string)."""
+        if self.choices:
+            one = "|".join(re.escape(c) for c in self.choices)
+            return {"type": "string", "pattern": f"^({one})(,({one}))*$"}
+        # At least one non-empty value; no value longer than the whole string's limit.
+        return {"type": "string", "pattern": r"[^,\s\x1c-\x1f\x85]", "maxLength": self.item_max}
+
 
 class DateOrDateTime(fields.Field):
-    """``2026-11-01`` (a whole day) or a full ISO 8601 timestamp; naive values are UTC."""
+    """``2026-11-01`` (a whole day) or a full ISO 8601 timestamp; naive values are UTC.
+
+    Moments are clamped to 1970..3000: no ticket lies outside, so a filter bound beyond them
+    selects the same rows, and date arithmetic (a whole end day, a 30-day window before it)
+    never leaves the calendar."""
+
+    EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+    LATEST = datetime(3000, 1, 1, tzinfo=UTC)
 
     def __init__(self, end_of_day: bool = False, **kwargs):
         super().__init__(**kwargs)
@@ -85,16 +110,29 @@ class DateOrDateTime(fields.Field):
         text = value.strip()
         try:
             if len(text) == 10:
-                day = date.fromisoformat(text)
-                moment = datetime.combine(day, time.min, tzinfo=UTC)
-                # A bare end date includes that whole day.
-                return moment + timedelta(days=1) if self.end_of_day else moment
-            moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+                moment = datetime.combine(date.fromisoformat(text), time.min, tzinfo=UTC)
+                whole_day = self.end_of_day  # a bare end date includes that whole day
+            else:
+                moment = datetime.fromisoformat(text.upper().replace("Z", "+00:00"))
+                whole_day = False
         except ValueError as err:
             raise ValidationError("Must be an ISO 8601 date or date-time.") from err
+        if moment.year <= self.EARLIEST.year:
+            return self.EARLIEST
+        if moment.year >= self.LATEST.year:
+            return self.LATEST
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=UTC)
-        return moment.astimezone(UTC)
+        moment = moment.astimezone(UTC)
+        return moment + timedelta(days=1) if whole_day else moment
+
+    def openapi_schema(self) -> dict:
+        return {
+            "anyOf": [
+                {"type": "string", "format": "date"},
+                {"type": "string", "format": "date-time"},
+            ]
+        }
 
     def _serialize(self, value, attr, obj, **kwargs):
         return value.isoformat() if value else None
@@ -117,8 +155,8 @@ def _strip_strings(data: Any, keys: tuple[str, ...]) -> Any:
 class TicketIn(_Strict):
     """Create a ticket. A category or priority given here is a person's choice (``manual``)."""
 
-    subject = fields.String(required=True, validate=validate.Length(1, 200))
-    body = fields.String(required=True, validate=validate.Length(1, 20_000))
+    subject = fields.String(required=True, validate=validate.Length(1, 200), metadata=NOT_BLANK)
+    body = fields.String(required=True, validate=validate.Length(1, 20_000), metadata=NOT_BLANK)
     status = fields.String(load_default="open", validate=validate.OneOf(STATUSES))
     priority = fields.String(allow_none=True, validate=validate.OneOf(PRIORITIES))
     category = fields.String(allow_none=True, validate=validate.OneOf(CATEGORIES))
@@ -205,8 +243,13 @@ class TicketPage(Schema):
     meta = fields.Nested(PageMeta)
 
 
+#: The last page a list serves: deeper offsets are clamped (1,000,000 pages of 100 rows is far
+#: past any real table, and keeps the OFFSET inside a 64-bit integer on every engine).
+MAX_PAGE = 1_000_000
+
+
 class PageQuery(Schema):
-    """``page`` from 1; ``per_page`` clamped to 1..100 rather than refused."""
+    """``page`` clamped to 1..MAX_PAGE and ``per_page`` to 1..100 rather than refused."""
 
     class Meta:
         unknown = EXCLUDE
@@ -216,7 +259,7 @@ class PageQuery(Schema):
 
     @post_load
     def clamp(self, data, **kwargs):
-        data["page"] = max(1, data["page"])
+        data["page"] = min(MAX_PAGE, max(1, data["page"]))
         data["per_page"] = min(100, max(1, data["per_page"]))
         return data
 
@@ -265,7 +308,7 @@ class TicketListQuery(TicketFilterQuery, PageQuery):
 
 
 class ReplyIn(_Strict):
-    body = fields.String(required=True, validate=validate.Length(1, 20_000))
+    body = fields.String(required=True, validate=validate.Length(1, 20_000), metadata=NOT_BLANK)
     internal = fields.Boolean(load_default=False)
     author_name = fields.String(allow_none=True, validate=validate.Length(0, 120))
     author_email = fields.Email(allow_none=True, validate=validate.Length(3, 254))

@@ -294,3 +294,18 @@ def test_openapi_documents_every_key(client):
     assert set(schemas["PriorityCounts"]["properties"]) == {
         "low", "medium", "high", "critical", "unset"
     }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "created_to=0001-01-05",
+        "created_from=9999-12-31",
+        "created_to=9999-12-31",
+        "created_from=0001-01-01T00:00:00%2B01:00",
+    ],
+)
+def test_dates_at_the_ends_of_the_calendar_answer_not_overflow(client, query):
+    response = client.get(f"/api/stats?{query}")
+    assert response.status_code == 200
+    assert len(response.get_json()["per_day"]) == 30

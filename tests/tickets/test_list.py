@@ -142,6 +142,16 @@ def test_pagination_and_clamping(client, make_ticket):
     assert beyond["items"] == [] and beyond["meta"]["total"] == 7
 
 
+@pytest.mark.parametrize("page", ["99999999999999999999", "1000001", str(2**63)])
+def test_an_absurd_page_number_is_clamped_not_a_server_error(client, make_ticket, page):
+    make_ticket()
+    response = client.get(f"/api/tickets?page={page}&per_page=100")
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["items"] == [] and body["meta"]["page"] == 1_000_000
+    assert body["meta"]["total"] == 1
+
+
 def test_total_is_capped_for_broad_queries(client, app, make_ticket):
     for i in range(4):
         make_ticket(subject=f"T{i}")

@@ -68,3 +68,46 @@ def test_reply_validation(client, make_ticket):
     response = client.post(f"/api/tickets/{ticket['id']}/replies", json={"body": " "})
     assert response.status_code == 422
     assert "body" in response.get_json()["error"]["fields"]
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"subject": "a\x00b", "body": "x"}, "subject"),
+        ({"subject": "ok", "body": "lone \ud800 surrogate"}, "body"),
+        ({"subject": "ok", "body": "x", "tags": ["fine", "bad\x00"]}, "tags"),
+    ],
+)
+def test_text_no_database_can_store_is_422_naming_the_field(client, payload, field):
+    response = client.post("/api/tickets", json=payload)
+    assert response.status_code == 422
+    assert field in response.get_json()["error"]["fields"]
+    assert client.get("/api/tickets").get_json()["meta"]["total"] == 0
+
+
+def test_nul_in_a_query_parameter_is_422(client):
+    response = client.get("/api/tickets?q=printer%00fire")
+    assert response.status_code == 422
+    assert "q" in response.get_json()["error"]["fields"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/tickets/99999999999999999999",
+        "/api/tickets/2147483648",
+        "/api/tickets/99999999999999999999/replies",
+    ],
+)
+def test_ids_beyond_the_database_integer_are_404(client, url):
+    response = client.get(url)
+    assert response.status_code == 404
+    assert response.get_json()["error"]["code"] == "not_found"
+
+
+@pytest.mark.parametrize("q", ["99999999999999999999", "#2147483648", "#999999999999"])
+def test_a_huge_number_in_q_is_searched_as_text_not_an_error(client, make_ticket, q):
+    make_ticket()
+    response = client.get("/api/tickets", query_string={"q": q})
+    assert response.status_code == 200
+    assert response.get_json()["items"] == []

@@ -6,6 +6,7 @@ from flask import url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from ..classification.jobs import after_ticket_saved
 from ..extensions import db
 from ..schemas import (
     ErrorEnvelope,
@@ -40,6 +41,7 @@ class TicketCollection(MethodView):
         """Create a ticket; it is queued for triage once stored."""
         ticket = services.create_ticket(data)
         db.session.commit()
+        after_ticket_saved(ticket.id, created=True)
         return ticket, 201, {"Location": url_for("tickets.TicketItem", ticket_id=ticket.id)}
 
 
@@ -58,8 +60,11 @@ class TicketItem(MethodView):
     def patch(self, data, ticket_id):
         """Change some fields; a category or priority set here is manual and sticks."""
         ticket = services.get_ticket(ticket_id)
-        services.update_ticket(ticket, data)
+        changed = services.update_ticket(ticket, data)
         db.session.commit()
+        after_ticket_saved(
+            ticket.id, created=False, text_changed=bool(changed & services.TRIAGE_INPUTS)
+        )
         return ticket
 
     @blp.response(204)

@@ -20,7 +20,8 @@ from sqlalchemy import ColumnElement, Select, literal_column, or_, select, text
 from ..models import Ticket
 
 WORD = re.compile(r"\w+", re.UNICODE)
-TICKET_REF = re.compile(r"^#?(\d{1,12})$")
+TICKET_REF = re.compile(r"^#?(\d{1,10})$")
+MAX_TICKET_ID = 2**31 - 1
 MAX_TERMS = 12
 
 
@@ -51,7 +52,7 @@ def apply_search(stmt: Select, q: str, dialect: str) -> Select:
     conditions: list[ColumnElement[bool]] = []
     if terms:
         conditions.append(_text_match(dialect, terms))
-    if ref:
+    if ref and int(ref.group(1)) <= MAX_TICKET_ID:
         conditions.append(Ticket.id == int(ref.group(1)))
     if not conditions:
         # Nothing searchable (only punctuation): nothing matches, rather than everything.

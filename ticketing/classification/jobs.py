@@ -1,0 +1,178 @@
+"""Triage on the queue: the job, enqueueing with de-duplication, and the after-save hook.
+
+The job is idempotent: it reloads the ticket, skips a run this job already stored, records
+``running`` / ``done`` / ``failed`` on the row, and acts as ``Actor(type="triage", via="job")``
+so the audit trail names triage as the author of its changes.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+
+from flask import current_app
+from redis.exceptions import RedisError
+
+from .. import jobs
+from ..context import Actor, acting_as
+from ..errors import APIError
+from ..extensions import db
+from ..models import Classification, Ticket
+from . import services
+
+log = logging.getLogger(__name__)
+
+QUEUE = "classification"
+TRIAGE_ACTOR = Actor(type="triage", via="job", label="triage")
+IN_FLIGHT = ("queued", "running")
+
+
+def triage_ticket(ticket_id: int, job_id: str | None = None) -> Classification | None:
+    """One whole triage run, committing at each step (the job's and the CLI's body).
+
+    1. mark ``running`` and commit, so pollers see it; 2. classify with no transaction open
+    (a Claude call may take seconds); 3. lock the row, store the history row, apply the
+    answer, mark ``done``, commit. If storing fails the row is marked ``failed`` with why.
+    """
+    if job_id:
+        done = services.run_for_job(job_id)
+        if done is not None:
+            log.info("triage %s: already stored as run %s; nothing to do", job_id, done.id)
+            return done
+    with acting_as(TRIAGE_ACTOR):
+        try:
+            started = services.begin_triage(ticket_id, job_id)
+            db.session.commit()
+            if started is None:
+                log.info("triage %s: ticket %s no longer exists", job_id, ticket_id)
+                return None
+            result = services.classify_safely(
+                services.get_classifier(), started.subject, started.body
+            )
+            row = services.finish_triage(ticket_id, result, job_id)
+            db.session.commit()
+        except Exception as err:
+            db.session.rollback()
+            log.exception("triage %s: ticket %s failed", job_id, ticket_id)
+            services.fail_triage(ticket_id, job_id, f"{type(err).__name__}: {err}")
+            db.session.commit()
+            raise
+    if row is not None:
+        log.info(
+            "triage %s: ticket %s -> %s/%s by %s%s",
+            job_id,
+            ticket_id,
+            result.category,
+            result.priority,
+            result.source,
+            f" (error: {result.error})" if result.error else "",
+        )
+    return row
+
+
+def run_triage(ticket_id: int, job_id: str | None = None) -> dict | None:
+    """The RQ job: triage ``ticket_id``; returns a small summary (kept as the job's result)."""
+    row = triage_ticket(ticket_id, job_id)
+    if row is None:
+        return None
+    return {"classification_id": row.id, "source": row.source, "error": row.error}
+
+
+def job_timeout() -> int:
+    """Seconds RQ lets a triage job run: every attempt timing out plus every backoff."""
+    cfg = current_app.config
+    attempts = int(cfg.get("CLASSIFY_MAX_RETRIES", 3)) + 1
+    per_attempt = float(cfg.get("CLASSIFY_TIMEOUT", 20)) + float(
+        max(cfg.get("CLASSIFY_BACKOFF_MAX", 8), cfg.get("CLASSIFY_RETRY_AFTER_MAX", 30))
+    )
+    return int(attempts * per_attempt) + 60
+
+
+@dataclass(frozen=True)
+class Enqueued:
+    """The job a classify request got: a new one, or the one already queued/running."""
+
+    job_id: str
+    ticket_id: int
+    status: str
+    created: bool
+
+
+def _live_job_status(job_id: str) -> str | None:
+    """queued/running when RQ still holds the job in flight, else None."""
+    job = jobs.fetch_job(job_id)
+    if job is None:
+        return None
+    status = jobs.job_status(job)
+    return status if status in IN_FLIGHT else None
+
+
+def enqueue_triage(ticket_id: int, *, text_changed: bool = False) -> Enqueued:
+    """Queue triage for a ticket, or return the job already queued or running for it.
+
+    The ticket row is locked (``FOR UPDATE`` on PostgreSQL) while deciding, so two requests
+    at once get the same job. The new job id is committed on the row *before* the job is put
+    on the queue (a worker must find it). ``text_changed`` (the subject/body was edited)
+    starts a new job when the current one is already running on the old text.
+    Raises NotFound for an unknown ticket, APIError 503 when the queue is down.
+    """
+    ticket = services.locked_ticket(ticket_id)
+    if ticket is None:
+        services.get_ticket(ticket_id)  # raises NotFound
+    current = ticket.triage_job_id
+    if current and ticket.triage_status in IN_FLIGHT:
+        status = _live_job_status(current)
+        if status == "queued" or (status == "running" and not text_changed):
+            db.session.commit()  # release the lock
+            return Enqueued(current, ticket_id, status, created=False)
+    job_id = f"triage-{ticket_id}-{uuid.uuid4().hex[:12]}"
+    ticket.triage_job_id = job_id
+    ticket.triage_status = "queued"
+    ticket.triage_error = None
+    db.session.commit()
+    try:
+        jobs.enqueue(
+            QUEUE,
+            run_triage,
+            ticket_id,
+            job_id,
+            job_id=job_id,
+            job_timeout=job_timeout(),
+            description=f"triage ticket {ticket_id}",
+        )
+    except RedisError as err:
+        log.error("triage for ticket %s not queued: %s", ticket_id, err)
+        services.fail_triage(ticket_id, job_id, f"not queued: the queue is unavailable ({err})")
+        db.session.commit()
+        raise APIError(
+            503, "The job queue is unavailable; try again later.", "queue_unavailable"
+        ) from err
+    # In embedded mode the job has already run; the row says how it ended.
+    db.session.expire_all()
+    status = _live_job_status(job_id) or _row_status(ticket_id, job_id)
+    return Enqueued(job_id, ticket_id, status, created=True)
+
+
+def _row_status(ticket_id: int, job_id: str) -> str:
+    ticket = db.session.get(Ticket, ticket_id)
+    if ticket is not None and ticket.triage_job_id == job_id and ticket.triage_status:
+        return ticket.triage_status
+    return "done" if services.run_for_job(job_id) is not None else "queued"
+
+
+def after_ticket_saved(ticket_id: int, *, created: bool, text_changed: bool = False) -> None:
+    """Call after a ticket's create or edit is committed: queue triage when it needs one.
+
+    New tickets and edits of the subject or body are triaged (when ``AUTO_CLASSIFY`` is on);
+    other edits (status, tags, note, a person's category) are not. A queue outage never
+    fails the save: the ticket is marked ``failed`` with the reason, ready for a retry.
+    """
+    if not current_app.config.get("AUTO_CLASSIFY", True):
+        return
+    if not (created or text_changed):
+        return
+    try:
+        enqueue_triage(ticket_id, text_changed=text_changed)
+    except APIError as err:
+        log.warning("ticket %s saved but not queued for triage: %s", ticket_id, err.message)

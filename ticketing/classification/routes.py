@@ -1,0 +1,142 @@
+"""HTTP only: triage jobs, live suggestions, history and metrics."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask import current_app, url_for
+from flask.views import MethodView
+from flask_limiter.util import get_remote_address
+from flask_smorest import Blueprint
+
+from .. import jobs as queue
+from ..errors import NotFound
+from ..extensions import limiter
+from ..schemas import ErrorEnvelope, PageQuery, TicketFilterQuery
+from ..stats.schemas import TriageMetricsOut
+from . import services
+from .jobs import enqueue_triage
+from .schemas import ClassificationPage, JobOut, SuggestIn, SuggestionOut
+
+blp = Blueprint(
+    "classification", __name__, url_prefix="/api", description="Triage: classify tickets"
+)
+
+
+def rate_limit_key() -> str:
+    """Who a rate limit counts against: the client's address (one place to change it)."""
+    return get_remote_address() or "unknown"
+
+
+def classify_limit() -> str:
+    return current_app.config.get("CLASSIFY_RATE_LIMIT") or "10/minute"
+
+
+def suggest_limit() -> str:
+    return current_app.config.get("SUGGEST_RATE_LIMIT") or "60/minute"
+
+
+#: What RQ's job ids look like (uuid4 hex); anything else cannot name a job.
+JOB_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+def job_resource(job_id: str) -> dict[str, Any]:
+    """A triage job as the API shows it; its state comes from the database first, RQ second.
+
+    Raises NotFound when neither the database nor the queue knows the id.
+    """
+    if not JOB_ID.match(job_id):
+        raise NotFound(f"Job {job_id[:64]}")
+    run = services.run_for_job(job_id)
+    ticket = services.ticket_for_job(job_id)
+    rq_job = queue.fetch_job(job_id)
+    if run is None and ticket is None and rq_job is None:
+        raise NotFound(f"Job {job_id}")
+    rq_status = queue.job_status(rq_job) if rq_job is not None else None
+    error = None
+    if run is not None:
+        status, error = "done", run.error
+    elif ticket is not None and ticket.triage_status == "failed":
+        status, error = "failed", ticket.triage_error
+    elif rq_status == "failed":
+        status, error = "failed", _rq_error(rq_job)
+    elif ticket is not None and ticket.triage_status in ("queued", "running"):
+        status = ticket.triage_status
+    else:
+        status = rq_status or "queued"
+    ticket_id = run.ticket_id if run is not None else ticket.id if ticket is not None else None
+    if ticket_id is None and rq_job is not None and rq_job.args:
+        ticket_id = rq_job.args[0] if isinstance(rq_job.args[0], int) else None
+    return {
+        "id": job_id,
+        "kind": "triage",
+        "status": status,
+        "status_url": url_for("classification.JobItem", job_id=job_id),
+        "ticket_id": ticket_id,
+        "ticket_url": url_for("tickets.TicketItem", ticket_id=ticket_id) if ticket_id else None,
+        "result": run,
+        "error": error,
+    }
+
+
+def _rq_error(rq_job) -> str:
+    result = rq_job.latest_result() if hasattr(rq_job, "latest_result") else None
+    text = getattr(result, "exc_string", None) or "the job failed"
+    return text.strip().splitlines()[-1][:500]
+
+
+@blp.route("/tickets/<int:ticket_id>/classify")
+class ClassifyTicket(MethodView):
+    @limiter.limit(classify_limit, key_func=rate_limit_key)
+    @blp.response(202, JobOut)
+    @blp.alt_response(404, schema=ErrorEnvelope, description="No such ticket")
+    @blp.alt_response(429, schema=ErrorEnvelope, description="Too many classify requests")
+    @blp.alt_response(503, schema=ErrorEnvelope, description="The job queue is unavailable")
+    def post(self, ticket_id):
+        """Queue triage for one ticket (the same job while one is queued or running)."""
+        job = enqueue_triage(ticket_id)
+        resource = job_resource(job.job_id)
+        return resource, 202, {"Location": resource["status_url"]}
+
+
+@blp.route("/jobs/<job_id>")
+class JobItem(MethodView):
+    @blp.response(200, JobOut)
+    @blp.alt_response(404, schema=ErrorEnvelope, description="No such job")
+    def get(self, job_id):
+        """A triage job's state: queued | running | done | failed, with the result or error."""
+        return job_resource(job_id)
+
+
+@blp.route("/classify")
+class Suggest(MethodView):
+    @limiter.limit(suggest_limit, key_func=rate_limit_key)
+    @blp.arguments(SuggestIn)
+    @blp.response(200, SuggestionOut)
+    @blp.alt_response(422, schema=ErrorEnvelope, description="Invalid fields")
+    @blp.alt_response(429, schema=ErrorEnvelope, description="Too many suggestions")
+    def post(self, data):
+        """Suggest a triage for text being typed (short timeout; falls back, never fails)."""
+        return services.suggest(data.get("subject"), data["body"])
+
+
+@blp.route("/tickets/<int:ticket_id>/classifications")
+class TicketClassifications(MethodView):
+    @blp.arguments(PageQuery, location="query", as_kwargs=False)
+    @blp.response(200, ClassificationPage)
+    @blp.alt_response(404, schema=ErrorEnvelope, description="No such ticket")
+    def get(self, params, ticket_id):
+        """The ticket's triage runs, newest first, paginated like the ticket list."""
+        page = services.list_history(ticket_id, params["page"], params["per_page"])
+        return {"items": page.items, "meta": page.meta()}
+
+
+@blp.route("/classification/metrics")
+class Metrics(MethodView):
+    @blp.arguments(TicketFilterQuery, location="query", as_kwargs=False)
+    @blp.response(200, TriageMetricsOut)
+    @blp.alt_response(422, schema=ErrorEnvelope, description="An invalid filter")
+    def get(self, filters):
+        """Triage quality: tickets by source, runs by source, agreement per field."""
+        return services.triage_metrics(filters)

@@ -1,0 +1,233 @@
+"""Triage rules: which classifier runs, live suggestions, and applying a result to a ticket.
+
+Services flush; the caller (the job, a route, the CLI) commits. A triage run is three steps
+(``begin_triage`` → ``classify_safely`` → ``finish_triage``, see ``jobs.triage_ticket``) so the
+classifier is called with no transaction open and the row is locked only to apply the answer.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask, current_app
+from sqlalchemy import func, select
+
+from ..extensions import db
+from ..models import Classification, Ticket, utcnow
+from ..stats.services import triage_metrics as stats_triage_metrics
+from ..tickets.services import get_ticket
+from . import fallback
+from .result import TriageResult
+
+log = logging.getLogger(__name__)
+
+Classifier = Callable[[str, str], TriageResult]
+OVERRIDE_KEY = "classifier_override"
+#: Ticket fields a triage run always refreshes; category/priority only when not manual.
+REFRESHED_FIELDS = ("sentiment", "urgency_score", "confidence", "explanation", "suggested_title")
+
+
+def set_classifier(app: Flask, classifier: Classifier | None) -> None:
+    """Use ``classifier`` for every triage in ``app`` (tests, tools); ``None`` restores config."""
+    if classifier is None:
+        app.extensions.pop(OVERRIDE_KEY, None)
+    else:
+        app.extensions[OVERRIDE_KEY] = classifier
+
+
+def get_classifier(app: Flask | None = None, *, live: bool = False) -> Classifier:
+    """The classifier config chooses: Claude when ``ANTHROPIC_API_KEY`` is set, else the fallback.
+
+    ``live`` is for a person waiting (the create form): one attempt with the short
+    ``CLASSIFY_SUGGEST_TIMEOUT`` instead of the job's retries.
+    """
+    app = app or current_app._get_current_object()
+    override = app.extensions.get(OVERRIDE_KEY)
+    if override is not None:
+        return override
+    if app.config.get("ANTHROPIC_API_KEY"):
+        from .claude import ClaudeClassifier
+
+        if live:
+            return ClaudeClassifier.from_app(
+                app, timeout=app.config.get("CLASSIFY_SUGGEST_TIMEOUT"), max_attempts=1
+            ).classify
+        return ClaudeClassifier.from_app(app).classify
+    return fallback.classify
+
+
+def classify_safely(classifier: Classifier, subject: str, body: str) -> TriageResult:
+    """Run ``classifier``; if it raises (a bug, an unexpected error), the fallback answers.
+
+    The failure is kept in ``error`` so a ticket is never left without a result.
+    """
+    try:
+        result = classifier(subject, body)
+    except Exception as err:  # noqa: BLE001 - any failure must still yield a triage
+        log.exception("classifier failed; using the local fallback")
+        result = fallback.classify(subject, body)
+        result.error = f"classifier failed: {type(err).__name__}: {err}"[:1000]
+    return result
+
+
+def suggest(subject: str | None, body: str) -> TriageResult:
+    """A live suggestion for the create form: short timeout, falls back rather than fails."""
+    classifier = get_classifier(live=True)
+    return classify_safely(classifier, subject or "", body)
+
+
+# ---------------------------------------------------------------------- triage runs
+@dataclass(frozen=True)
+class TriageInput:
+    ticket_id: int
+    subject: str
+    body: str
+
+
+def begin_triage(ticket_id: int, job_id: str | None) -> TriageInput | None:
+    """Mark the ticket ``running`` under this job and return the text to classify.
+
+    Returns None when the ticket no longer exists (deleted while queued).
+    """
+    ticket = db.session.get(Ticket, ticket_id)
+    if ticket is None:
+        return None
+    ticket.triage_status = "running"
+    if job_id:
+        ticket.triage_job_id = job_id
+    db.session.flush()
+    return TriageInput(ticket.id, ticket.subject, ticket.body)
+
+
+def locked_ticket(ticket_id: int) -> Ticket | None:
+    """The ticket row, locked ``FOR UPDATE`` on PostgreSQL (SQLite serialises writers)."""
+    return db.session.execute(
+        select(Ticket).where(Ticket.id == ticket_id).with_for_update()
+    ).scalar_one_or_none()
+
+
+def apply_result(ticket: Ticket, result: TriageResult) -> set[str]:
+    """Copy a triage result onto the ticket; returns the fields that changed.
+
+    A category or priority a person chose (``*_source == "manual"``) is never overwritten;
+    sentiment, urgency, confidence, explanation and suggested title always refresh.
+    """
+    changed: set[str] = set()
+    for field in ("category", "priority"):
+        if getattr(ticket, f"{field}_source") == "manual":
+            continue
+        if getattr(ticket, field) != getattr(result, field):
+            changed.add(field)
+        setattr(ticket, field, getattr(result, field))
+        setattr(ticket, f"{field}_source", result.source)
+    for field in REFRESHED_FIELDS:
+        value = getattr(result, field)
+        if getattr(ticket, field) != value:
+            changed.add(field)
+            setattr(ticket, field, value)
+    ticket.classified_at = utcnow()
+    return changed
+
+
+def record_history(ticket_id: int, result: TriageResult, job_id: str | None) -> Classification:
+    """One history row with everything the run produced (kept even when the ticket keeps
+    a manual category: the history says what triage said, for the agreement figures)."""
+    row = Classification(
+        ticket_id=ticket_id,
+        source=result.source,
+        model=(result.model or "")[:80] or None,
+        category=result.category,
+        priority=result.priority,
+        sentiment=result.sentiment,
+        urgency_score=result.urgency_score,
+        confidence=result.confidence,
+        explanation=(result.explanation or "")[:500] or None,
+        suggested_title=(result.suggested_title or "")[:120] or None,
+        latency_ms=result.latency_ms,
+        input_tokens=result.input_tokens,
+        output_tokens=result.output_tokens,
+        attempts=result.attempts or 1,
+        error=result.error,
+        job_id=job_id,
+    )
+    db.session.add(row)
+    return row
+
+
+def finish_triage(
+    ticket_id: int, result: TriageResult, job_id: str | None
+) -> Classification | None:
+    """Store the run in the history, apply it to the (locked) ticket, mark it ``done``.
+
+    When a newer job has taken the ticket over meanwhile (its text was edited while this run
+    was classifying), the answer is still applied and kept, but the status stays the newer
+    job's. Returns None when the ticket was deleted.
+    """
+    ticket = locked_ticket(ticket_id)
+    if ticket is None:
+        return None
+    row = record_history(ticket_id, result, job_id)
+    apply_result(ticket, result)
+    if job_id is None or ticket.triage_job_id in (None, job_id):
+        ticket.triage_status = "done"
+        ticket.triage_error = result.error
+    db.session.flush()
+    return row
+
+
+def fail_triage(ticket_id: int, job_id: str | None, error: str) -> None:
+    """Record that a triage run could not store its result (the job itself broke)."""
+    ticket = db.session.get(Ticket, ticket_id)
+    if ticket is None:
+        return
+    if job_id is None or ticket.triage_job_id in (None, job_id):
+        ticket.triage_status = "failed"
+        ticket.triage_error = error[:1000]
+    db.session.flush()
+
+
+# ---------------------------------------------------------------------- reading
+@dataclass
+class HistoryPage:
+    items: list[Classification]
+    page: int
+    per_page: int
+    total: int
+
+    def meta(self) -> dict[str, Any]:
+        pages = -(-self.total // self.per_page) if self.total else 0
+        return {"page": self.page, "per_page": self.per_page, "total": self.total, "pages": pages}
+
+
+def list_history(ticket_id: int, page: int, per_page: int) -> HistoryPage:
+    """A ticket's triage runs, newest first."""
+    get_ticket(ticket_id)
+    where = Classification.ticket_id == ticket_id
+    total = db.session.scalar(select(func.count()).select_from(Classification).where(where)) or 0
+    rows = db.session.scalars(
+        select(Classification)
+        .where(where)
+        .order_by(Classification.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    return HistoryPage(list(rows), page, per_page, total)
+
+
+def run_for_job(job_id: str) -> Classification | None:
+    """The history row a triage job stored, if it finished."""
+    return db.session.scalars(
+        select(Classification).where(Classification.job_id == job_id).order_by(Classification.id)
+    ).first()
+
+
+def ticket_for_job(job_id: str) -> Ticket | None:
+    return db.session.scalars(select(Ticket).where(Ticket.triage_job_id == job_id)).first()
+
+
+def triage_metrics(filters: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Counts by source and agreement rates (the stats module computes them)."""
+    return stats_triage_metrics(filters)
