@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import types
+from datetime import UTC, datetime
 from pathlib import Path
 
 import fakeredis
@@ -77,10 +78,23 @@ def test_one_worker_per_interval_schedules_the_upkeep(app, fake_conn, upkeep_cal
     assert job.perform() == {"pruned": 1}
     assert upkeep_calls == [1]
     # Once the interval has passed (the key expired), the next maintenance pass schedules again.
+    second.last_cleaned_at = datetime.now(UTC)
+    assert not second.should_run_maintenance_tasks
     fake_conn.delete(UPKEEP_KEY)
     assert second.should_run_maintenance_tasks
     assert second.schedule_upkeep() is not None
     assert len(queue.job_ids) == 2
+
+
+def test_no_upkeep_is_scheduled_when_the_build_has_none(app, fake_conn, monkeypatch):
+    monkeypatch.setitem(sys.modules, "ticketing.exports.services", None)  # import fails
+    worker = build_worker(app, fake_conn, interval=600)
+    assert worker.schedule_upkeep() is None
+    assert not fake_conn.exists(UPKEEP_KEY)  # the interval is not taken either
+    worker.last_cleaned_at = datetime.now(UTC)
+    assert not worker.should_run_maintenance_tasks  # no busy loop waiting for an upkeep
+    assert worker.dequeue_timeout == 405
+    assert app.extensions["jobs"].queues["default"].job_ids == []
 
 
 def test_upkeep_can_be_switched_off(app, fake_conn, upkeep_calls):
@@ -90,7 +104,7 @@ def test_upkeep_can_be_switched_off(app, fake_conn, upkeep_calls):
     assert worker.dequeue_timeout == 405  # rq's own blocking wait, not shortened
 
 
-def test_worker_wakes_at_least_once_per_upkeep_interval(app, fake_conn):
+def test_worker_wakes_at_least_once_per_upkeep_interval(app, fake_conn, upkeep_calls):
     assert build_worker(app, fake_conn, interval=30).dequeue_timeout == 30
 
 

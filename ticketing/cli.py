@@ -147,6 +147,9 @@ def import_command(
             f"Imported {report.imported} tickets in {report.batches} batch(es); "
             f"{report.rejected} rows rejected."
         )
+        if report.imported:
+            # Imports are not triaged one by one (a big file would flood the classifier).
+            click.echo("Queue triage for them with: flask tickets classify --unclassified")
     if report.rejected:
         raise SystemExit(1)
 

@@ -30,6 +30,15 @@ UPKEEP_KEY = "ticketing:upkeep:last"
 UPKEEP_QUEUE = "default"
 
 
+def _upkeep_target() -> Any:
+    """The upkeep function, or None when this build has no exports upkeep."""
+    try:
+        from .exports.services import run_upkeep
+    except ImportError:
+        return None
+    return run_upkeep
+
+
 def upkeep_job() -> Any:
     """Periodic upkeep: prune expired exports (and whatever else exports' upkeep covers)."""
     from .exports.services import run_upkeep  # lazily: the exports slice provides it
@@ -50,7 +59,7 @@ class TicketingWorker(HerokuWorker):
         ``SET key NX EX interval`` is the guard: exactly one worker wins per interval, and a
         crashed worker cannot hold it for longer than that.
         """
-        if self.upkeep_interval <= 0:
+        if not self.upkeep_enabled:
             return None
         stamp = (at or datetime.now(UTC)).isoformat()
         if not self.connection.set(UPKEEP_KEY, stamp, nx=True, ex=self.upkeep_interval):
@@ -70,11 +79,26 @@ class TicketingWorker(HerokuWorker):
         log.info("upkeep scheduled as job %s", job.id)
         return job.id
 
+    _upkeep_available: bool | None = None
+
+    @property
+    def upkeep_enabled(self) -> bool:
+        """An interval is set and this build has the exports upkeep (looked up once)."""
+        if self.upkeep_interval <= 0:
+            return False
+        if self._upkeep_available is None:
+            self._upkeep_available = _upkeep_target() is not None
+            if not self._upkeep_available:
+                log.warning(
+                    "upkeep not scheduled: ticketing.exports.services.run_upkeep is missing"
+                )
+        return self._upkeep_available
+
     @property
     def should_run_maintenance_tasks(self) -> bool:
         if super().should_run_maintenance_tasks:
             return True
-        return self.upkeep_interval > 0 and not self.connection.exists(UPKEEP_KEY)
+        return self.upkeep_enabled and not self.connection.exists(UPKEEP_KEY)
 
     def run_maintenance_tasks(self) -> None:
         super().run_maintenance_tasks()
@@ -87,7 +111,7 @@ class TicketingWorker(HerokuWorker):
     def dequeue_timeout(self) -> int:
         # Wake up at least once per upkeep interval to check whether upkeep is due.
         timeout = super().dequeue_timeout
-        if self.upkeep_interval > 0:
+        if self.upkeep_enabled:
             timeout = max(1, min(timeout, self.upkeep_interval))
         return timeout
 

@@ -37,13 +37,14 @@ from rq import Queue
 from rq.registry import StartedJobRegistry
 
 from ticketing.jobs import QUEUES
+from ticketing.worker import UPKEEP_KEY
 
 from ..conftest import IN_CI, ROOT
 
 #: Steps whose API comes from another branch. The lead sets each to True after the merge.
 #: ``export_s3`` (with ``export``): exports go to an S3 server (moto on 127.0.0.1) and web and
 #: worker get different EXPORT_DIRs, as on Heroku where dynos share no disk.
-REQUIRED_STEPS = {"triage": False, "export": False, "auth": False, "export_s3": False}
+REQUIRED_STEPS = {"triage": True, "export": False, "auth": False, "export_s3": False}
 # SMOKE_STEPS=triage,export,… switches steps on for one run without editing this file.
 for _step in filter(None, os.environ.get("SMOKE_STEPS", "").split(",")):
     REQUIRED_STEPS[_step.strip()] = True
@@ -234,8 +235,7 @@ def deployment(tmp_path):
         WEB_CONCURRENCY="1",
         GUNICORN_THREADS="2",
         TRUSTED_PROXY_COUNT="1",
-        # Upkeep imports the exports slice's run_upkeep: on only once that slice is merged.
-        UPKEEP_INTERVAL_SECONDS="3600" if REQUIRED_STEPS["export"] else "0",
+        UPKEEP_INTERVAL_SECONDS="3600",  # scheduled once at start (when the build has it)
         WORKER_SHUTDOWN_GRACE="10",
         PYTHONUNBUFFERED="1",
         LOG_LEVEL="INFO",
@@ -411,6 +411,8 @@ def test_procfile_release_web_worker_serve_the_product(deployment: Deployment):
             started = StartedJobRegistry(queue=Queue(name, connection=redis))
             assert started.get_job_count(cleanup=False) == 0, f"a job is still started on {name}"
         assert not redis.smembers("rq:workers")
+        if REQUIRED_STEPS["export"]:
+            assert redis.exists(UPKEEP_KEY), "the worker did not schedule the export upkeep"
         with engine.connect() as conn:
             running = conn.execute(
                 sa.text("SELECT count(*) FROM exports WHERE status = 'running'")

@@ -46,6 +46,7 @@ def test_good_rows_are_imported_like_the_api_would_store_them(app, runner, clien
     result = runner.invoke(args=["tickets", "import", path])
     assert result.exit_code == 0, result.output
     assert "Imported 3 tickets" in result.output
+    assert "flask tickets classify --unclassified" in result.output
     first, second, third = tickets(app)
     assert first.subject == "Refund please"
     assert (first.category, first.category_source) == ("billing", "manual")
