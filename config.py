@@ -43,7 +43,11 @@ def normalise_database_url(url: str | None) -> str | None:
 def redis_options(url: str | None) -> dict:
     """Connection options for ``REDIS_URL``; Heroku's ``rediss://`` uses a self-signed cert."""
     if url and url.startswith("rediss://"):
-        reqs = os.environ.get("REDIS_SSL_CERT_REQS", "none")
+        reqs = (os.environ.get("REDIS_SSL_CERT_REQS") or "none").strip().lower()
+        if reqs not in {"none", "optional", "required"}:
+            raise ValueError(
+                f"REDIS_SSL_CERT_REQS must be none, optional or required (got {reqs!r})"
+            )
         return {"ssl_cert_reqs": None if reqs == "none" else reqs}
     return {}
 
@@ -87,6 +91,15 @@ class Config:
         self.EXPORT_JOB_TIMEOUT = env_int("EXPORT_JOB_TIMEOUT", 3600)
         # PostgreSQL: stream the CSV with COPY (neutralised in SQL); off = csv.writer path.
         self.EXPORT_USE_COPY = env_bool("EXPORT_USE_COPY", True)
+        self.EXPORT_S3_ENDPOINT_URL = os.environ.get("EXPORT_S3_ENDPOINT_URL") or None
+        self.EXPORT_S3_REGION = os.environ.get("EXPORT_S3_REGION") or None
+        self.EXPORT_URL_TTL = env_int("EXPORT_URL_TTL", 300)
+        # The worker: seconds a job may still run after SIGTERM before it is cut short and
+        # requeued (Heroku kills at 30 s), and how often one worker schedules the upkeep.
+        self.WORKER_SHUTDOWN_GRACE = env_int("WORKER_SHUTDOWN_GRACE", 20)
+        self.UPKEEP_INTERVAL_SECONDS = env_int("UPKEEP_INTERVAL_SECONDS", 3600)
+        # Proxies in front of the app whose X-Forwarded-* headers are trusted (Heroku: 1).
+        self.TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
         self.LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
         # Flask-Limiter: storage follows REDIS_URL; headers on; keep serving if Redis blips.
         self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"

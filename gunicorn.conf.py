@@ -1,12 +1,53 @@
-"""gunicorn settings from the environment (Heroku-style platforms set PORT and WEB_CONCURRENCY)."""
+"""gunicorn settings from the environment (Heroku-style platforms set PORT and WEB_CONCURRENCY).
+
+Logs go to stdout, one line per event: gunicorn's own messages and one access line per
+request carrying the request id (the ``X-Request-ID`` the app echoes).
+"""
 
 import os
 
-bind = f"0.0.0.0:{os.environ.get('PORT', '5000')}"
-workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-threads = int(os.environ.get("GUNICORN_THREADS", "4"))
-timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
-graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "25"))
-accesslog = "-"
-errorlog = "-"
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    return int(value) if value else default
+
+
+bind = f"{os.environ.get('HOST', '0.0.0.0')}:{_int('PORT', 5000)}"  # noqa: S104 - a dyno's port
+workers = _int("WEB_CONCURRENCY", 2)
+threads = _int("GUNICORN_THREADS", 4)
+worker_class = "gthread" if threads > 1 else "sync"
+timeout = _int("GUNICORN_TIMEOUT", 30)
+# Heroku sends SIGTERM and kills after 30 s: finish in-flight requests before that.
+graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 25)
+keepalive = _int("GUNICORN_KEEPALIVE", 5)
+# Recycle workers now and then (with jitter, so they don't all restart at once).
+max_requests = _int("GUNICORN_MAX_REQUESTS", 0)
+max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 0)
+proc_name = "ticketing-web"
+# gunicorn 25+ opens a control socket at one fixed path per user ($HOME/.gunicorn/gunicorn.ctl):
+# a dyno has no use for it, and two instances on one machine would fight over it.
+control_socket_disable = True
+
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
+accesslog = "-"
+access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms [%({x-request-id}o)s] "%(a)s"'
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "line": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {
+        "stdout": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "formatter": "line",
+        },
+    },
+    # The app adds its own one-line stdout handler to the root logger (ticketing/logs.py).
+    "root": {"level": loglevel.upper(), "handlers": []},
+    "loggers": {
+        "gunicorn.error": {"handlers": ["stdout"], "level": loglevel.upper(), "propagate": False},
+        "gunicorn.access": {"handlers": ["stdout"], "level": "INFO", "propagate": False},
+    },
+}

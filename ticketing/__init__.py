@@ -13,6 +13,7 @@ def create_app(config: Config | None = None) -> Flask:
     """Build the app: a table of contents of register_* steps, nothing else."""
     app = Flask(__name__, instance_relative_config=True)
     configure(app, config or Config())
+    register_middleware(app)
     register_extensions(app)
     register_blueprints(app)
     register_error_handlers(app)
@@ -33,6 +34,17 @@ def configure(app: Flask, config: Config) -> None:
     from .logs import configure_logging
 
     configure_logging(app)
+
+
+def register_middleware(app: Flask) -> None:
+    """Behind a platform router, trust its X-Forwarded-* headers (``TRUSTED_PROXY_COUNT``)
+    so ``request.scheme``, ``request.host`` and ``request.remote_addr`` (the rate limiter's
+    key) are the client's, not the router's."""
+    hops = int(app.config.get("TRUSTED_PROXY_COUNT") or 0)
+    if hops > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
 
 
 def register_extensions(app: Flask) -> None:

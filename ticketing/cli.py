@@ -61,6 +61,114 @@ def seed_command(count: int, days: int, seed_value: int, if_empty: bool) -> None
     click.echo(f"Created {done} tickets over the last {days} days.")
 
 
+@tickets_cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, readable=True))
+@click.option(
+    "--batch-size",
+    default=500,
+    show_default=True,
+    type=click.IntRange(1, 50_000),
+    help="Good rows stored per transaction.",
+)
+@click.option("--dry-run", is_flag=True, help="Validate every row; store nothing.")
+@click.option("--strict", is_flag=True, help="Stop at the first bad row and store nothing at all.")
+@click.option(
+    "--rejects",
+    "rejects_path",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Write the bad rows (with line and error columns) to this CSV file.",
+)
+@click.option(
+    "--show",
+    default=20,
+    show_default=True,
+    type=click.IntRange(0, None),
+    help="How many bad rows to list on stderr (all of them go to --rejects).",
+)
+def import_command(
+    file: str,
+    batch_size: int,
+    dry_run: bool,
+    strict: bool,
+    rejects_path: str | None,
+    show: int,
+) -> None:
+    """Import tickets from a CSV file (UTF-8, header row).
+
+    Columns: subject, body (required); category, priority, status, tags (comma- or
+    semicolon-separated), requester_email, requester_name, created_at (optional). Each row is
+    checked like POST /api/tickets; good rows are stored in batches, one transaction each.
+
+    Exit status: 0 every row imported (or valid, with --dry-run); 1 some rows were rejected
+    (the good ones are imported unless --strict or --dry-run); 2 the file cannot be imported.
+    """
+    import os
+    import sys
+
+    from .imports import ImportFileError, RejectsWriter, run_import
+
+    rejects = RejectsWriter(rejects_path) if rejects_path else None
+    listed = 0
+
+    def on_reject(rejected) -> None:
+        nonlocal listed
+        if listed < show:
+            click.echo(f"line {rejected.line}: {rejected.reason}", err=True)
+        listed += 1
+        if rejects is not None:
+            rejects.write(rejected)
+
+    def on_ignored(columns: list[str]) -> None:
+        click.echo(f"Ignoring unknown column(s): {', '.join(columns)}", err=True)
+
+    label = "Checking" if dry_run else "Importing"
+    try:
+        with click.progressbar(
+            length=max(os.path.getsize(file), 1),
+            label=f"{label} {file}",
+            file=sys.stderr,
+        ) as bar:
+            report = run_import(
+                file,
+                batch_size=batch_size,
+                dry_run=dry_run,
+                strict=strict,
+                on_reject=on_reject,
+                progress=bar.update,
+                on_ignored_columns=on_ignored,
+            )
+    except ImportFileError as err:
+        done = err.report.imported if err.report else 0
+        kept = f" ({done} tickets from earlier batches were imported)" if done else ""
+        click.echo(f"Error: {file}: {err}{kept}", err=True)
+        raise SystemExit(2) from err
+    finally:
+        if rejects is not None:
+            rejects.close()
+
+    if listed > show:
+        click.echo(f"... and {listed - show} more bad rows.", err=True)
+    if rejects_path and report.rejected:
+        click.echo(f"Bad rows written to {rejects_path}.", err=True)
+    if report.stopped:
+        click.echo(f"Stopped: {report.stopped}.", err=True)
+    elif dry_run:
+        click.echo(
+            f"Dry run: {report.good} rows would be imported, {report.rejected} rejected; "
+            "nothing was stored."
+        )
+    else:
+        click.echo(
+            f"Imported {report.imported} tickets in {report.batches} batch(es); "
+            f"{report.rejected} rows rejected."
+        )
+        if report.imported:
+            # Imports are not triaged one by one (a big file would flood the classifier).
+            click.echo("Queue triage for them with: flask tickets classify --unclassified")
+    if report.rejected:
+        raise SystemExit(1)
+
+
 @tickets_cli.command("worker")
 @click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
 @click.option("--queue", "queues", multiple=True, help="Serve only these queues (repeatable).")
@@ -72,9 +180,11 @@ def worker_command(burst: bool, queues: tuple[str, ...]) -> None:
 
     if not current_app.config.get("REDIS_URL"):
         raise click.UsageError("REDIS_URL is not set: without Redis, jobs run in-process.")
-    make_worker(current_app._get_current_object(), queues or None).work(
-        burst=burst, with_scheduler=True
-    )
+    try:
+        worker = make_worker(current_app._get_current_object(), queues or None)
+    except ValueError as err:
+        raise click.UsageError(str(err)) from err
+    worker.work(burst=burst, with_scheduler=True, logging_level=current_app.config["LOG_LEVEL"])
 
 
 tickets_cli.add_command(stats_command)

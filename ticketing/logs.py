@@ -29,12 +29,26 @@ class ContextFilter(logging.Filter):
 _FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
 
 
+class OneLineFormatter(logging.Formatter):
+    """One event, one line: a multi-line message or traceback is folded with `` | ``.
+
+    Log routers (Heroku's Logplex, journald, most aggregators) split on newlines, so a
+    traceback printed as-is becomes dozens of unrelated events.
+    """
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = super().format(record)
+        if "\n" in text:
+            text = " | ".join(part.rstrip() for part in text.splitlines() if part.strip())
+        return text
+
+
 def configure_logging(app: Flask) -> None:
     root = logging.getLogger()
     if not any(getattr(h, "_ticketing", False) for h in root.handlers):
         handler = logging.StreamHandler(sys.stdout)
         handler._ticketing = True  # type: ignore[attr-defined]
-        handler.setFormatter(logging.Formatter(_FORMAT))
+        handler.setFormatter(OneLineFormatter(_FORMAT))
         handler.addFilter(ContextFilter())
         root.addHandler(handler)
     root.setLevel(app.config.get("LOG_LEVEL", "INFO"))

@@ -5,9 +5,12 @@ Used by ``flask tickets seed``, ``make run`` (first start) and the benchmarks.
 
 from __future__ import annotations
 
+import queue
 import random
+import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from itertools import islice
 
 from sqlalchemy import insert, select
 
@@ -315,6 +318,75 @@ def generate(
         }
 
 
+#: Ticket columns ``generate`` fills, in COPY order (``id`` comes from the sequence).
+TICKET_COLUMNS = (
+    "subject",
+    "body",
+    "status",
+    "category",
+    "category_source",
+    "priority",
+    "priority_source",
+    "sentiment",
+    "urgency_score",
+    "confidence",
+    "explanation",
+    "classified_at",
+    "triage_status",
+    "note",
+    "requester_email",
+    "requester_name",
+    "created_at",
+    "updated_at",
+    "resolved_at",
+)
+REPLY_COLUMNS = ("ticket_id", "body", "internal", "author_name", "created_at")
+
+
+def _tag_id(name: str, tag_ids: dict[str, int]) -> int:
+    if name not in tag_ids:
+        found = db.session.scalar(select(Tag.id).where(Tag.name == name))
+        if found is None:
+            found = db.session.scalar(insert(Tag).returning(Tag.id), [{"name": name}])
+        tag_ids[name] = found
+    return tag_ids[name]
+
+
+def _copy_batch(batch: list[dict], tag_ids: dict[str, int], with_replies: bool) -> None:
+    """PostgreSQL: one batch through COPY (psycopg 3), in the session's transaction.
+
+    Ids are drawn from the tickets' own sequence first, so tags and replies can point at them
+    and concurrent inserts through the API never collide with the seeded rows.
+    """
+    for row in batch:
+        for name in row["_tags"]:
+            _tag_id(name, tag_ids)
+    raw = db.session.connection().connection.driver_connection
+    with raw.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence('tickets', 'id')) FROM generate_series(1, %s)",
+            (len(batch),),
+        )
+        ids = [value for (value,) in cursor.fetchall()]
+        columns = ", ".join(("id", *TICKET_COLUMNS))
+        with cursor.copy(f"COPY tickets ({columns}) FROM STDIN") as copy:  # noqa: S608 - constants
+            for ticket_id, row in zip(ids, batch, strict=True):
+                copy.write_row((ticket_id, *(row[c] for c in TICKET_COLUMNS)))
+        with cursor.copy("COPY ticket_tags (ticket_id, tag_id) FROM STDIN") as copy:
+            for ticket_id, row in zip(ids, batch, strict=True):
+                for name in row["_tags"]:
+                    copy.write_row((ticket_id, tag_ids[name]))
+        if with_replies:
+            columns = ", ".join(REPLY_COLUMNS)
+            with cursor.copy(f"COPY replies ({columns}) FROM STDIN") as copy:  # noqa: S608
+                for ticket_id, row in zip(ids, batch, strict=True):
+                    for body in row["_replies"]:
+                        copy.write_row(
+                            (ticket_id, body, False, "Support team",
+                             row["created_at"] + timedelta(hours=1))
+                        )  # fmt: skip
+
+
 def seed(
     count: int,
     days: int = 30,
@@ -324,23 +396,32 @@ def seed(
     with_replies: bool = True,
     min_body: int = 0,
 ) -> int:
-    """Insert ``count`` generated tickets in batches; returns how many were inserted."""
+    """Insert ``count`` generated tickets in batches; returns how many were inserted.
+
+    PostgreSQL (psycopg) loads each batch with COPY; other engines use multi-row INSERTs.
+    """
     tag_ids: dict[str, int] = {}
     inserted = 0
     batch: list[dict] = []
 
+    use_copy = db.session.get_bind().dialect.driver == "psycopg"
+
     def flush_batch() -> None:
         nonlocal inserted
+        if use_copy:
+            _copy_batch(batch, tag_ids, with_replies)
+            db.session.commit()
+            inserted += len(batch)
+            if progress:
+                progress(len(batch))
+            batch.clear()
+            return
         extras = [(row.pop("_tags"), row.pop("_replies"), row["created_at"]) for row in batch]
         ids = db.session.scalars(
             insert(Ticket).returning(Ticket.id, sort_by_parameter_order=True), batch
         ).all()
-        names = {name for tags, _, _ in extras for name in tags} - tag_ids.keys()
-        for name in sorted(names):
-            found = db.session.scalar(select(Tag.id).where(Tag.name == name))
-            if found is None:
-                found = db.session.scalar(insert(Tag).returning(Tag.id), [{"name": name}])
-            tag_ids[name] = found
+        for name in sorted({name for tags, _, _ in extras for name in tags}):
+            _tag_id(name, tag_ids)
         links = [
             {"ticket_id": tid, "tag_id": tag_ids[n]}
             for tid, (tags, _, _) in zip(ids, extras, strict=True)
@@ -368,10 +449,47 @@ def seed(
             progress(len(batch))
         batch.clear()
 
-    for row in generate(count, days=days, seed=seed_value, min_body=min_body):
-        batch.append(row)
-        if len(batch) >= batch_size:
-            flush_batch()
-    if batch:
+    for rows in _batches(count, days, seed_value, min_body, batch_size, threaded=use_copy):
+        batch.extend(rows)
         flush_batch()
     return inserted
+
+
+def _batches(
+    count: int, days: int, seed_value: int, min_body: int, size: int, threaded: bool
+) -> Iterator[list[dict]]:
+    """Generated rows in lists of ``size``.
+
+    ``threaded``: a producer thread generates the next batch while the database loads this
+    one (the COPY waits on the server with the GIL released), so the two costs overlap.
+    """
+    rows = generate(count, days=days, seed=seed_value, min_body=min_body)
+    if not threaded:
+        while chunk := list(islice(rows, size)):
+            yield chunk
+        return
+    handoff: queue.Queue = queue.Queue(maxsize=2)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            while not stop.is_set() and (chunk := list(islice(rows, size))):
+                handoff.put(chunk)
+            handoff.put(None)
+        except BaseException as err:  # noqa: BLE001 - handed to the consumer, re-raised there
+            handoff.put(err)
+
+    producer = threading.Thread(target=produce, name="seed-generator", daemon=True)
+    producer.start()
+    try:
+        while (item := handoff.get()) is not None:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        while producer.is_alive():  # unblock a producer waiting on a full queue
+            try:
+                handoff.get_nowait()
+            except queue.Empty:
+                producer.join(0.05)

@@ -1,19 +1,151 @@
-"""The RQ worker process: serves every queue the app uses, running jobs in the app context."""
+"""The RQ worker process (``flask tickets worker``, the Procfile's ``worker:`` line).
+
+- Serves every queue the app uses (``jobs.QUEUES``), running each job in the app context
+  (``AppJob``) in a forked work horse.
+- Built on rq's ``HerokuWorker``: on SIGTERM (a platform restart or scale-down) the worker stops
+  taking jobs; the job in hand gets ``WORKER_SHUTDOWN_GRACE`` seconds to finish, then
+  ``ShutDownImminentException`` is raised inside it and the job is put back on its queue (a
+  shutdown does not use up one of its retries), so another worker runs it again from the start.
+  Jobs are idempotent (house rule 6), so a re-run is safe.
+- Scheduled upkeep (export pruning): every ``UPKEEP_INTERVAL_SECONDS`` one worker — whichever
+  first takes a Redis key that lives for the interval — enqueues ``upkeep_job`` on the
+  ``default`` queue; any worker then runs it like any other job (app context, job id in logs).
+"""
 
 from __future__ import annotations
 
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
 from flask import Flask
-from rq.worker import Worker
+from rq.exceptions import ShutDownImminentException
+from rq.worker import HerokuWorker
 
 from .jobs import QUEUES
 
+log = logging.getLogger(__name__)
 
-def make_worker(app: Flask, queues: tuple[str, ...] | None = None, **options) -> Worker:
+UPKEEP_KEY = "ticketing:upkeep:last"
+UPKEEP_QUEUE = "default"
+
+
+def _upkeep_target() -> Any:
+    """The upkeep function, or None when this build has no exports upkeep."""
+    try:
+        from .exports.services import run_upkeep
+    except ImportError:
+        return None
+    return run_upkeep
+
+
+def upkeep_job() -> Any:
+    """Periodic upkeep: prune expired exports (and whatever else exports' upkeep covers)."""
+    from .exports.services import run_upkeep  # lazily: the exports slice provides it
+
+    result = run_upkeep()
+    log.info("upkeep done: %s", result)
+    return result
+
+
+class TicketingWorker(HerokuWorker):
+    """HerokuWorker that requeues a job cut short by shutdown and schedules the upkeep."""
+
+    upkeep_interval: int = 0  # seconds; 0 = no upkeep from this worker
+
+    def schedule_upkeep(self, at: datetime | None = None) -> str | None:
+        """Enqueue the upkeep job if no worker did so in the last interval; returns its id.
+
+        ``SET key NX EX interval`` is the guard: exactly one worker wins per interval, and a
+        crashed worker cannot hold it for longer than that.
+        """
+        if not self.upkeep_enabled:
+            return None
+        stamp = (at or datetime.now(UTC)).isoformat()
+        if not self.connection.set(UPKEEP_KEY, stamp, nx=True, ex=self.upkeep_interval):
+            return None
+        queue = next((q for q in self.queues if q.name == UPKEEP_QUEUE), None)
+        if queue is None:
+            queue = self.queue_class(
+                UPKEEP_QUEUE, connection=self.connection, job_class=self.job_class
+            )
+        job = queue.enqueue(
+            upkeep_job,
+            job_timeout=max(60, min(self.upkeep_interval, 3600)),
+            result_ttl=self.upkeep_interval,
+            failure_ttl=7 * 86400,
+            description="ticketing upkeep",
+        )
+        log.info("upkeep scheduled as job %s", job.id)
+        return job.id
+
+    _upkeep_available: bool | None = None
+
+    @property
+    def upkeep_enabled(self) -> bool:
+        """An interval is set and this build has the exports upkeep (looked up once)."""
+        if self.upkeep_interval <= 0:
+            return False
+        if self._upkeep_available is None:
+            self._upkeep_available = _upkeep_target() is not None
+            if not self._upkeep_available:
+                log.warning(
+                    "upkeep not scheduled: ticketing.exports.services.run_upkeep is missing"
+                )
+        return self._upkeep_available
+
+    @property
+    def should_run_maintenance_tasks(self) -> bool:
+        if super().should_run_maintenance_tasks:
+            return True
+        return self.upkeep_enabled and not self.connection.exists(UPKEEP_KEY)
+
+    def run_maintenance_tasks(self) -> None:
+        super().run_maintenance_tasks()
+        try:
+            self.schedule_upkeep()
+        except Exception:  # noqa: BLE001 - upkeep must never take the worker down
+            log.exception("could not schedule upkeep")
+
+    @property
+    def dequeue_timeout(self) -> int:
+        # Wake up at least once per upkeep interval to check whether upkeep is due.
+        timeout = super().dequeue_timeout
+        if self.upkeep_enabled:
+            timeout = max(1, min(timeout, self.upkeep_interval))
+        return timeout
+
+    def handle_exception(self, job, *exc_info) -> Any:
+        if exc_info and isinstance(exc_info[1], ShutDownImminentException):
+            self._interrupted_job_id = job.id
+        return super().handle_exception(job, *exc_info)
+
+    def handle_job_failure(self, job, queue, started_job_registry=None, exc_string="", **kw):
+        if getattr(self, "_interrupted_job_id", None) == job.id:
+            self._interrupted_job_id = None
+            # Cut short by a shutdown, not failed: give back the attempt and requeue it.
+            job.retries_left = (job.retries_left or 0) + 1
+            log.warning("job %s interrupted by shutdown; requeued on %s", job.id, queue.name)
+        return super().handle_job_failure(
+            job, queue, started_job_registry=started_job_registry, exc_string=exc_string, **kw
+        )
+
+
+def make_worker(
+    app: Flask, queues: tuple[str, ...] | None = None, **options: Any
+) -> TicketingWorker:
+    """A worker on the app's Redis connection for ``queues`` (default: every queue)."""
     state = app.extensions["jobs"]
     names = queues or QUEUES
-    return Worker(
+    unknown = [name for name in names if name not in state.queues]
+    if unknown:
+        raise ValueError(f"unknown queue(s): {', '.join(unknown)}; known: {', '.join(QUEUES)}")
+    worker = TicketingWorker(
         [state.queues[name] for name in names],
         connection=state.connection,
         job_class=state.job_class,
         **options,
     )
+    worker.imminent_shutdown_delay = int(app.config.get("WORKER_SHUTDOWN_GRACE", 20))
+    worker.upkeep_interval = int(app.config.get("UPKEEP_INTERVAL_SECONDS", 3600))
+    return worker

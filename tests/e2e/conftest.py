@@ -25,7 +25,7 @@ from ticketing import create_app
 from ticketing.extensions import db
 
 #: Flip to True once the triage, stats, exports and accounts branches are merged.
-NEEDS_API_MERGED = False
+NEEDS_API_MERGED = True
 
 CHROMIUM = os.environ.get("E2E_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [

@@ -180,8 +180,8 @@ def test_login_sends_csrf_and_logout_shows_the_login_view(new_context, live_app)
     page.get_by_role("button", name="Sign in").click()
     expect(page).to_have_url(re.compile(r"#/tickets"))
     expect(page.locator("#user")).to_have_text(re.compile("E2E Agent|" + E2E_EMAIL))
-    ids = row_ids(page) if page.locator(ROWS).count() else []
-    assert ids
+    expect(page.locator(ROWS).first).to_be_visible()  # the list loads once signed in
+    ids = row_ids(page)
     page.goto(f"/#/tickets/{ids[0]}")
     edit = page.get_by_role("complementary", name="Edit ticket")
     with page.expect_request(lambda r: r.method == "PATCH") as patched:

@@ -101,6 +101,13 @@ class LocalStorage:
 
 
 def make_storage(app: Flask) -> Storage:
+    """``EXPORT_STORAGE_URL=s3://bucket/prefix`` -> an object store; unset -> ``EXPORT_DIR``."""
+    url = app.config.get("EXPORT_STORAGE_URL")
+    if url:
+        from .s3 import S3Storage, parse_s3_url
+
+        parse_s3_url(url)  # a clear error for anything but s3://bucket/prefix
+        return S3Storage.from_config(app.config)
     return LocalStorage(app.config["EXPORT_DIR"])
 
 

@@ -78,6 +78,14 @@ def _set_status(ticket: Ticket, status: str) -> None:
 
 def create_ticket(data: dict[str, Any], created_by_id: int | None = None) -> Ticket:
     """A new ticket from validated fields; a category/priority given by a person is ``manual``."""
+    ticket = build_ticket(data, created_by_id)
+    db.session.flush()
+    return ticket
+
+
+def build_ticket(data: dict[str, Any], created_by_id: int | None = None) -> Ticket:
+    """``create_ticket`` without the flush: the ticket is added to the session, so a bulk caller
+    (the CSV import) can flush many at once. The same rules apply."""
     data = dict(data)
     tags = data.pop("tags", [])
     status = data.pop("status", "open")
@@ -90,7 +98,6 @@ def create_ticket(data: dict[str, Any], created_by_id: int | None = None) -> Tic
         ticket.priority_source = "manual"
     ticket.tags = get_or_create_tags(tags)
     db.session.add(ticket)
-    db.session.flush()
     return ticket
 
 
