@@ -78,6 +78,9 @@ class Config:
         self.CLASSIFY_BACKOFF_BASE = env_float("CLASSIFY_BACKOFF_BASE", 0.5)
         self.CLASSIFY_BACKOFF_MAX = env_float("CLASSIFY_BACKOFF_MAX", 8.0)
         self.CLASSIFY_RETRY_AFTER_MAX = env_float("CLASSIFY_RETRY_AFTER_MAX", 30.0)
+        # A ticket still queued/running for triage this long, with no live job, is re-queued
+        # by the worker's upkeep (its worker died).
+        self.TRIAGE_STALE_SECONDS = env_float("TRIAGE_STALE_SECONDS", 900.0)
         self.CLASSIFY_RATE_LIMIT = os.environ.get("CLASSIFY_RATE_LIMIT", "10/minute")
         self.SUGGEST_RATE_LIMIT = os.environ.get("SUGGEST_RATE_LIMIT", "60/minute")
         self.EXPORT_DIR = os.environ.get("EXPORT_DIR") or None  # default: <instance>/exports

@@ -75,7 +75,7 @@ def test_one_worker_per_interval_schedules_the_upkeep(app, fake_conn, upkeep_cal
     assert queue.job_ids == [job_id]
     # The queued job runs the exports upkeep inside the app context.
     job = queue.fetch_job(job_id)
-    assert job.perform() == {"pruned": 1}
+    assert job.perform() == {"pruned": 1, "triage_requeued": 0}
     assert upkeep_calls == [1]
     # Once the interval has passed (the key expired), the next maintenance pass schedules again.
     second.last_cleaned_at = datetime.now(UTC)

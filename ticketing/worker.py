@@ -40,10 +40,13 @@ def _upkeep_target() -> Any:
 
 
 def upkeep_job() -> Any:
-    """Periodic upkeep: prune expired exports (and whatever else exports' upkeep covers)."""
+    """Periodic upkeep: prune expired exports, fail exports whose worker died, and queue
+    triage again for tickets whose triage job died."""
+    from .classification.jobs import recover_stalled_triage
     from .exports.services import run_upkeep  # lazily: the exports slice provides it
 
-    result = run_upkeep()
+    result = dict(run_upkeep())
+    result["triage_requeued"] = recover_stalled_triage()
     log.info("upkeep done: %s", result)
     return result
 

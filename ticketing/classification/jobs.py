@@ -10,15 +10,17 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 
 from flask import current_app
 from redis.exceptions import RedisError
+from sqlalchemy import select
 
 from .. import jobs
 from ..context import Actor, acting_as
 from ..errors import APIError
 from ..extensions import db
-from ..models import Classification, Ticket
+from ..models import Classification, Ticket, utcnow
 from . import services
 
 log = logging.getLogger(__name__)
@@ -176,3 +178,37 @@ def after_ticket_saved(ticket_id: int, *, created: bool, text_changed: bool = Fa
         enqueue_triage(ticket_id, text_changed=text_changed)
     except APIError as err:
         log.warning("ticket %s saved but not queued for triage: %s", ticket_id, err.message)
+
+
+def recover_stalled_triage(older_than_seconds: float | None = None, limit: int = 500) -> int:
+    """Queue triage again for tickets whose job died (a worker killed mid-job, a queue flushed).
+
+    Such a ticket says ``queued``/``running`` but RQ no longer holds its job in flight, and the
+    row has not changed for ``TRIAGE_STALE_SECONDS``. Run by the worker's scheduled upkeep, so
+    no ticket waits forever for a result. Returns how many were queued again.
+    """
+    seconds = older_than_seconds
+    if seconds is None:
+        seconds = float(current_app.config.get("TRIAGE_STALE_SECONDS", 900))
+    cutoff = utcnow() - timedelta(seconds=seconds)
+    rows = db.session.execute(
+        select(Ticket.id, Ticket.triage_job_id)
+        .where(Ticket.triage_status.in_(IN_FLIGHT), Ticket.updated_at < cutoff)
+        .order_by(Ticket.id)
+        .limit(limit)
+    ).all()
+    db.session.commit()
+    requeued = 0
+    for ticket_id, job_id in rows:
+        if job_id and _live_job_status(job_id) is not None:
+            continue  # still waiting or working: a long queue is not a dead job
+        try:
+            enqueue_triage(ticket_id)
+        except APIError as err:  # the ticket vanished or the queue is down: next round
+            db.session.rollback()
+            log.warning("stalled triage for ticket %s not requeued: %s", ticket_id, err)
+            continue
+        requeued += 1
+    if requeued:
+        log.info("requeued %s stalled triage job(s)", requeued)
+    return requeued
