@@ -89,6 +89,8 @@ class Config:
         # The audit trail (ticketing/audit): off only to measure its cost or for bulk repairs.
         self.AUDIT_ENABLED = env_bool("AUDIT_ENABLED", True)
         # A running export whose heartbeat is older than this is taken as dead (worker killed).
+        # Exports a person may start (each one reads the whole selection).
+        self.EXPORT_RATE_LIMIT = os.environ.get("EXPORT_RATE_LIMIT", "10/minute")
         self.EXPORT_STALE_SECONDS = env_float("EXPORT_STALE_SECONDS", 300.0)
         self.EXPORT_HEARTBEAT_SECONDS = env_float("EXPORT_HEARTBEAT_SECONDS", 10.0)
         self.EXPORT_JOB_TIMEOUT = env_int("EXPORT_JOB_TIMEOUT", 3600)

@@ -290,3 +290,17 @@ def test_agents_see_their_own_exports_and_admins_see_every_one(
     every = {e["id"] for e in client.get("/api/exports").get_json()["items"]}
     assert every == {mine, theirs}
     assert client.get(f"/api/exports/{theirs}/download").status_code == 200
+
+
+def test_starting_exports_is_rate_limited_per_person(app, client, agent_client, make_ticket):
+    app.config["EXPORT_RATE_LIMIT"] = "2/minute"
+    make_ticket()
+    assert client.post("/api/exports", json={}).status_code == 202
+    assert client.post("/api/exports", json={}).status_code == 202
+    limited = client.post("/api/exports", json={})
+    assert limited.status_code == 429
+    assert limited.get_json()["error"]["code"] == "rate_limited"
+    assert int(limited.headers["Retry-After"]) > 0
+    # A colleague has an allowance of their own; reading is never limited.
+    assert agent_client.post("/api/exports", json={}).status_code == 202
+    assert client.get("/api/exports").status_code == 200

@@ -7,13 +7,12 @@ from typing import Any
 
 from flask import current_app, url_for
 from flask.views import MethodView
-from flask_limiter.util import get_remote_address
 from flask_smorest import Blueprint
 
 from .. import jobs as queue
-from ..accounts.auth import current_user
 from ..errors import NotFound
 from ..extensions import limiter
+from ..ratelimits import per_user_key
 from ..schemas import ErrorEnvelope, PageQuery, TicketFilterQuery
 from ..stats.schemas import TriageMetricsOut
 from . import services
@@ -25,13 +24,7 @@ blp = Blueprint(
 )
 
 
-def rate_limit_key() -> str:
-    """Who a rate limit counts against: the signed-in user (so colleagues behind one office
-    address don't share a budget), else the client's address."""
-    user = current_user()
-    if user is not None:
-        return f"user:{user.id}"
-    return get_remote_address() or "unknown"
+rate_limit_key = per_user_key  # one place decides who a limit counts against
 
 
 def classify_limit() -> str:

@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
-from flask import redirect, send_file, url_for
+from flask import current_app, redirect, send_file, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from ..accounts.auth import current_user, is_admin
 from ..context import current_actor
 from ..errors import APIError
-from ..extensions import db
+from ..extensions import db, limiter
+from ..ratelimits import per_user_key
 from ..schemas import ErrorEnvelope
 from . import services
 from .schemas import ExportIn, ExportListQuery, ExportOut, ExportPage
 from .storage import get_storage
 
 blp = Blueprint("exports", __name__, url_prefix="/api", description="CSV exports of tickets")
+
+
+def export_limit() -> str:
+    return current_app.config.get("EXPORT_RATE_LIMIT") or "10/minute"
 
 
 def _actor_user_id() -> int | None:
@@ -33,9 +38,11 @@ def _owner_scope() -> int | None:
 
 @blp.route("/exports")
 class ExportCollection(MethodView):
+    @limiter.limit(export_limit, key_func=per_user_key)
     @blp.arguments(ExportIn)
     @blp.response(202, ExportOut)
     @blp.alt_response(422, schema=ErrorEnvelope, description="An invalid filter or column")
+    @blp.alt_response(429, schema=ErrorEnvelope, description="Too many exports started")
     @blp.alt_response(503, schema=ErrorEnvelope, description="The job queue is unavailable")
     def post(self, data):
         """Start exporting the tickets the filters select; poll ``status_url`` until done."""
