@@ -83,6 +83,19 @@ def test_logout_ends_the_session(app, agent_user):
     assert client.get("/api/tickets").status_code == 401
 
 
+def test_a_copy_of_the_cookie_is_worthless_after_logout(app, agent_user):
+    client = sign_in(app, agent_user)
+    stolen = client.get_cookie("session").value  # e.g. copied off a shared computer
+    assert client.post("/api/auth/logout", headers={"X-CSRF-Token": client.csrf}).status_code == 204
+
+    thief = app.test_client()
+    thief.set_cookie("session", stolen)
+    assert thief.get("/api/auth/me").status_code == 401
+    assert thief.get("/api/tickets").status_code == 401
+    # Signing in again on the same browser gives a new, working session.
+    assert sign_in(app, agent_user).get("/api/auth/me").status_code == 200
+
+
 def test_a_session_from_before_sign_in_is_not_reused(app, agent_user, make_user):
     client = sign_in(app, agent_user)
     first = client.csrf

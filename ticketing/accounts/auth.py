@@ -16,6 +16,7 @@ from typing import TypeVar
 
 from flask import Flask, current_app, g, has_request_context, request, session
 from flask.sessions import SecureCookieSessionInterface
+from redis.exceptions import RedisError
 
 from ..context import SYSTEM, Actor, set_actor
 from ..errors import APIError
@@ -87,17 +88,45 @@ def unauthorized(message: str, error: str | None = None) -> APIError:
     return APIError(401, message, "unauthorized", headers={"WWW-Authenticate": challenge})
 
 
+#: Redis key marking a signed-out session id (kept as long as such a cookie could live).
+SIGNED_OUT_KEY = "ticketing:signed-out:{sid}"
+
+
 def start_session(user: User) -> str:
     """Sign ``user`` in on this browser: a fresh session (no fixation) and CSRF token."""
     session.clear()
     session.permanent = True
     session["uid"] = user.id
+    session["sid"] = secrets.token_urlsafe(16)
     session["csrf"] = secrets.token_urlsafe(32)
     return session["csrf"]
 
 
 def end_session() -> None:
+    """Sign this browser out, server-side too: the cookie is signed, not stored, so a copy
+    of it would stay valid; its session id is remembered as signed out until it expires."""
+    sid = session.get("sid")
     session.clear()
+    if isinstance(sid, str):
+        lifetime = current_app.permanent_session_lifetime
+        try:
+            _queue_redis().set(SIGNED_OUT_KEY.format(sid=sid), 1, ex=lifetime)
+        except RedisError as err:  # the cookie is cleared anyway; say the rest failed
+            current_app.logger.warning("sign-out not recorded server-side: %s", err)
+
+
+def _queue_redis():
+    return current_app.extensions["jobs"].connection
+
+
+def _signed_out(sid: str) -> bool:
+    try:
+        return bool(_queue_redis().exists(SIGNED_OUT_KEY.format(sid=sid)))
+    except RedisError as err:
+        # Fail open for a Redis blip (every signed-in person would be thrown out otherwise);
+        # bearer tokens and disabled users are checked in the database regardless.
+        current_app.logger.warning("sign-out list unavailable: %s", err)
+        return False
 
 
 def csrf_token() -> str | None:
@@ -117,8 +146,8 @@ def _user_from_bearer(header: str) -> User | None:
 
 
 def _user_from_session() -> User | None:
-    uid = session.get("uid")
-    if not isinstance(uid, int):
+    uid, sid = session.get("uid"), session.get("sid")
+    if not isinstance(uid, int) or not isinstance(sid, str) or _signed_out(sid):
         return None
     user = db.session.get(User, uid)
     if user is None or not user.active:
