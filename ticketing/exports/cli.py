@@ -14,9 +14,9 @@ from flask.cli import AppGroup, with_appcontext
 from marshmallow import ValidationError
 from sqlalchemy import func, select
 
+from ..cli_filters import filter_options, load_filters
 from ..extensions import db
 from ..models import Ticket
-from ..stats.cli import load_filters
 from ..tickets.services import filter_tickets
 from . import services
 from .csvwriter import ALLOWED_COLUMNS, write_csv
@@ -42,20 +42,7 @@ def _columns(raw: str | None) -> list[str] | None:
     help="The CSV file to write (replaced atomically when complete).",
 )
 @click.option("--columns", help=f"Comma-separated columns (any of: {', '.join(ALLOWED_COLUMNS)}).")
-@click.option(
-    "--status", multiple=True, help="open, in_progress, resolved, closed (repeat or a,b)."
-)
-@click.option(
-    "--category", multiple=True, help="billing, technical, account, general, unclassified."
-)
-@click.option("--priority", multiple=True, help="low, medium, high, critical.")
-@click.option("--sentiment", multiple=True, help="calm, neutral, frustrated, angry.")
-@click.option("--tag", multiple=True, help="Tickets with this tag.")
-@click.option("--has-note/--no-note", "has_note", default=None, help="With / without a note.")
-@click.option("--requester", help="Requester e-mail address.")
-@click.option("--created-from", help="From this date or ISO timestamp (inclusive, UTC).")
-@click.option("--created-to", help="To this date (whole day) or timestamp (exclusive), UTC.")
-@click.option("-q", "--q", "q", help="Full-text search, as in the list.")
+@filter_options
 def export_command(output: str, columns: str | None, **raw: Any) -> None:
     """Write the tickets the filters select as CSV, the same file an export job writes."""
     filters = load_filters(raw)

@@ -7,34 +7,12 @@ from typing import Any
 
 import click
 from flask.cli import with_appcontext
-from marshmallow import ValidationError
 
-from ..schemas import TicketFilterQuery
+from ..cli_filters import filter_options, load_filters
 from . import services
 from .schemas import StatsOut
 
 BAR_WIDTH = 40
-
-
-def _format_errors(messages: Any) -> str:
-    if isinstance(messages, dict):
-        return "".join(
-            f"\n  --{field.replace('_', '-')}: {' '.join(m if isinstance(m, list) else [str(m)])}"
-            for field, m in sorted(messages.items())
-        )
-    return str(messages)
-
-
-def load_filters(raw: dict[str, Any]) -> dict[str, Any]:
-    """Validate CLI filter values with the API's schema; a bad one is a usage error."""
-    given = {k: v for k, v in raw.items() if v not in (None, (), [])}
-    for key, value in given.items():
-        if isinstance(value, tuple):
-            given[key] = list(value)
-    try:
-        return TicketFilterQuery().load(given)
-    except ValidationError as err:
-        raise click.UsageError(f"Invalid filter: {_format_errors(err.messages)}") from err
 
 
 def _num(value: Any, suffix: str = "") -> str:
@@ -97,20 +75,7 @@ def render(stats: dict[str, Any]) -> str:
 @click.command("stats")
 @with_appcontext
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as one JSON object.")
-@click.option(
-    "--status", multiple=True, help="open, in_progress, resolved, closed (repeat or a,b)."
-)
-@click.option(
-    "--category", multiple=True, help="billing, technical, account, general, unclassified."
-)
-@click.option("--priority", multiple=True, help="low, medium, high, critical.")
-@click.option("--sentiment", multiple=True, help="calm, neutral, frustrated, angry.")
-@click.option("--tag", multiple=True, help="Tickets with this tag.")
-@click.option("--has-note/--no-note", "has_note", default=None, help="With / without a note.")
-@click.option("--requester", help="Requester e-mail address.")
-@click.option("--created-from", help="From this date or ISO timestamp (inclusive, UTC).")
-@click.option("--created-to", help="To this date (whole day) or timestamp (exclusive), UTC.")
-@click.option("-q", "--q", "q", help="Full-text search, as in the list.")
+@filter_options
 def stats_command(as_json: bool, **raw: Any) -> None:
     """Ticket statistics, the same figures as GET /api/stats."""
     filters = load_filters(raw)
