@@ -284,7 +284,8 @@ def generate(
         created = now - timedelta(seconds=rng.randint(0, max(days, 1) * 86400))
         status = rng.choices(["open", "in_progress", "resolved", "closed"], [4, 2, 3, 1])[0]
         triaged = rng.random() < 0.85
-        source = rng.choices(["fallback", "manual", "claude"], [6, 2, 1])[0] if triaged else None
+        # Demo data never claims Claude answered: no Claude call was made for it.
+        source = rng.choices(["fallback", "manual"], [3, 1])[0] if triaged else None
         resolved = None
         if status in ("resolved", "closed"):
             resolved = min(now, created + timedelta(hours=rng.uniform(0.5, 96)))
