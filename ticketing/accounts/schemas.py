@@ -15,7 +15,7 @@ from marshmallow import (
 )
 
 from ..models import ROLES
-from ..schemas import PageMeta
+from ..schemas import NOT_BLANK, PageMeta
 
 #: Fixed (not configurable) so the OpenAPI document states the real limits.
 PASSWORD_MIN_LENGTH = 12
@@ -66,7 +66,7 @@ class SessionOut(Schema):
 
 class UserIn(_Strict):
     email = fields.Email(required=True, validate=validate.Length(3, 254))
-    name = fields.String(required=True, validate=validate.Length(1, 120))
+    name = fields.String(required=True, validate=validate.Length(1, 120), metadata=NOT_BLANK)
     role = fields.String(load_default="agent", validate=validate.OneOf(ROLES))
     password = fields.String(
         required=True,
@@ -85,7 +85,7 @@ class UserIn(_Strict):
 
 
 class UserPatch(_Strict):
-    name = fields.String(validate=validate.Length(1, 120))
+    name = fields.String(validate=validate.Length(1, 120), metadata=NOT_BLANK)
     role = fields.String(validate=validate.OneOf(ROLES))
     active = fields.Boolean()
     password = fields.String(
@@ -108,7 +108,9 @@ class UserPage(Schema):
 
 
 class TokenIn(_Strict):
-    name = fields.String(load_default="api token", validate=validate.Length(1, 80))
+    name = fields.String(
+        load_default="api token", validate=validate.Length(1, 80), metadata=NOT_BLANK
+    )
 
     @pre_load
     def strip(self, data, **kwargs):
@@ -147,8 +149,10 @@ class TokenList(Schema):
 class IntakeIn(_Strict):
     """A request from the public form: no account, strict sizes."""
 
-    subject = fields.String(required=True, validate=validate.Length(1, 200))
-    body = fields.String(required=True, validate=validate.Length(1, INTAKE_MAX_BODY))
+    subject = fields.String(required=True, validate=validate.Length(1, 200), metadata=NOT_BLANK)
+    body = fields.String(
+        required=True, validate=validate.Length(1, INTAKE_MAX_BODY), metadata=NOT_BLANK
+    )
     email = fields.Email(required=True, validate=validate.Length(3, 254))
     name = fields.String(allow_none=True, validate=validate.Length(0, 120))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates
 
 from ..models import CATEGORIES, PRIORITIES, SENTIMENTS, TRIAGE_SOURCES
-from ..schemas import PageMeta, _Strict
+from ..schemas import NOT_BLANK, PageMeta, _Strict
 
 JOB_STATUSES = ("queued", "running", "done", "failed")
 
@@ -14,7 +14,7 @@ class SuggestIn(_Strict):
     """Text typed into the create form so far."""
 
     subject = fields.String(allow_none=True, validate=validate.Length(0, 200))
-    body = fields.String(required=True, validate=validate.Length(1, 20_000))
+    body = fields.String(required=True, validate=validate.Length(1, 20_000), metadata=NOT_BLANK)
 
     @pre_load
     def strip(self, data, **kwargs):
