@@ -863,7 +863,8 @@ SIGNAL_CUES: list[tuple[str, float, float, float, float, bool]] = [
     (
         "users|our users|our customers|customers are|clients are|customers cant|users cant|"
         "users are|users get|employees|staff|colleagues|everywhere|every page|all pages|"
-        "every request|all requests|all devices|all browsers|customers are reporting|"
+        "every request|all requests|every call|all calls|every api call|all api calls|"
+        "all devices|all browsers|customers are reporting|"
         "users are reporting|users report|several users|other users",
         18,
         0,
