@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import getpass
+
 import click
 from flask.cli import AppGroup
 from sqlalchemy import func, select
@@ -16,11 +18,19 @@ from .models import Ticket
 from .stats.cli import stats_command
 
 
+def _operator() -> str | None:
+    """The operating-system account running the command (names the operator in the trail)."""
+    try:
+        return getpass.getuser()[:254] or None
+    except (KeyError, OSError):  # no name for this uid (some containers)
+        return None
+
+
 def _act_as_cli() -> None:
     """Every ``flask tickets`` command acts as the system via ``cli`` (for the audit trail),
-    until the command ends."""
+    labelled with the operator's account, until the command ends."""
     ctx = click.get_current_context()
-    ctx.with_resource(acting_as(Actor(type="system", via="cli")))
+    ctx.with_resource(acting_as(Actor(type="system", via="cli", label=_operator())))
 
 
 tickets_cli = AppGroup(

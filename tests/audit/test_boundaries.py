@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import getpass
+
 import click
 import pytest
 from rq import SimpleWorker
@@ -40,6 +42,7 @@ def test_a_cli_command_acts_as_system_via_cli(client, runner, make_ticket, cli_c
     last = events(client, ticket["id"])[-1]
     assert (last["field"], last["old_value"], last["new_value"]) == ("status", "closed", "open")
     assert (last["actor_type"], last["via"], last["request_id"]) == ("system", "cli", None)
+    assert last["actor_label"] == getpass.getuser()  # the operator's account names the change
     assert current_actor() == Actor()  # the CLI's actor does not outlive the command
 
 
