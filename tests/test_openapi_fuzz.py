@@ -22,11 +22,13 @@ EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "20"))
 DERANDOMIZE = os.environ.get("FUZZ_RANDOM") != "1"
 
 #: Rules a schema-valid request can still break because OpenAPI cannot express them: a rule
-#: joining two fields, and text no database can store (NUL, lone surrogates). A 422 for
-#: schema-valid data is accepted only with one of these messages.
+#: joining two fields, text no database can store (NUL, lone surrogates), and a value that must
+#: match stored state (your current password). A 422 for schema-valid data is accepted only
+#: with one of these messages.
 UNEXPRESSIBLE_RULES = {
     "Must not be after created_to.",
     "Text may not contain NUL characters or unpaired surrogates.",
+    "The current password is wrong.",
 }
 
 

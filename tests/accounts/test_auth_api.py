@@ -214,3 +214,66 @@ def test_successful_logins_do_not_count_and_reset_the_account_counter(anon_clien
     for _ in range(2):
         assert _login(anon_client, agent_user.email, "wrong", "10.0.0.3").status_code == 401
     assert _login(anon_client, agent_user.email, agent_user.password).status_code == 200
+
+
+def test_people_change_their_own_password_with_the_current_one(app, agent_user):
+    client = sign_in(app, agent_user)
+    new = "a brand new passphrase"
+    wrong = client.post(
+        "/api/auth/password",
+        json={"current_password": "not it at all", "new_password": new},
+        headers={"X-CSRF-Token": client.csrf},
+    )
+    assert wrong.status_code == 422
+    assert "current_password" in wrong.get_json()["error"]["fields"]
+    too_short = client.post(
+        "/api/auth/password",
+        json={"current_password": agent_user.password, "new_password": "short"},
+        headers={"X-CSRF-Token": client.csrf},
+    )
+    assert too_short.status_code == 422
+    assert "new_password" in too_short.get_json()["error"]["fields"]
+    old_cookie = client.get_cookie("session").value
+
+    changed = client.post(
+        "/api/auth/password",
+        json={"current_password": agent_user.password, "new_password": new},
+        headers={"X-CSRF-Token": client.csrf},
+    )
+    assert changed.status_code == 204
+    # This browser carries on with a fresh session; the cookie from before is worthless.
+    assert client.get("/api/auth/me").status_code == 200
+    stale = app.test_client()
+    stale.set_cookie("session", old_cookie)
+    assert stale.get("/api/auth/me").status_code == 401
+    # Only the new password signs in now.
+    assert anon_login(app, agent_user.email, agent_user.password) == 401
+    assert anon_login(app, agent_user.email, new) == 200
+
+
+def test_a_password_change_needs_the_csrf_header_on_a_cookie_session(app, agent_user):
+    client = sign_in(app, agent_user)
+    response = client.post(
+        "/api/auth/password",
+        json={"current_password": agent_user.password, "new_password": "another passphrase"},
+    )
+    assert response.status_code == 403
+    assert anon_login(app, agent_user.email, agent_user.password) == 200
+
+
+def test_guessing_the_current_password_is_throttled(app, agent_client, agent_user):
+    app.config["LOGIN_RATE_LIMIT_EMAIL"] = "2/15 minutes"
+    attempt = {"current_password": "guess guess guess", "new_password": "whatever passphrase"}
+    assert agent_client.post("/api/auth/password", json=attempt).status_code == 422
+    assert agent_client.post("/api/auth/password", json=attempt).status_code == 422
+    limited = agent_client.post("/api/auth/password", json=attempt)
+    assert limited.status_code == 429
+    assert int(limited.headers["Retry-After"]) > 0
+
+
+def anon_login(app, email: str, password: str) -> int:
+    return (
+        app.test_client()
+        .post("/api/auth/login", json={"email": email, "password": password})
+        .status_code
+    )

@@ -226,3 +226,41 @@ def test_audit_trail_lists_a_change_made_in_the_page(page, api):
     expect(events.last).to_contain_text("resolved")
     items = api.get(f"/api/tickets/{ticket['id']}/events")["items"]
     expect(events).to_have_count(len(items))
+
+
+def test_a_person_changes_their_own_password_in_the_page(new_context, live_app):
+    from ticketing.accounts import services as accounts
+    from ticketing.extensions import db
+
+    email, old, new = "e2e.password@example.com", "first-passphrase-123", "second-passphrase-456"
+    with live_app.app_context():
+        if accounts.find_user(email) is None:
+            accounts.create_user(email, "Pat Password", "agent", old)
+            db.session.commit()
+    page = watched_page(new_context(signed_in=False))
+
+    def sign_in(password: str) -> None:
+        page.goto("/#/login")
+        page.get_by_label("Email").fill(email)
+        page.get_by_label("Password").fill(password)
+        page.get_by_role("button", name="Sign in").click()
+        expect(page.locator("#user")).to_have_text("Pat Password")
+
+    sign_in(old)
+    page.locator("#user").click()  # the name in the top bar opens the account view
+    expect(page.get_by_role("heading", name="Your account")).to_be_visible()
+    page.get_by_label("Current password").fill(old)
+    page.get_by_label("New password", exact=True).fill(new)
+    page.get_by_label("New password again").fill(new + "typo")
+    page.get_by_role("button", name="Change password").click()
+    expect(page.locator(".view-account")).to_contain_text("The two new passwords differ.")
+
+    page.get_by_label("New password again").fill(new)
+    page.get_by_role("button", name="Change password").click()
+    expect(page.locator("#toast")).to_contain_text("Password changed.")
+    screenshot(page, "account-password-changed")
+
+    page.get_by_role("button", name="Log out").click()
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    sign_in(new)
+    assert page.watch.errors == []

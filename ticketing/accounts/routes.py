@@ -14,9 +14,18 @@ from ..extensions import db
 from ..models import User
 from ..schemas import ErrorEnvelope, PageQuery
 from . import services, throttle
-from .auth import admin_only, csrf_token, current_user, end_session, public, start_session
+from .auth import (
+    admin_only,
+    auth_via,
+    csrf_token,
+    current_user,
+    end_session,
+    public,
+    start_session,
+)
 from .schemas import (
     LoginIn,
+    PasswordChangeIn,
     SessionOut,
     TokenCreatedOut,
     TokenIn,
@@ -88,6 +97,34 @@ class Me(MethodView):
     def get(self):
         """The signed-in user and, for a cookie session, the CSRF token to send back."""
         return {"user": current_user(), "csrf_token": csrf_token()}
+
+
+@auth_blp.route("/password")
+class MyPassword(MethodView):
+    @auth_blp.arguments(PasswordChangeIn)
+    @auth_blp.response(204)
+    @auth_blp.alt_response(422, schema=ErrorEnvelope, description="Wrong current password")
+    @auth_blp.alt_response(429, schema=ErrorEnvelope, description="Too many wrong passwords")
+    def post(self, data):
+        """Change your own password (the current one is required).
+
+        A wrong current password counts as a failed sign-in for the account
+        (``LOGIN_RATE_LIMIT_EMAIL``). A cookie session continues with a fresh session id and
+        CSRF token (read them from ``GET /api/auth/me``); API tokens are not affected.
+        """
+        user = current_user()
+        key = ("login-email", user.email)
+        if throttle.exhausted("LOGIN_RATE_LIMIT_EMAIL", *key):
+            raise throttle.too_many("LOGIN_RATE_LIMIT_EMAIL", key, "Too many wrong passwords.")
+        if not services.password_matches(user, data["current_password"]):
+            throttle.hit("LOGIN_RATE_LIMIT_EMAIL", *key)
+            message = "The current password is wrong."
+            raise APIError(422, message, fields={"current_password": [message]})
+        services.set_password(user, data["new_password"])
+        db.session.commit()
+        if auth_via() == "web":
+            end_session()  # the old session id joins the signed-out list ...
+            start_session(user)  # ... and this browser carries on with a new one
 
 
 @auth_blp.route("/tokens")

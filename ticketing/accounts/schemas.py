@@ -84,6 +84,17 @@ class UserIn(_Strict):
             raise ValidationError("Name must not be blank.")
 
 
+class PasswordChangeIn(_Strict):
+    current_password = fields.String(
+        required=True, load_only=True, validate=validate.Length(1, PASSWORD_MAX_LENGTH)
+    )
+    new_password = fields.String(
+        required=True,
+        load_only=True,
+        validate=validate.Length(PASSWORD_MIN_LENGTH, PASSWORD_MAX_LENGTH),
+    )
+
+
 class UserPatch(_Strict):
     name = fields.String(validate=validate.Length(1, 120), metadata=NOT_BLANK)
     role = fields.String(validate=validate.OneOf(ROLES))

@@ -188,6 +188,11 @@ def authenticate(email: str, password: str) -> User | None:
     return user
 
 
+def password_matches(user: User, password: str) -> bool:
+    """Whether ``password`` is ``user``'s current password (no sign-in is recorded)."""
+    return bool(user.password_hash) and check_password_hash(user.password_hash, password or "")
+
+
 def hash_token(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 

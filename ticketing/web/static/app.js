@@ -323,6 +323,7 @@
     dashboard: dashboardView,
     exports: exportsView,
     login: loginView,
+    account: accountView,
   };
 
   function resolve(r) {
@@ -1764,6 +1765,49 @@
           } else {
             showError(errors, err.status === 401 ? "Wrong email or password." : notAvailable(err) ? "Sign-in is not available on this server." : errorText(err));
           }
+        });
+    });
+    return view;
+  }
+
+  /* Your account: change your own password (POST /api/auth/password). */
+  function accountView(main) {
+    var view = { name: "account" };
+    var who = state.user && !state.user.anonymous ? state.user.name + " (" + state.user.email + ", " + state.user.role + ")" : "";
+    var current = el("input", { type: "password", name: "current_password", autocomplete: "current-password", required: true });
+    var fresh = el("input", { type: "password", name: "new_password", autocomplete: "new-password", required: true, minlength: "12" });
+    var again = el("input", { type: "password", name: "confirm_password", autocomplete: "new-password", required: true });
+    var errors = errorBox();
+    var button = el("button", { type: "submit", class: "btn btn-primary" }, "Change password");
+    var form = el("form", { class: "card form narrow", novalidate: true },
+      el("h2", null, "Change password"),
+      field("Current password", current, { name: "current_password" }),
+      field("New password", fresh, { name: "new_password", hint: "At least 12 characters." }),
+      field("New password again", again, { name: "confirm_password" }),
+      errors,
+      el("div", { class: "form-actions" }, button));
+    main.appendChild(el("section", { class: "view view-account" }, el("h1", { tabindex: "-1" }, "Your account"),
+      el("p", { class: "muted" }, who), form));
+    form.addEventListener("submit", function (e) {
+      e.preventDefault();
+      showError(errors, "");
+      setFieldErrors(form, {});
+      if (fresh.value !== again.value) {
+        setFieldErrors(form, { confirm_password: ["The two new passwords differ."] });
+        return;
+      }
+      button.disabled = true;
+      api("POST", "/api/auth/password", { current_password: current.value, new_password: fresh.value })
+        .then(function () { return checkSession(); })
+        .then(function () {
+          button.disabled = false;
+          form.reset();
+          toast("Password changed.");
+        })
+        .catch(function (err) {
+          button.disabled = false;
+          if (err.fields) showError(errors, setFieldErrors(form, err.fields).join(" "));
+          else showError(errors, errorText(err));
         });
     });
     return view;
