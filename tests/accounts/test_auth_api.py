@@ -277,3 +277,23 @@ def anon_login(app, email: str, password: str) -> int:
         .post("/api/auth/login", json={"email": email, "password": password})
         .status_code
     )
+
+
+def test_a_new_password_signs_the_person_out_of_every_other_browser(app, agent_user, client):
+    laptop, phone = sign_in(app, agent_user), sign_in(app, agent_user)
+    new = "a completely new passphrase"
+    changed = laptop.post(
+        "/api/auth/password",
+        json={"current_password": agent_user.password, "new_password": new},
+        headers={"X-CSRF-Token": laptop.csrf},
+    )
+    assert changed.status_code == 204
+    assert laptop.get("/api/auth/me").status_code == 200
+    assert phone.get("/api/auth/me").status_code == 401  # e.g. a stolen session ends here
+
+    # An admin resetting the password ends the person's sessions too.
+    tablet = sign_in(app, agent_user, password=new)
+    reset = client.patch(f"/api/users/{agent_user.id}", json={"password": "admin chosen pass 1"})
+    assert reset.status_code == 200
+    assert tablet.get("/api/auth/me").status_code == 401
+    assert laptop.get("/api/auth/me").status_code == 401

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
+import time
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -90,6 +91,9 @@ def unauthorized(message: str, error: str | None = None) -> APIError:
 
 #: Redis key marking a signed-out session id (kept as long as such a cookie could live).
 SIGNED_OUT_KEY = "ticketing:signed-out:{sid}"
+#: Redis key: a user's sessions started before this moment (Unix time in microseconds) are
+#: void (password changed).
+SESSIONS_AFTER_KEY = "ticketing:sessions-after:{uid}"
 
 
 def start_session(user: User) -> str:
@@ -98,6 +102,7 @@ def start_session(user: User) -> str:
     session.permanent = True
     session["uid"] = user.id
     session["sid"] = secrets.token_urlsafe(16)
+    session["iat"] = _now_us()
     session["csrf"] = secrets.token_urlsafe(32)
     return session["csrf"]
 
@@ -115,18 +120,36 @@ def end_session() -> None:
             current_app.logger.warning("sign-out not recorded server-side: %s", err)
 
 
+def end_all_sessions(user: User) -> None:
+    """Void every session ``user`` has open on any browser (after a password change)."""
+    lifetime = current_app.permanent_session_lifetime
+    try:
+        _queue_redis().set(SESSIONS_AFTER_KEY.format(uid=user.id), _now_us(), ex=lifetime)
+    except RedisError as err:
+        current_app.logger.warning("other sessions not ended server-side: %s", err)
+
+
+def _now_us() -> int:
+    """Unix time in microseconds: sessions started moments apart stay distinguishable."""
+    return time.time_ns() // 1000
+
+
 def _queue_redis():
     return current_app.extensions["jobs"].connection
 
 
-def _signed_out(sid: str) -> bool:
+def _session_void(uid: int, sid: str, issued: int) -> bool:
+    """Signed out on this browser, or started before the user's sessions were all ended."""
     try:
-        return bool(_queue_redis().exists(SIGNED_OUT_KEY.format(sid=sid)))
+        out, after = _queue_redis().mget(
+            SIGNED_OUT_KEY.format(sid=sid), SESSIONS_AFTER_KEY.format(uid=uid)
+        )
     except RedisError as err:
         # Fail open for a Redis blip (every signed-in person would be thrown out otherwise);
         # bearer tokens and disabled users are checked in the database regardless.
-        current_app.logger.warning("sign-out list unavailable: %s", err)
+        current_app.logger.warning("session revocation list unavailable: %s", err)
         return False
+    return out is not None or (after is not None and issued < int(after))
 
 
 def csrf_token() -> str | None:
@@ -146,8 +169,10 @@ def _user_from_bearer(header: str) -> User | None:
 
 
 def _user_from_session() -> User | None:
-    uid, sid = session.get("uid"), session.get("sid")
-    if not isinstance(uid, int) or not isinstance(sid, str) or _signed_out(sid):
+    uid, sid, issued = session.get("uid"), session.get("sid"), session.get("iat")
+    if not (isinstance(uid, int) and isinstance(sid, str) and isinstance(issued, int)):
+        return None
+    if _session_void(uid, sid, issued):
         return None
     user = db.session.get(User, uid)
     if user is None or not user.active:

@@ -19,6 +19,7 @@ from .auth import (
     auth_via,
     csrf_token,
     current_user,
+    end_all_sessions,
     end_session,
     public,
     start_session,
@@ -122,9 +123,10 @@ class MyPassword(MethodView):
             raise APIError(422, message, fields={"current_password": [message]})
         services.set_password(user, data["new_password"])
         db.session.commit()
+        end_all_sessions(user)  # every browser signed in with the old password is out ...
         if auth_via() == "web":
-            end_session()  # the old session id joins the signed-out list ...
-            start_session(user)  # ... and this browser carries on with a new one
+            end_session()  # (this browser's old session id too, even within the same second)
+            start_session(user)  # ... except this one, which carries on with a new session
 
 
 @auth_blp.route("/tokens")
@@ -213,6 +215,8 @@ class UserItem(MethodView):
         """Change name, role, active or password. ``active: false`` locks the user out at once."""
         user = services.update_user(services.get_user(user_id), data, by=current_user())
         db.session.commit()
+        if "password" in data:
+            end_all_sessions(user)  # a reset password signs the person out everywhere
         return user
 
 
