@@ -15,7 +15,6 @@ from marshmallow import (
     post_load,
     pre_load,
     validate,
-    validates,
 )
 
 from .models import CATEGORIES, PRIORITIES, SENTIMENTS, SOURCES, STATUSES, TRIAGE_STATUSES
@@ -138,6 +137,17 @@ class DateOrDateTime(fields.Field):
         return value.isoformat() if value else None
 
 
+def not_blank(what: str):
+    """A validator refusing text that is only whitespace ("Body must not be blank.")."""
+    message = f"{what} must not be blank."
+
+    def check(value: str) -> None:
+        if not value.strip():
+            raise ValidationError(message)
+
+    return check
+
+
 class _Strict(Schema):
     class Meta:
         unknown = RAISE
@@ -156,7 +166,11 @@ class TicketIn(_Strict):
     """Create a ticket. A category or priority given here is a person's choice (``manual``)."""
 
     subject = fields.String(required=True, validate=validate.Length(1, 200), metadata=NOT_BLANK)
-    body = fields.String(required=True, validate=validate.Length(1, 20_000), metadata=NOT_BLANK)
+    body = fields.String(
+        required=True,
+        validate=[validate.Length(1, 20_000), not_blank("Body")],
+        metadata=NOT_BLANK,
+    )
     status = fields.String(load_default="open", validate=validate.OneOf(STATUSES))
     priority = fields.String(allow_none=True, validate=validate.OneOf(PRIORITIES))
     category = fields.String(allow_none=True, validate=validate.OneOf(CATEGORIES))
@@ -168,11 +182,6 @@ class TicketIn(_Strict):
     @pre_load
     def strip(self, data, **kwargs):
         return _strip_strings(data, ("subject", "requester_email", "requester_name"))
-
-    @validates("body")
-    def body_not_blank(self, value: str, **kwargs) -> None:
-        if not value.strip():
-            raise ValidationError("Body must not be blank.")
 
     @post_load
     def tidy(self, data, **kwargs):
@@ -308,15 +317,14 @@ class TicketListQuery(TicketFilterQuery, PageQuery):
 
 
 class ReplyIn(_Strict):
-    body = fields.String(required=True, validate=validate.Length(1, 20_000), metadata=NOT_BLANK)
+    body = fields.String(
+        required=True,
+        validate=[validate.Length(1, 20_000), not_blank("Body")],
+        metadata=NOT_BLANK,
+    )
     internal = fields.Boolean(load_default=False)
     author_name = fields.String(allow_none=True, validate=validate.Length(0, 120))
     author_email = fields.Email(allow_none=True, validate=validate.Length(3, 254))
-
-    @validates("body")
-    def body_not_blank(self, value: str, **kwargs) -> None:
-        if not value.strip():
-            raise ValidationError("Body must not be blank.")
 
 
 class ReplyOut(Schema):

@@ -4,37 +4,20 @@ or a token hash; the token text appears only in ``TokenCreatedOut``."""
 from __future__ import annotations
 
 from marshmallow import (
-    RAISE,
     Schema,
-    ValidationError,
     fields,
     post_load,
     pre_load,
     validate,
-    validates,
 )
 
 from ..models import ROLES
-from ..schemas import NOT_BLANK, PageMeta
+from ..schemas import NOT_BLANK, PageMeta, _Strict, _strip_strings, not_blank
 
 #: Fixed (not configurable) so the OpenAPI document states the real limits.
 PASSWORD_MIN_LENGTH = 12
 PASSWORD_MAX_LENGTH = 1024
 INTAKE_MAX_BODY = 10_000
-
-
-class _Strict(Schema):
-    class Meta:
-        unknown = RAISE
-
-
-def _strip(data, keys):
-    if isinstance(data, dict):
-        data = dict(data)
-        for key in keys:
-            if isinstance(data.get(key), str):
-                data[key] = data[key].strip()
-    return data
 
 
 class LoginIn(_Strict):
@@ -76,12 +59,7 @@ class UserIn(_Strict):
 
     @pre_load
     def strip(self, data, **kwargs):
-        return _strip(data, ("email", "name"))
-
-    @validates("name")
-    def name_not_blank(self, value: str, **kwargs) -> None:
-        if not value.strip():
-            raise ValidationError("Name must not be blank.")
+        return _strip_strings(data, ("email", "name"))
 
 
 class PasswordChangeIn(_Strict):
@@ -105,12 +83,7 @@ class UserPatch(_Strict):
 
     @pre_load
     def strip(self, data, **kwargs):
-        return _strip(data, ("name",))
-
-    @validates("name")
-    def name_not_blank(self, value: str, **kwargs) -> None:
-        if not value.strip():
-            raise ValidationError("Name must not be blank.")
+        return _strip_strings(data, ("name",))
 
 
 class UserPage(Schema):
@@ -125,12 +98,7 @@ class TokenIn(_Strict):
 
     @pre_load
     def strip(self, data, **kwargs):
-        return _strip(data, ("name",))
-
-    @validates("name")
-    def name_not_blank(self, value: str, **kwargs) -> None:
-        if not value.strip():
-            raise ValidationError("Name must not be blank.")
+        return _strip_strings(data, ("name",))
 
 
 class TokenOut(Schema):
@@ -162,19 +130,16 @@ class IntakeIn(_Strict):
 
     subject = fields.String(required=True, validate=validate.Length(1, 200), metadata=NOT_BLANK)
     body = fields.String(
-        required=True, validate=validate.Length(1, INTAKE_MAX_BODY), metadata=NOT_BLANK
+        required=True,
+        validate=[validate.Length(1, INTAKE_MAX_BODY), not_blank("Body")],
+        metadata=NOT_BLANK,
     )
     email = fields.Email(required=True, validate=validate.Length(3, 254))
     name = fields.String(allow_none=True, validate=validate.Length(0, 120))
 
     @pre_load
     def strip(self, data, **kwargs):
-        return _strip(data, ("subject", "email", "name"))
-
-    @validates("body")
-    def body_not_blank(self, value: str, **kwargs) -> None:
-        if not value.strip():
-            raise ValidationError("Body must not be blank.")
+        return _strip_strings(data, ("subject", "email", "name"))
 
     @post_load
     def tidy(self, data, **kwargs):

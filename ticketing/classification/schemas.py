@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates
+from marshmallow import Schema, fields, pre_load, validate
 
 from ..models import CATEGORIES, PRIORITIES, SENTIMENTS, TRIAGE_SOURCES
-from ..schemas import NOT_BLANK, PageMeta, _Strict
+from ..schemas import NOT_BLANK, PageMeta, _Strict, _strip_strings, not_blank
 
 JOB_STATUSES = ("queued", "running", "done", "failed")
 
@@ -14,18 +14,15 @@ class SuggestIn(_Strict):
     """Text typed into the create form so far."""
 
     subject = fields.String(allow_none=True, validate=validate.Length(0, 200))
-    body = fields.String(required=True, validate=validate.Length(1, 20_000), metadata=NOT_BLANK)
+    body = fields.String(
+        required=True,
+        validate=[validate.Length(1, 20_000), not_blank("Body")],
+        metadata=NOT_BLANK,
+    )
 
     @pre_load
     def strip(self, data, **kwargs):
-        if isinstance(data, dict) and isinstance(data.get("subject"), str):
-            data = {**data, "subject": data["subject"].strip()}
-        return data
-
-    @validates("body")
-    def body_not_blank(self, value: str, **kwargs) -> None:
-        if not value.strip():
-            raise ValidationError("Body must not be blank.")
+        return _strip_strings(data, ("subject",))
 
 
 class TriageOut(Schema):
