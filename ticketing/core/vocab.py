@@ -1,0 +1,163 @@
+"""The product's one vocabulary: every enum-like list lives here, once.
+
+Database CHECK constraints (``models.py``), marshmallow schemas and the OpenAPI document, the
+Claude tool schema and prompt, the local classifier, ``evaluate``, CLI help, seed data, stats
+and the page (handed to it as data by ``web``) all read these. A literal list of these values
+anywhere else is a bug (``tests/test_vocabulary.py`` looks for one).
+
+Members are ``StrEnum``s, so a member *is* its string: ``TicketStatus.OPEN == "open"`` and it
+serialises to JSON and SQL as ``"open"`` without conversion.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from types import MappingProxyType
+
+
+class TicketStatus(StrEnum):
+    """Where a ticket is in its life."""
+
+    OPEN = "open"
+    IN_PROGRESS = "in_progress"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+
+
+class Priority(StrEnum):
+    """How soon a ticket needs an answer, lowest first."""
+
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+
+class Category(StrEnum):
+    """What a ticket is about."""
+
+    BILLING = "billing"
+    TECHNICAL = "technical"
+    ACCOUNT = "account"
+    GENERAL = "general"
+
+
+class Sentiment(StrEnum):
+    """The customer's tone, calmest first."""
+
+    CALM = "calm"
+    NEUTRAL = "neutral"
+    FRUSTRATED = "frustrated"
+    ANGRY = "angry"
+
+
+class Source(StrEnum):
+    """Who set a ticket's category or priority."""
+
+    CLAUDE = "claude"
+    FALLBACK = "fallback"
+    MANUAL = "manual"
+
+
+class TriageSource(StrEnum):
+    """Which classifier produced a triage run (a subset of ``Source``)."""
+
+    CLAUDE = "claude"
+    FALLBACK = "fallback"
+
+
+class TriageStatus(StrEnum):
+    """A ticket's triage state, as stored on its row."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class JobStatus(StrEnum):
+    """A queued job as the API shows it (``GET /api/jobs/<id>``)."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class ExportStatus(StrEnum):
+    PENDING = "pending"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+    EXPIRED = "expired"
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    AGENT = "agent"
+
+
+class ActorType(StrEnum):
+    """Who made a change recorded in the audit trail."""
+
+    USER = "user"
+    TRIAGE = "triage"
+    SYSTEM = "system"
+
+
+class Via(StrEnum):
+    """Through what a change arrived."""
+
+    WEB = "web"
+    API = "api"
+    CLI = "cli"
+    JOB = "job"
+
+
+def values(enum: type[StrEnum]) -> tuple[str, ...]:
+    """An enum's values in declaration order, as plain strings."""
+    return tuple(member.value for member in enum)
+
+
+#: Statuses that mean "nobody needs to act": resolving stamps ``resolved_at``.
+CLOSED_STATUSES: tuple[str, ...] = (TicketStatus.RESOLVED.value, TicketStatus.CLOSED.value)
+#: Every other status: the ticket still needs work ("unresolved" on the dashboard).
+UNRESOLVED_STATUSES: tuple[str, ...] = tuple(
+    s for s in values(TicketStatus) if s not in CLOSED_STATUSES
+)
+#: Sort rank of each priority (``sort=priority``): low 1 … critical 4.
+PRIORITY_RANK = MappingProxyType({p: rank for rank, p in enumerate(values(Priority), start=1)})
+#: The list filter's name for "no category yet".
+UNCLASSIFIED = "unclassified"
+#: The stats' name for "no value" in a breakdown.
+UNSET = "unset"
+
+#: Urgency (0..100) -> priority: the lowest urgency that reaches each level. The local
+#: classifier reads priority from these; the page colours urgency with the same bands.
+URGENCY_FLOORS = MappingProxyType(
+    {Priority.CRITICAL.value: 75, Priority.HIGH.value: 50, Priority.MEDIUM.value: 30}
+)
+
+
+def priority_for_urgency(urgency: float) -> str:
+    """The priority band an urgency score falls in (``URGENCY_FLOORS``)."""
+    for priority, floor in URGENCY_FLOORS.items():
+        if urgency >= floor:
+            return priority
+    return Priority.LOW.value
+
+
+def as_data() -> dict[str, object]:
+    """The vocabulary as plain data, for the page (a JSON island) and ``/api/meta``."""
+    return {
+        "statuses": list(values(TicketStatus)),
+        "closed_statuses": list(CLOSED_STATUSES),
+        "priorities": list(values(Priority)),
+        "categories": list(values(Category)),
+        "sentiments": list(values(Sentiment)),
+        "sources": list(values(Source)),
+        "triage_statuses": list(values(TriageStatus)),
+        "export_statuses": list(values(ExportStatus)),
+        "roles": list(values(Role)),
+        "urgency_floors": dict(URGENCY_FLOORS),
+    }
