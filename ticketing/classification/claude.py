@@ -28,8 +28,8 @@ from typing import Any
 
 import anthropic
 
+from ..core.vocab import Category, Priority, Sentiment, values
 from . import fallback
-from .fallback import CATEGORIES, PRIORITIES, SENTIMENTS
 from .result import TriageResult
 
 log = logging.getLogger(__name__)
@@ -59,7 +59,7 @@ TRIAGE_SCHEMA: dict[str, Any] = {
     "properties": {
         "category": {
             "type": "string",
-            "enum": list(CATEGORIES),
+            "enum": list(values(Category)),
             "description": "billing: charges, refunds, invoices, payments, subscriptions. "
             "technical: errors, outages, bugs, performance, integrations. account: login, "
             "password, 2FA, identity, sign-up, closing or changing an account. general: "
@@ -67,12 +67,12 @@ TRIAGE_SCHEMA: dict[str, Any] = {
         },
         "priority": {
             "type": "string",
-            "enum": list(PRIORITIES),
+            "enum": list(values(Priority)),
             "description": "critical: production down, data loss, security incident or "
             "everyone affected; high: a person blocked or a near deadline; medium: degraded "
             "but workable; low: questions and requests.",
         },
-        "sentiment": {"type": "string", "enum": list(SENTIMENTS)},
+        "sentiment": {"type": "string", "enum": list(values(Sentiment))},
         "urgency_score": {
             "type": "integer",
             "minimum": 0,
@@ -213,9 +213,9 @@ def validate_output(data: Any, subject: str, body: str) -> dict[str, Any]:
         raise ClaudeOutputError("tool input is not a JSON object")
     clean: dict[str, Any] = {}
     for field, allowed in (
-        ("category", CATEGORIES),
-        ("priority", PRIORITIES),
-        ("sentiment", SENTIMENTS),
+        ("category", values(Category)),
+        ("priority", values(Priority)),
+        ("sentiment", values(Sentiment)),
     ):
         value = data.get(field)
         if not isinstance(value, str) or value.strip().lower() not in allowed:

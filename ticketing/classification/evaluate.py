@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .fallback import CATEGORIES, PRIORITIES
+from ..core.vocab import Category, Priority, values
 from .result import TriageResult
 
 REQUIRED_COLUMNS = ("subject", "body", "category")
@@ -74,11 +74,11 @@ def read_labelled_csv(path: str | Path) -> Iterator[LabelledTicket]:
         try:
             for row in reader:
                 line = reader.line_num
-                category = _label(row.get(cat_col), CATEGORIES, "category", line)
+                category = _label(row.get(cat_col), values(Category), "category", line)
                 if category is None:
                     raise EvaluationError(f"line {line}: category is empty")
                 priority = (
-                    _label(row.get(priority_col), PRIORITIES, "priority", line)
+                    _label(row.get(priority_col), values(Priority), "priority", line)
                     if priority_col
                     else None
                 )
@@ -151,8 +151,8 @@ def evaluate(
 
     ``tickets_per_second`` counts only the time spent inside the classifier.
     """
-    category = _Scores(CATEGORIES)
-    priority = _Scores(PRIORITIES)
+    category = _Scores(values(Category))
+    priority = _Scores(values(Priority))
     spent = 0.0
     clock = time.perf_counter
     for ticket in tickets:
@@ -164,10 +164,12 @@ def evaluate(
                 f"line {ticket.line}: the classifier failed: {type(err).__name__}: {err}"
             ) from err
         spent += clock() - started
-        predicted_category = result.category if result.category in CATEGORIES else "general"
+        known = result.category in values(Category)
+        predicted_category = result.category if known else Category.GENERAL.value
         category.add(ticket.category, predicted_category)
         if ticket.priority is not None:
-            predicted_priority = result.priority if result.priority in PRIORITIES else "medium"
+            known = result.priority in values(Priority)
+            predicted_priority = result.priority if known else Priority.MEDIUM.value
             priority.add(ticket.priority, predicted_priority)
         if progress is not None:
             progress(1)
