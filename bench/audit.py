@@ -36,7 +36,7 @@ def make_app(url: str):
 
 def one_round(app, tickets: int, enabled: bool, tag: str) -> tuple[float, float]:
     """(wall seconds, this process's CPU seconds) for one round."""
-    from ticketing.extensions import db
+    from ticketing.core.extensions import db
     from ticketing.tickets import services
 
     app.config["AUDIT_ENABLED"] = enabled
@@ -73,7 +73,7 @@ def main() -> None:
 
     from flask_migrate import upgrade
 
-    from ticketing.extensions import db
+    from ticketing.core.extensions import db
     from ticketing.models import TicketEvent
 
     os.environ.setdefault("LOG_LEVEL", "WARNING")

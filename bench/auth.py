@@ -26,7 +26,7 @@ from flask_migrate import upgrade  # noqa: E402
 from config import TestConfig  # noqa: E402
 from ticketing import create_app  # noqa: E402
 from ticketing.accounts import services  # noqa: E402
-from ticketing.extensions import db  # noqa: E402
+from ticketing.core.extensions import db  # noqa: E402
 
 PASSWORD = "bench password long enough"  # noqa: S105 - a throwaway account
 

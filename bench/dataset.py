@@ -61,7 +61,7 @@ def ensure_dataset(rows: int, url: str | None = None, seed: int = 7) -> float:
     """Make the bench database hold exactly ``rows`` tickets; returns seconds spent filling."""
     from flask_migrate import upgrade
 
-    from ticketing.seed import generate
+    from ticketing.tickets.seed import generate
 
     url = url or bench_url()
     create_database(url)

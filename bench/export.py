@@ -88,10 +88,10 @@ def run_copy(url: str, created_from: str | None, directory: str) -> float:
 
 
 def run_job(app, filters: dict, expected: int) -> float:
+    from ticketing.core.extensions import db
     from ticketing.exports import services
     from ticketing.exports.jobs import run_export
-    from ticketing.exports.storage import get_storage
-    from ticketing.extensions import db
+    from ticketing.exports.stores import get_storage
 
     with app.app_context():
         export = services.create_export(filters)
@@ -118,7 +118,7 @@ def child(url: str, rows: int, runs: int) -> dict:
         os.environ["EXPORT_DIR"] = directory
         app = make_app(url)
         with app.app_context():
-            from ticketing.schemas import TicketFilterQuery
+            from ticketing.tickets.schemas import TicketFilterQuery
 
             loaded = TicketFilterQuery().load(filters)
         copy_times, job_times = [], []

@@ -28,7 +28,7 @@ from tests.conftest import make_config  # noqa: E402
 from ticketing import create_app  # noqa: E402
 from ticketing.classification import fallback  # noqa: E402
 from ticketing.classification.jobs import triage_ticket  # noqa: E402
-from ticketing.extensions import db  # noqa: E402
+from ticketing.core.extensions import db  # noqa: E402
 from ticketing.tickets.services import create_ticket  # noqa: E402
 
 TEXTS = [

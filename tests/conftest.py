@@ -17,7 +17,7 @@ from flask_migrate import upgrade
 
 from config import TestConfig, normalise_database_url
 from ticketing import create_app
-from ticketing.extensions import db
+from ticketing.core.extensions import db
 
 ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS = str(ROOT / "migrations")

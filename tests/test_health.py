@@ -8,7 +8,7 @@ def test_health_reports_database_and_queue(client):
 
 
 def test_health_is_503_in_the_envelope_when_the_database_is_down(app, tmp_path):
-    from ticketing.extensions import db
+    from ticketing.core.extensions import db
 
     with app.app_context():
         db.engine.dispose()

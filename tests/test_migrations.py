@@ -1,10 +1,13 @@
 """Migrations build the whole schema on an empty database and match the models exactly."""
 
+import importlib.util
+from pathlib import Path
+
 import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
 
 from tests.conftest import MIGRATIONS
-from ticketing.extensions import db
+from ticketing.core.extensions import db
 
 
 def test_flask_db_check_finds_no_drift(runner):
@@ -27,3 +30,52 @@ def test_downgrade_to_empty_and_upgrade_again(app_ctx):
     assert "tickets" not in sa.inspect(db.engine).get_table_names()
     upgrade(directory=MIGRATIONS)
     assert "tickets" in sa.inspect(db.engine).get_table_names()
+
+
+def _repair_revision():
+    path = Path(MIGRATIONS) / "versions" / "7a1c2e9d4b10_repair_search_configuration.py"
+    spec = importlib.util.spec_from_file_location("repair_search", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _install_the_first_release_search(engine) -> None:
+    """Put back the search structures the initial revision created before it was edited."""
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(sa.text("DROP INDEX ix_tickets_search_vector"))
+            conn.execute(sa.text("ALTER TABLE tickets DROP COLUMN search_vector"))
+            conn.execute(
+                sa.text(
+                    "ALTER TABLE tickets ADD COLUMN search_vector tsvector GENERATED ALWAYS AS "
+                    "(to_tsvector('simple', subject || ' ' || body)) STORED"
+                )
+            )
+            index = "CREATE INDEX ix_tickets_search_vector ON tickets USING gin (search_vector)"
+            conn.execute(sa.text(index))
+        else:
+            for name in ("tickets_fts_ai", "tickets_fts_ad", "tickets_fts_au"):
+                conn.execute(sa.text(f"DROP TRIGGER {name}"))
+            conn.execute(sa.text("DROP TABLE tickets_fts"))
+            conn.execute(
+                sa.text(
+                    "CREATE VIRTUAL TABLE tickets_fts USING fts5(subject, body, content='tickets',"
+                    " content_rowid='id', tokenize='unicode61 remove_diacritics 0')"
+                )
+            )
+            for trigger in _repair_revision().FTS_TRIGGERS:
+                conn.execute(sa.text(trigger))
+            conn.execute(sa.text("INSERT INTO tickets_fts(tickets_fts) VALUES ('rebuild')"))
+
+
+def test_a_database_migrated_before_the_search_edit_is_repaired(app, client, make_ticket):
+    with app.app_context():
+        downgrade(directory=MIGRATIONS, revision="643cec8f32b0")
+        _install_the_first_release_search(db.engine)
+    make_ticket(subject="Refunds", body="Two refunds are missing")
+    assert client.get("/api/tickets?q=refund").get_json()["meta"]["total"] == 0  # unstemmed
+    with app.app_context():
+        upgrade(directory=MIGRATIONS)
+    found = client.get("/api/tickets?q=refund").get_json()
+    assert [t["subject"] for t in found["items"]] == ["Refunds"]

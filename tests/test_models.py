@@ -3,7 +3,7 @@
 import pytest
 import sqlalchemy as sa
 
-from ticketing.extensions import db
+from ticketing.core.extensions import db
 
 GOOD = {"subject": "ok", "body": "fine", "status": "open"}
 

@@ -15,7 +15,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import positive_data_acceptance
 
-from ticketing.seed import seed
+from ticketing.tickets.seed import seed
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "20"))
 #: Same examples every run (a failure reproduces); FUZZ_RANDOM=1 explores new ones.
@@ -45,7 +45,7 @@ def fresh_admin_headers(app, admin_user):
     """A new admin token per operation: an operation that revokes tokens (or the stateful
     calls it makes) cannot lock the next operation out."""
     from ticketing.accounts import services as accounts
-    from ticketing.extensions import db
+    from ticketing.core.extensions import db
     from ticketing.models import User
 
     def _headers() -> dict:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from ticketing.extensions import db
+from ticketing.core.extensions import db
 from ticketing.models import Reply, Tag, Ticket, ticket_tags
-from ticketing.seed import generate
+from ticketing.tickets.seed import generate
 
 
 def counts(app) -> tuple[int, int, int]:
@@ -54,7 +54,7 @@ def test_bad_count_is_a_usage_error(runner):
 
 
 def test_several_batches_keep_their_order(app):
-    from ticketing.seed import seed
+    from ticketing.tickets.seed import seed
 
     with app.app_context():
         assert seed(1100, seed_value=3, batch_size=500) == 1100
@@ -65,7 +65,7 @@ def test_several_batches_keep_their_order(app):
 def test_a_generator_failure_stops_the_seed_after_whole_batches(app, monkeypatch):
     import pytest
 
-    from ticketing import seed as seed_module
+    from ticketing.tickets import seed as seed_module
 
     real = seed_module.generate
 

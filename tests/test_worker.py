@@ -6,7 +6,6 @@ import os
 import signal
 import subprocess
 import sys
-import types
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,8 +17,9 @@ from rq.job import Job
 from rq.registry import FailedJobRegistry, StartedJobRegistry
 from rq.worker import Worker
 
-from ticketing import worker as worker_module
-from ticketing.worker import UPKEEP_KEY, make_worker
+from ticketing.core import upkeep
+from ticketing.core import worker as worker_module
+from ticketing.core.worker import UPKEEP_KEY, make_worker
 
 from .conftest import IN_CI, ROOT
 from .worker_jobs import slow_job
@@ -34,17 +34,16 @@ needs_redis = pytest.mark.skipif(
 
 
 @pytest.fixture
-def upkeep_calls(monkeypatch) -> list[int]:
-    """Stand in for ``ticketing.exports.services.run_upkeep`` (built on the exports branch)."""
+def upkeep_calls(app) -> list[int]:
+    """The app's upkeep tasks replaced by one that counts its runs."""
     calls: list[int] = []
-    fake = types.ModuleType("ticketing.exports.services")
 
     def run_upkeep() -> dict:
         calls.append(1)
         return {"pruned": len(calls)}
 
-    fake.run_upkeep = run_upkeep
-    monkeypatch.setitem(sys.modules, "ticketing.exports.services", fake)
+    app.extensions["upkeep"] = {}
+    upkeep.register(app, "exports", run_upkeep)
     return calls
 
 
@@ -75,7 +74,7 @@ def test_one_worker_per_interval_schedules_the_upkeep(app, fake_conn, upkeep_cal
     assert queue.job_ids == [job_id]
     # The queued job runs the exports upkeep inside the app context.
     job = queue.fetch_job(job_id)
-    assert job.perform() == {"pruned": 1, "triage_requeued": 0}
+    assert job.perform() == {"exports": {"pruned": 1}}
     assert upkeep_calls == [1]
     # Once the interval has passed (the key expired), the next maintenance pass schedules again.
     second.last_cleaned_at = datetime.now(UTC)
@@ -84,17 +83,6 @@ def test_one_worker_per_interval_schedules_the_upkeep(app, fake_conn, upkeep_cal
     assert second.should_run_maintenance_tasks
     assert second.schedule_upkeep() is not None
     assert len(queue.job_ids) == 2
-
-
-def test_no_upkeep_is_scheduled_when_the_build_has_none(app, fake_conn, monkeypatch):
-    monkeypatch.setitem(sys.modules, "ticketing.exports.services", None)  # import fails
-    worker = build_worker(app, fake_conn, interval=600)
-    assert worker.schedule_upkeep() is None
-    assert not fake_conn.exists(UPKEEP_KEY)  # the interval is not taken either
-    worker.last_cleaned_at = datetime.now(UTC)
-    assert not worker.should_run_maintenance_tasks  # no busy loop waiting for an upkeep
-    assert worker.dequeue_timeout == 405
-    assert app.extensions["jobs"].queues["default"].job_ids == []
 
 
 def test_upkeep_can_be_switched_off(app, fake_conn, upkeep_calls):

@@ -26,28 +26,29 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .extensions import db
-
-STATUSES = ("open", "in_progress", "resolved", "closed")
-CLOSED_STATUSES = ("resolved", "closed")
-PRIORITIES = ("low", "medium", "high", "critical")
-CATEGORIES = ("billing", "technical", "account", "general")
-SENTIMENTS = ("calm", "neutral", "frustrated", "angry")
-SOURCES = ("claude", "fallback", "manual")
-TRIAGE_SOURCES = ("claude", "fallback")
-TRIAGE_STATUSES = ("queued", "running", "done", "failed")
-EXPORT_STATUSES = ("pending", "running", "done", "failed", "expired")
-ROLES = ("admin", "agent")
-ACTOR_TYPES = ("user", "triage", "system")
-VIA = ("web", "api", "cli", "job")
+from .core.extensions import db
+from .core.vocab import (
+    ActorType,
+    Category,
+    ExportStatus,
+    Priority,
+    Role,
+    Sentiment,
+    Source,
+    TicketStatus,
+    TriageSource,
+    TriageStatus,
+    Via,
+    values,
+)
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def _in(column: str, values: tuple[str, ...], nullable: bool = True) -> str:
-    listed = ", ".join(f"'{v}'" for v in values)
+def _in(column: str, allowed: tuple[str, ...], nullable: bool = True) -> str:
+    listed = ", ".join(f"'{v}'" for v in allowed)
     check = f"{column} IN ({listed})"
     return f"{column} IS NULL OR {check}" if nullable else check
 
@@ -85,14 +86,14 @@ ticket_tags = Table(
 class User(db.Model):
     __tablename__ = "users"
     __table_args__ = (
-        CheckConstraint(_in("role", ROLES, nullable=False), name="role"),
+        CheckConstraint(_in("role", values(Role), nullable=False), name="role"),
         CheckConstraint(_length("email", 3, 254), name="email_length"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(120))
-    role: Mapped[str] = mapped_column(String(16), default="agent")
+    role: Mapped[str] = mapped_column(String(16), default=Role.AGENT.value)
     password_hash: Mapped[str | None] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
@@ -136,12 +137,12 @@ class Ticket(db.Model):
         CheckConstraint(_length("subject", 1, 200), name="subject_length"),
         CheckConstraint("subject = trim(subject)", name="subject_trimmed"),
         CheckConstraint(_length("body", 1, 20000), name="body_length"),
-        CheckConstraint(_in("status", STATUSES, nullable=False), name="status"),
-        CheckConstraint(_in("priority", PRIORITIES), name="priority"),
-        CheckConstraint(_in("category", CATEGORIES), name="category"),
-        CheckConstraint(_in("category_source", SOURCES), name="category_source"),
-        CheckConstraint(_in("priority_source", SOURCES), name="priority_source"),
-        CheckConstraint(_in("sentiment", SENTIMENTS), name="sentiment"),
+        CheckConstraint(_in("status", values(TicketStatus), nullable=False), name="status"),
+        CheckConstraint(_in("priority", values(Priority)), name="priority"),
+        CheckConstraint(_in("category", values(Category)), name="category"),
+        CheckConstraint(_in("category_source", values(Source)), name="category_source"),
+        CheckConstraint(_in("priority_source", values(Source)), name="priority_source"),
+        CheckConstraint(_in("sentiment", values(Sentiment)), name="sentiment"),
         CheckConstraint(
             "urgency_score IS NULL OR urgency_score BETWEEN 0 AND 100", name="urgency_range"
         ),
@@ -151,7 +152,7 @@ class Ticket(db.Model):
             _length("suggested_title", 0, 120, nullable=True), name="suggested_title_length"
         ),
         CheckConstraint(_length("note", 0, 5000, nullable=True), name="note_length"),
-        CheckConstraint(_in("triage_status", TRIAGE_STATUSES), name="triage_status"),
+        CheckConstraint(_in("triage_status", values(TriageStatus)), name="triage_status"),
         CheckConstraint(
             _length("requester_email", 3, 254, nullable=True), name="requester_email_length"
         ),
@@ -170,7 +171,7 @@ class Ticket(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     subject: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(16), default="open")
+    status: Mapped[str] = mapped_column(String(16), default=TicketStatus.OPEN.value)
     priority: Mapped[str | None] = mapped_column(String(16))
     category: Mapped[str | None] = mapped_column(String(16))
     category_source: Mapped[str | None] = mapped_column(String(16))
@@ -228,10 +229,10 @@ class Classification(db.Model):
 
     __tablename__ = "classifications"
     __table_args__ = (
-        CheckConstraint(_in("source", TRIAGE_SOURCES, nullable=False), name="source"),
-        CheckConstraint(_in("category", CATEGORIES), name="category"),
-        CheckConstraint(_in("priority", PRIORITIES), name="priority"),
-        CheckConstraint(_in("sentiment", SENTIMENTS), name="sentiment"),
+        CheckConstraint(_in("source", values(TriageSource), nullable=False), name="source"),
+        CheckConstraint(_in("category", values(Category)), name="category"),
+        CheckConstraint(_in("priority", values(Priority)), name="priority"),
+        CheckConstraint(_in("sentiment", values(Sentiment)), name="sentiment"),
         CheckConstraint(
             "urgency_score IS NULL OR urgency_score BETWEEN 0 AND 100", name="urgency_range"
         ),
@@ -265,12 +266,12 @@ def new_export_id() -> str:
 class Export(db.Model):
     __tablename__ = "exports"
     __table_args__ = (
-        CheckConstraint(_in("status", EXPORT_STATUSES, nullable=False), name="status"),
+        CheckConstraint(_in("status", values(ExportStatus), nullable=False), name="status"),
         Index("ix_exports_status_expires_at", "status", "expires_at"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_export_id)
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    status: Mapped[str] = mapped_column(String(16), default=ExportStatus.PENDING.value)
     filters: Mapped[dict] = mapped_column(JSON, default=dict)
     columns: Mapped[list] = mapped_column(JSON, default=list)
     created_by_id: Mapped[int | None] = mapped_column(
@@ -295,8 +296,8 @@ class TicketEvent(db.Model):
 
     __tablename__ = "ticket_events"
     __table_args__ = (
-        CheckConstraint(_in("actor_type", ACTOR_TYPES, nullable=False), name="actor_type"),
-        CheckConstraint(_in("via", VIA, nullable=False), name="via"),
+        CheckConstraint(_in("actor_type", values(ActorType), nullable=False), name="actor_type"),
+        CheckConstraint(_in("via", values(Via), nullable=False), name="via"),
         Index("ix_ticket_events_ticket_id_id", "ticket_id", "id"),
     )
 

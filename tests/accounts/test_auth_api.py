@@ -1,6 +1,6 @@
 import pytest
 
-from ticketing.context import current_actor
+from ticketing.core.context import current_actor
 
 from .helpers import session_cookie, sign_in
 

@@ -2,7 +2,7 @@ import re
 
 from sqlalchemy import select
 
-from ticketing.extensions import db
+from ticketing.core.extensions import db
 from ticketing.models import ApiToken, User
 
 

@@ -183,7 +183,7 @@ def test_agents_cannot_manage_users_or_delete_tickets(agent_client, client, make
 
 
 def test_replies_and_tickets_record_who_wrote_them(app, agent_client, make_ticket):
-    from ticketing.extensions import db
+    from ticketing.core.extensions import db
     from ticketing.models import Reply, Ticket
 
     created = agent_client.post("/api/tickets", json={"subject": "Mine", "body": "By the agent"})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ticketing.context import Actor, set_actor
+from ticketing.core.context import Actor, set_actor
 
 
 class RequestActor:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ticketing.context import Actor, acting_as
-from ticketing.extensions import db
+from ticketing.core.context import Actor, acting_as
+from ticketing.core.extensions import db
 from ticketing.tickets import services
 
 

@@ -8,10 +8,9 @@ import click
 import pytest
 from rq import SimpleWorker
 
-from ticketing import jobs
-from ticketing.cli import tickets_cli
-from ticketing.context import Actor, acting_as, current_actor
-from ticketing.extensions import db
+from ticketing.core import jobs
+from ticketing.core.context import Actor, acting_as, current_actor
+from ticketing.core.extensions import db
 from ticketing.models import TicketEvent
 from ticketing.tickets import services
 
@@ -20,18 +19,17 @@ from .jobs import close_ticket, triage_like
 
 
 @pytest.fixture
-def cli_command():
+def cli_command(app):
     """A throwaway ``flask tickets`` subcommand that changes one ticket through the services."""
 
-    @tickets_cli.command("test-audit-reopen")
+    @app.cli.commands["tickets"].command("test-audit-reopen")
     @click.argument("ticket_id", type=int)
     def reopen(ticket_id: int) -> None:
         services.update_ticket(services.get_ticket(ticket_id), {"status": "open"})
         db.session.commit()
         click.echo(f"{current_actor().type}/{current_actor().via}")
 
-    yield "test-audit-reopen"
-    tickets_cli.commands.pop("test-audit-reopen")
+    return "test-audit-reopen"
 
 
 def test_a_cli_command_acts_as_system_via_cli(client, runner, make_ticket, cli_command):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import event, select
 
-from ticketing.extensions import db
+from ticketing.core.extensions import db
 from ticketing.models import Ticket, TicketEvent
 from ticketing.tickets import services
 

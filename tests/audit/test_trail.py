@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from ticketing.context import Actor
-from ticketing.extensions import db
+from ticketing.core.context import Actor
+from ticketing.core.extensions import db
 from ticketing.models import TicketEvent
 
 from .helpers import changes, events

@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from ticketing.models import CATEGORIES, PRIORITIES, SENTIMENTS
+from ticketing.core.vocab import Category, Priority, Sentiment, values
 
 from .fake_anthropic import GOOD_TRIAGE, error, hang, raw, refused_url, text, tool
 
@@ -37,9 +37,9 @@ def classify(client, make_ticket, **fields) -> tuple[dict, dict, list[dict]]:
 
 
 def assert_valid(ticket: dict) -> None:
-    assert ticket["category"] in CATEGORIES
-    assert ticket["priority"] in PRIORITIES
-    assert ticket["sentiment"] in SENTIMENTS
+    assert ticket["category"] in values(Category)
+    assert ticket["priority"] in values(Priority)
+    assert ticket["sentiment"] in values(Sentiment)
     assert 0 <= ticket["urgency_score"] <= 100
     assert 0 <= ticket["confidence"] <= 1
     assert ticket["explanation"]
@@ -80,9 +80,9 @@ def test_the_request_forces_one_tool_with_enums_and_sends_the_key_as_bearer(
     assert body["model"] == "claude-haiku-5-5"
     assert body["tool_choice"] == {"type": "tool", "name": "record_triage"}
     schema = body["tools"][0]["input_schema"]["properties"]
-    assert schema["category"]["enum"] == list(CATEGORIES)
-    assert schema["priority"]["enum"] == list(PRIORITIES)
-    assert schema["sentiment"]["enum"] == list(SENTIMENTS)
+    assert schema["category"]["enum"] == list(values(Category))
+    assert schema["priority"]["enum"] == list(values(Priority))
+    assert schema["sentiment"]["enum"] == list(values(Sentiment))
 
 
 @pytest.mark.parametrize(

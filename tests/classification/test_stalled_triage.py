@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import update
 
 from ticketing.classification.jobs import recover_stalled_triage
-from ticketing.extensions import db
+from ticketing.core.extensions import db
 from ticketing.models import Ticket, utcnow
 
 
@@ -45,11 +45,11 @@ def test_upkeep_requeues_only_tickets_stranded_long_enough(app, client, make_tic
 
 
 def test_the_worker_upkeep_runs_triage_recovery_too(app, make_ticket):
-    from ticketing.worker import upkeep_job
+    from ticketing.core.worker import upkeep_job
 
     ticket = make_ticket()
     _strand(app, ticket["id"], status="running", minutes_ago=120)
     with app.app_context():
         report = upkeep_job()
     assert report["triage_requeued"] == 1
-    assert {"expired", "stale_failed"} <= set(report)
+    assert {"expired", "stale_failed"} <= set(report["exports"])

@@ -12,7 +12,7 @@ from flask_limiter.util import get_remote_address
 from redis import Redis, SSLConnection
 
 from config import Config, normalise_database_url, redis_options
-from ticketing.logs import OneLineFormatter
+from ticketing.core.logs import OneLineFormatter
 
 from ..conftest import ROOT
 

@@ -36,8 +36,8 @@ from redis import Redis
 from rq import Queue
 from rq.registry import StartedJobRegistry
 
-from ticketing.jobs import QUEUES
-from ticketing.worker import UPKEEP_KEY
+from ticketing.core.jobs import QUEUES
+from ticketing.core.worker import UPKEEP_KEY
 
 from ..conftest import IN_CI, ROOT
 

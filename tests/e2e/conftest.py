@@ -22,7 +22,7 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 
 from tests.conftest import IN_CI, make_config, migrate_database, worker_id
 from ticketing import create_app
-from ticketing.extensions import db
+from ticketing.core.extensions import db
 
 #: Flip to True once the triage, stats, exports and accounts branches are merged.
 NEEDS_API_MERGED = True
@@ -107,7 +107,7 @@ def live_app(e2e_database_url, tmp_path_factory):
     )
     app = create_app(cfg)
     with app.app_context():
-        from ticketing.seed import seed
+        from ticketing.tickets.seed import seed
 
         seed(SEEDED, days=30, seed_value=6)
     yield app

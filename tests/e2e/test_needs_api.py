@@ -230,7 +230,7 @@ def test_audit_trail_lists_a_change_made_in_the_page(page, api):
 
 def test_a_person_changes_their_own_password_in_the_page(new_context, live_app):
     from ticketing.accounts import services as accounts
-    from ticketing.extensions import db
+    from ticketing.core.extensions import db
 
     email, old, new = "e2e.password@example.com", "first-passphrase-123", "second-passphrase-456"
     with live_app.app_context():

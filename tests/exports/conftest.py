@@ -7,8 +7,8 @@ import io
 
 import pytest
 
+from ticketing.core.extensions import db
 from ticketing.exports import services
-from ticketing.extensions import db
 
 BOM = b"\xef\xbb\xbf"
 

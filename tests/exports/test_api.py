@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from ticketing.extensions import db
+from ticketing.core.extensions import db
 from ticketing.models import Export
 
 from ..stats.helpers import insert_tickets, mixed_tickets
@@ -211,7 +211,7 @@ def test_list_is_recent_first_and_paginated(app, client, pending_export):
     ids = [pending_export(created_at=base + timedelta(minutes=i)) for i in range(5)]
     page = client.get("/api/exports?per_page=2").get_json()
     assert [x["id"] for x in page["items"]] == [ids[4], ids[3]]
-    assert page["meta"] == {"page": 1, "per_page": 2, "total": 5, "pages": 3}
+    assert page["meta"] == {"page": 1, "per_page": 2, "total": 5, "pages": 3, "total_exact": True}
     last = client.get("/api/exports?per_page=2&page=3").get_json()
     assert [x["id"] for x in last["items"]] == [ids[0]]
     item = page["items"][0]
@@ -257,16 +257,15 @@ def test_list_page_out_of_range_is_a_422_not_a_crash(client):
 
 def test_queue_down_is_a_503_and_the_export_is_recorded_failed(app, client, monkeypatch):
     from redis.exceptions import ConnectionError as RedisConnectionError
-
-    from ticketing import jobs
+    from rq import Queue
 
     def down(*args, **kwargs):
         raise RedisConnectionError("Connection refused")
 
-    monkeypatch.setattr(jobs, "enqueue", down)
+    monkeypatch.setattr(Queue, "enqueue", down)
     response = client.post("/api/exports", json={"status": "open"})
     assert response.status_code == 503
-    assert response.get_json()["error"]["code"] == "service_unavailable"
+    assert response.get_json()["error"]["code"] == "queue_unavailable"
     items = client.get("/api/exports").get_json()["items"]
     assert [(x["status"], x["error"]) for x in items] == [
         ("failed", "The job queue is unavailable; try again later.")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ticketing.extensions import db
+from ticketing.core.extensions import db
 from ticketing.models import Export, utcnow
 
 from ..stats.helpers import insert_tickets

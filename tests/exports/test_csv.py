@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 
 import pytest
 
+from ticketing.core.extensions import db
 from ticketing.exports.csvwriter import DEFAULT_COLUMNS, FORMULA_PREFIXES, write_csv
-from ticketing.extensions import db
 
 from ..stats.helpers import insert_tickets, mixed_tickets
 from .conftest import BOM, parse_csv

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from ticketing.core.extensions import db
 from ticketing.exports import services
 from ticketing.exports.jobs import Heartbeat, run_export
-from ticketing.extensions import db
 from ticketing.models import Export, utcnow
 
 from ..stats.helpers import insert_tickets
@@ -244,7 +244,7 @@ def test_upkeep_on_an_empty_system(app):
 def test_upkeep_still_runs_when_the_queue_is_down(app, pending_export, monkeypatch):
     from redis.exceptions import ConnectionError as RedisConnectionError
 
-    from ticketing import jobs
+    from ticketing.core import jobs
 
     def down(job_id):
         raise RedisConnectionError("Connection refused")

@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from ticketing.core.extensions import db
 from ticketing.exports import services
-from ticketing.extensions import db
 
 from ..stats.helpers import insert_tickets
 from .conftest import export_row

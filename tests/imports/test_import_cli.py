@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from ticketing import imports
-from ticketing.extensions import db
+from ticketing.core.extensions import db
 from ticketing.models import Ticket
+from ticketing.tickets import imports
 
 HEADER = "subject,body,category,priority,status,tags,requester_email,requester_name,created_at\n"
 
@@ -46,7 +46,6 @@ def test_good_rows_are_imported_like_the_api_would_store_them(app, runner, clien
     result = runner.invoke(args=["tickets", "import", path])
     assert result.exit_code == 0, result.output
     assert "Imported 3 tickets" in result.output
-    assert "flask tickets classify --unclassified" in result.output
     first, second, third = tickets(app)
     assert first.subject == "Refund please"
     assert (first.category, first.category_source) == ("billing", "manual")
@@ -243,3 +242,17 @@ def test_help_lists_the_options(runner):
     assert result.exit_code == 0
     for option in ("--dry-run", "--strict", "--rejects", "--batch-size"):
         assert option in result.output
+
+
+@pytest.mark.parametrize("config_overrides", [{"AUTO_CLASSIFY": True}])
+def test_imported_tickets_are_triaged_like_new_ones_unless_no_triage(app, runner, tmp_path):
+    path = write(tmp_path, HEADER + "Refund please,I was charged twice for my invoice,,,,,,,\n")
+    result = runner.invoke(args=["tickets", "import", path])
+    assert result.exit_code == 0, result.output
+    path = write(tmp_path, HEADER + "Login broken,Cannot log in since Monday,,,,,,,\n")
+    result = runner.invoke(args=["tickets", "import", "--no-triage", path])
+    assert result.exit_code == 0, result.output
+    assert "flask tickets classify --unclassified" in result.output
+    triaged, skipped = tickets(app)
+    assert (triaged.triage_status, triaged.category_source) == ("done", "fallback")
+    assert (skipped.triage_status, skipped.category) == (None, None)

@@ -7,7 +7,7 @@ import logging
 from sqlalchemy import select
 
 from tests.accounts.helpers import sign_in
-from ticketing.extensions import db
+from ticketing.core.extensions import db
 from ticketing.models import ApiToken, User
 
 PASSWORD = "very secret password 42"

@@ -9,18 +9,17 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 
-from ticketing.extensions import db
-from ticketing.models import (
-    CATEGORIES,
+from ticketing.core.extensions import db
+from ticketing.core.vocab import (
     CLOSED_STATUSES,
-    PRIORITIES,
-    SENTIMENTS,
-    SOURCES,
-    STATUSES,
-    Classification,
-    Tag,
-    Ticket,
+    Category,
+    Priority,
+    Sentiment,
+    Source,
+    TicketStatus,
+    values,
 )
+from ticketing.models import Classification, Tag, Ticket
 
 
 def insert_tickets(app, specs: list[dict]) -> list[dict]:
@@ -66,18 +65,18 @@ def mixed_tickets(now: datetime, n: int = 80, seed: int = 20261126) -> list[dict
             created = now - timedelta(minutes=5)  # one today, for sure
         if i == 1:
             created = now - timedelta(days=44, hours=2)  # one well outside 30 days
-        status = rng.choice(STATUSES)
-        category = rng.choice([*CATEGORIES, None])
-        priority = rng.choice([p for p in PRIORITIES if p != "critical"] + [None])
+        status = rng.choice(values(TicketStatus))
+        category = rng.choice([*values(Category), None])
+        priority = rng.choice([p for p in values(Priority) if p != "critical"] + [None])
         spec = {
             "subject": f"{rng.choice(WORDS)} problem {i}",
             "body": f"Ticket body {i} about {rng.choice(WORDS)}.",
             "status": status,
             "category": category,
-            "category_source": rng.choice(SOURCES) if category else None,
+            "category_source": rng.choice(values(Source)) if category else None,
             "priority": priority,
-            "priority_source": rng.choice(SOURCES) if priority else None,
-            "sentiment": rng.choice([s for s in SENTIMENTS if s != "angry"] + [None]),
+            "priority_source": rng.choice(values(Source)) if priority else None,
+            "sentiment": rng.choice([s for s in values(Sentiment) if s != "angry"] + [None]),
             "urgency_score": rng.choice([None, *range(0, 101, 7)]),
             "note": rng.choice([None, "", "call back"]),
             "created_at": created,
@@ -126,10 +125,10 @@ def expected_stats(
             "end": end.isoformat(),
             "days": days,
         },
-        "by_status": _count(rows, "status", STATUSES, None),
-        "by_category": _count(rows, "category", CATEGORIES, "unclassified"),
-        "by_priority": _count(rows, "priority", PRIORITIES, "unset"),
-        "by_sentiment": _count(rows, "sentiment", SENTIMENTS, "unset"),
+        "by_status": _count(rows, "status", values(TicketStatus), None),
+        "by_category": _count(rows, "category", values(Category), "unclassified"),
+        "by_priority": _count(rows, "priority", values(Priority), "unset"),
+        "by_sentiment": _count(rows, "sentiment", values(Sentiment), "unset"),
         "avg_urgency_score": round(statistics.mean(urgencies), 2) if urgencies else None,
         "per_day": [
             {
@@ -140,6 +139,6 @@ def expected_stats(
         ],
         "median_resolution_hours": round(statistics.median(durations), 2) if durations else None,
         "resolved_count": len(durations),
-        "triage_by_source": _count(rows, "category_source", SOURCES, "unset"),
-        "triage_priority_by_source": _count(rows, "priority_source", SOURCES, "unset"),
+        "triage_by_source": _count(rows, "category_source", values(Source), "unset"),
+        "triage_priority_by_source": _count(rows, "priority_source", values(Source), "unset"),
     }

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import event
 
-from ticketing.extensions import db
+from ticketing.core.extensions import db
 
 from .helpers import expected_stats, insert_tickets, mixed_tickets
 

@@ -2,7 +2,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from ticketing.extensions import db
+from ticketing.core.extensions import db
 from ticketing.models import Ticket
 
 

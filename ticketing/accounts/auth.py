@@ -12,81 +12,28 @@ from __future__ import annotations
 import hmac
 import secrets
 import time
-from collections.abc import Callable
-from typing import TypeVar
 
 from flask import Flask, current_app, g, has_request_context, request, session
 from flask.sessions import SecureCookieSessionInterface
 from redis.exceptions import RedisError
 
-from ..context import SYSTEM, Actor, set_actor
-from ..errors import APIError
-from ..extensions import db
+from ..core import kv
+from ..core.access import ADMIN, PUBLIC, SAFE_METHODS, access_for, auth_via
+from ..core.context import SYSTEM, Actor, set_actor
+from ..core.errors import Forbidden, Unauthenticated
+from ..core.extensions import db
+from ..core.vocab import ActorType, Role
 from ..models import User
 from . import services
 
-F = TypeVar("F", bound=Callable)
-
-PUBLIC = "public"
-AGENT = "agent"  # any signed-in user (agents and admins)
-ADMIN = "admin"
-_ACCESS_ATTR = "_ticketing_access"
-#: Endpoints outside the smorest views that anyone may read: the OpenAPI document (and the
-#: Swagger/ReDoc pages, when configured), all served by flask-smorest's ``api-docs`` blueprint.
-PUBLIC_BLUEPRINTS = frozenset({"api-docs"})
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CSRF_HEADER = "X-CSRF-Token"
 
 
-def public(func: F) -> F:
-    """Mark a view method as open to anonymous callers."""
-    setattr(func, _ACCESS_ATTR, PUBLIC)
-    return func
-
-
-def admin_only(func: F) -> F:
-    """Mark a view method as reserved to admins (agents get 403)."""
-    setattr(func, _ACCESS_ATTR, ADMIN)
-    return func
-
-
-def access_for(app: Flask, endpoint: str | None, method: str) -> str:
-    """The access level a route's view method declares (``agent`` when it says nothing)."""
-    if endpoint is None:
-        return AGENT
-    if endpoint.split(".", 1)[0] in PUBLIC_BLUEPRINTS:
-        return PUBLIC
-    view = app.view_functions.get(endpoint)
-    view_class = getattr(view, "view_class", None)
-    func = view
-    if view_class is not None:
-        name = method.lower()
-        func = getattr(view_class, name, None) or (
-            getattr(view_class, "get", None) if name == "head" else None
-        )
-    return getattr(func, _ACCESS_ATTR, AGENT)
-
-
-def current_user() -> User | None:
-    """The signed-in user of this request (None when anonymous or outside a request)."""
-    return g.get("user") if has_request_context() else None
-
-
-def is_admin() -> bool:
-    user = current_user()
-    return user is not None and user.role == "admin"
-
-
-def auth_via() -> str | None:
-    """``api`` (bearer token), ``web`` (session cookie) or None."""
-    return g.get("auth_via") if has_request_context() else None
-
-
-def unauthorized(message: str, error: str | None = None) -> APIError:
+def unauthorized(message: str, error: str | None = None) -> Unauthenticated:
     challenge = 'Bearer realm="ticketing"'
     if error:
         challenge += f', error="{error}"'
-    return APIError(401, message, "unauthorized", headers={"WWW-Authenticate": challenge})
+    return Unauthenticated(message, headers={"WWW-Authenticate": challenge})
 
 
 #: Redis key marking a signed-out session id (kept as long as such a cookie could live).
@@ -115,7 +62,7 @@ def end_session() -> None:
     if isinstance(sid, str):
         lifetime = current_app.permanent_session_lifetime
         try:
-            _queue_redis().set(SIGNED_OUT_KEY.format(sid=sid), 1, ex=lifetime)
+            kv.store().set(SIGNED_OUT_KEY.format(sid=sid), 1, ex=lifetime)
         except RedisError as err:  # the cookie is cleared anyway; say the rest failed
             current_app.logger.warning("sign-out not recorded server-side: %s", err)
 
@@ -124,7 +71,7 @@ def end_all_sessions(user: User) -> None:
     """Void every session ``user`` has open on any browser (after a password change)."""
     lifetime = current_app.permanent_session_lifetime
     try:
-        _queue_redis().set(SESSIONS_AFTER_KEY.format(uid=user.id), _now_us(), ex=lifetime)
+        kv.store().set(SESSIONS_AFTER_KEY.format(uid=user.id), _now_us(), ex=lifetime)
     except RedisError as err:
         current_app.logger.warning("other sessions not ended server-side: %s", err)
 
@@ -134,14 +81,10 @@ def _now_us() -> int:
     return time.time_ns() // 1000
 
 
-def _queue_redis():
-    return current_app.extensions["jobs"].connection
-
-
 def _session_void(uid: int, sid: str, issued: int) -> bool:
     """Signed out on this browser, or started before the user's sessions were all ended."""
     try:
-        out, after = _queue_redis().mget(
+        out, after = kv.store().mget(
             SIGNED_OUT_KEY.format(sid=sid), SESSIONS_AFTER_KEY.format(uid=uid)
         )
     except RedisError as err:
@@ -201,7 +144,7 @@ def authenticate_request() -> None:
         user, via = _user_from_session(), "web"
     if user is not None:
         g.user, g.auth_via = user, via
-        set_actor(Actor(type="user", via=via, id=user.id, label=user.email, role=user.role))
+        set_actor(Actor(type=ActorType.USER, via=via, id=user.id, label=user.email, role=user.role))
     if access == PUBLIC:
         return
     if user is None:
@@ -210,13 +153,12 @@ def authenticate_request() -> None:
         sent = request.headers.get(CSRF_HEADER, "")
         expected = session.get("csrf") or ""
         if not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
-            raise APIError(
-                403,
+            raise Forbidden(
                 f"Missing or wrong {CSRF_HEADER} header (get the token from /api/auth/me).",
-                "csrf_failed",
+                code="csrf_failed",
             )
-    if access == ADMIN and user.role != "admin":
-        raise APIError(403, "Only an admin may do this.", "forbidden")
+    if access == ADMIN and user.role != Role.ADMIN:
+        raise Forbidden("Only an admin may do this.")
 
 
 def forget_actor(_exc: BaseException | None = None) -> None:

@@ -8,20 +8,20 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup, with_appcontext
 
-from ..context import Actor, acting_as
-from ..errors import APIError
-from ..extensions import db
-from ..models import ROLES
+from ..core.context import Actor, acting_as
+from ..core.errors import DomainError
+from ..core.extensions import db
+from ..core.vocab import ActorType, Role, Via, values
 from . import services
 
 users_cli = AppGroup("users", help="Manage user accounts and their API tokens.")
 token_cli = AppGroup("token", help="Create and revoke API tokens.")
 users_cli.add_command(token_cli)
 
-CLI_ACTOR = Actor(type="system", via="cli", label="cli")
+CLI_ACTOR = Actor(type=ActorType.SYSTEM, via=Via.CLI, label="cli")
 
 
-def _fail(err: APIError) -> None:
+def _fail(err: DomainError) -> None:
     detail = ""
     if err.fields:
         detail = " " + " ".join(f"{k}: {' '.join(v)}" for k, v in err.fields.items())
@@ -38,7 +38,9 @@ def _user(email: str):
 @users_cli.command("create")
 @click.option("--email", required=True, help="Sign-in e-mail (stored lowercase).")
 @click.option("--name", required=True, help="Display name.")
-@click.option("--role", type=click.Choice(ROLES), default="agent", show_default=True)
+@click.option(
+    "--role", type=click.Choice(values(Role)), default=Role.AGENT.value, show_default=True
+)
 @click.option(
     "--password",
     default=None,
@@ -49,7 +51,7 @@ def create_command(email: str, name: str, role: str, password: str | None) -> No
     with acting_as(CLI_ACTOR):
         try:
             created = services.create_user_account(email, name, role, password)
-        except APIError as err:
+        except DomainError as err:
             _fail(err)
         db.session.commit()
     user = created.user
@@ -61,7 +63,7 @@ def create_command(email: str, name: str, role: str, password: str | None) -> No
 @users_cli.command("list")
 def list_command() -> None:
     """List users: id, e-mail, role, active, name."""
-    for user in services.list_users():
+    for user in services.all_users():
         state = "active" if user.active else "disabled"
         click.echo(f"{user.id}\t{user.email}\t{user.role}\t{state}\t{user.name}")
 
@@ -73,7 +75,7 @@ def disable_command(email: str) -> None:
     with acting_as(CLI_ACTOR):
         try:
             services.disable_user(_user(email))
-        except APIError as err:
+        except DomainError as err:
             _fail(err)
         db.session.commit()
     click.echo(f"Disabled {services.normalise_email(email)}.")
@@ -129,3 +131,6 @@ def ensure_admin_command(email: str, name: str) -> None:
     click.echo(f"  e-mail:   {created.user.email}")
     click.echo(f"  password: {created.generated_password}")
     click.echo("This password is shown only now: keep it somewhere safe.")
+
+
+COMMANDS = (users_cli, ensure_admin_command)

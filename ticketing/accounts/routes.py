@@ -2,28 +2,17 @@
 
 from __future__ import annotations
 
-import math
-
 from flask import url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from sqlalchemy import func, select
 
-from ..errors import APIError
-from ..extensions import db
-from ..models import User
-from ..schemas import ErrorEnvelope, PageQuery
-from . import services, throttle
-from .auth import (
-    admin_only,
-    auth_via,
-    csrf_token,
-    current_user,
-    end_all_sessions,
-    end_session,
-    public,
-    start_session,
-)
+from ..core import ratelimits
+from ..core.access import admin_only, auth_via, current_user, public
+from ..core.errors import InvalidInput, Unauthenticated
+from ..core.extensions import db
+from ..core.schemas import ErrorEnvelope, PageQuery
+from . import services
+from .auth import csrf_token, end_all_sessions, end_session, start_session
 from .schemas import (
     LoginIn,
     PasswordChangeIn,
@@ -45,12 +34,6 @@ users_blp = Blueprint(
 )
 
 
-def _client_address() -> str:
-    from flask_limiter.util import get_remote_address
-
-    return get_remote_address() or "unknown"
-
-
 @auth_blp.route("/login")
 class Login(MethodView):
     @public
@@ -66,20 +49,20 @@ class Login(MethodView):
         address (``LOGIN_RATE_LIMIT_IP``); over either limit every attempt gets 429.
         """
         email_key = ("login-email", services.normalise_email(data["email"]))
-        ip_key = ("login-ip", _client_address())
+        ip_key = ("login-ip", ratelimits.client_address())
         for config_key, key in (
             ("LOGIN_RATE_LIMIT_EMAIL", email_key),
             ("LOGIN_RATE_LIMIT_IP", ip_key),
         ):
-            if throttle.exhausted(config_key, *key):
-                raise throttle.too_many(config_key, key, "Too many failed sign-ins.")
+            if ratelimits.exhausted(config_key, *key):
+                raise ratelimits.too_many(config_key, key, "Too many failed sign-ins.")
         user = services.authenticate(data["email"], data["password"])
         if user is None:
-            throttle.hit("LOGIN_RATE_LIMIT_EMAIL", *email_key)
-            throttle.hit("LOGIN_RATE_LIMIT_IP", *ip_key)
-            raise APIError(401, "Wrong e-mail or password.", "invalid_credentials")
+            ratelimits.hit("LOGIN_RATE_LIMIT_EMAIL", *email_key)
+            ratelimits.hit("LOGIN_RATE_LIMIT_IP", *ip_key)
+            raise Unauthenticated("Wrong e-mail or password.", code="invalid_credentials")
         db.session.commit()
-        throttle.clear("LOGIN_RATE_LIMIT_EMAIL", *email_key)
+        ratelimits.clear("LOGIN_RATE_LIMIT_EMAIL", *email_key)
         token = start_session(user)
         return {"user": user, "csrf_token": token}
 
@@ -115,12 +98,12 @@ class MyPassword(MethodView):
         """
         user = current_user()
         key = ("login-email", user.email)
-        if throttle.exhausted("LOGIN_RATE_LIMIT_EMAIL", *key):
-            raise throttle.too_many("LOGIN_RATE_LIMIT_EMAIL", key, "Too many wrong passwords.")
+        if ratelimits.exhausted("LOGIN_RATE_LIMIT_EMAIL", *key):
+            raise ratelimits.too_many("LOGIN_RATE_LIMIT_EMAIL", key, "Too many wrong passwords.")
         if not services.password_matches(user, data["current_password"]):
-            throttle.hit("LOGIN_RATE_LIMIT_EMAIL", *key)
+            ratelimits.hit("LOGIN_RATE_LIMIT_EMAIL", *key)
             message = "The current password is wrong."
-            raise APIError(422, message, fields={"current_password": [message]})
+            raise InvalidInput(message, fields={"current_password": [message]})
         services.set_password(user, data["new_password"])
         db.session.commit()
         end_all_sessions(user)  # every browser signed in with the old password is out ...
@@ -168,19 +151,7 @@ class Users(MethodView):
     @users_blp.response(200, UserPage)
     def get(self, params):
         """Every user, oldest first."""
-        page, per_page = params["page"], params["per_page"]
-        total = db.session.scalar(select(func.count()).select_from(User))
-        items = db.session.scalars(
-            select(User).order_by(User.id).limit(per_page).offset((page - 1) * per_page)
-        ).all()
-        meta = {
-            "page": page,
-            "per_page": per_page,
-            "total": total,
-            "pages": math.ceil(total / per_page) if total else 0,
-            "total_exact": True,
-        }
-        return {"items": items, "meta": meta}
+        return services.list_users(params["page"], params["per_page"]).as_dict()
 
     @admin_only
     @users_blp.arguments(UserIn)

@@ -6,21 +6,19 @@ from __future__ import annotations
 from marshmallow import (
     Schema,
     fields,
-    post_load,
     pre_load,
     validate,
 )
 
-from ..models import ROLES
-from ..schemas import NOT_BLANK, PageMeta, _Strict, _strip_strings, not_blank
+from ..core.schemas import NOT_BLANK, StrictSchema, page_schema, strip_strings
+from ..core.vocab import Role, values
 
 #: Fixed (not configurable) so the OpenAPI document states the real limits.
 PASSWORD_MIN_LENGTH = 12
 PASSWORD_MAX_LENGTH = 1024
-INTAKE_MAX_BODY = 10_000
 
 
-class LoginIn(_Strict):
+class LoginIn(StrictSchema):
     email = fields.String(required=True, validate=validate.Length(1, 254))
     password = fields.String(required=True, validate=validate.Length(1, 1024), load_only=True)
 
@@ -29,7 +27,7 @@ class UserOut(Schema):
     id = fields.Integer()
     email = fields.String()
     name = fields.String()
-    role = fields.String(metadata={"enum": list(ROLES)})
+    role = fields.String(metadata={"enum": list(values(Role))})
     active = fields.Boolean()
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
@@ -47,10 +45,10 @@ class SessionOut(Schema):
     )
 
 
-class UserIn(_Strict):
+class UserIn(StrictSchema):
     email = fields.Email(required=True, validate=validate.Length(3, 254))
     name = fields.String(required=True, validate=validate.Length(1, 120), metadata=NOT_BLANK)
-    role = fields.String(load_default="agent", validate=validate.OneOf(ROLES))
+    role = fields.String(load_default=Role.AGENT.value, validate=validate.OneOf(values(Role)))
     password = fields.String(
         required=True,
         load_only=True,
@@ -59,10 +57,10 @@ class UserIn(_Strict):
 
     @pre_load
     def strip(self, data, **kwargs):
-        return _strip_strings(data, ("email", "name"))
+        return strip_strings(data, ("email", "name"))
 
 
-class PasswordChangeIn(_Strict):
+class PasswordChangeIn(StrictSchema):
     current_password = fields.String(
         required=True, load_only=True, validate=validate.Length(1, PASSWORD_MAX_LENGTH)
     )
@@ -73,9 +71,9 @@ class PasswordChangeIn(_Strict):
     )
 
 
-class UserPatch(_Strict):
+class UserPatch(StrictSchema):
     name = fields.String(validate=validate.Length(1, 120), metadata=NOT_BLANK)
-    role = fields.String(validate=validate.OneOf(ROLES))
+    role = fields.String(validate=validate.OneOf(values(Role)))
     active = fields.Boolean()
     password = fields.String(
         load_only=True, validate=validate.Length(PASSWORD_MIN_LENGTH, PASSWORD_MAX_LENGTH)
@@ -83,22 +81,20 @@ class UserPatch(_Strict):
 
     @pre_load
     def strip(self, data, **kwargs):
-        return _strip_strings(data, ("name",))
+        return strip_strings(data, ("name",))
 
 
-class UserPage(Schema):
-    items = fields.List(fields.Nested(UserOut))
-    meta = fields.Nested(PageMeta)
+UserPage = page_schema(UserOut, "UserPage")
 
 
-class TokenIn(_Strict):
+class TokenIn(StrictSchema):
     name = fields.String(
         load_default="api token", validate=validate.Length(1, 80), metadata=NOT_BLANK
     )
 
     @pre_load
     def strip(self, data, **kwargs):
-        return _strip_strings(data, ("name",))
+        return strip_strings(data, ("name",))
 
 
 class TokenOut(Schema):
@@ -123,32 +119,3 @@ class TokenCreatedOut(TokenOut):
 
 class TokenList(Schema):
     items = fields.List(fields.Nested(TokenOut))
-
-
-class IntakeIn(_Strict):
-    """A request from the public form: no account, strict sizes."""
-
-    subject = fields.String(required=True, validate=validate.Length(1, 200), metadata=NOT_BLANK)
-    body = fields.String(
-        required=True,
-        validate=[validate.Length(1, INTAKE_MAX_BODY), not_blank("Body")],
-        metadata=NOT_BLANK,
-    )
-    email = fields.Email(required=True, validate=validate.Length(3, 254))
-    name = fields.String(allow_none=True, validate=validate.Length(0, 120))
-
-    @pre_load
-    def strip(self, data, **kwargs):
-        return _strip_strings(data, ("subject", "email", "name"))
-
-    @post_load
-    def tidy(self, data, **kwargs):
-        data["email"] = data["email"].lower()
-        if not data.get("name"):
-            data["name"] = None
-        return data
-
-
-class IntakeOut(Schema):
-    reference = fields.Integer(metadata={"description": "The new request's number"})
-    message = fields.String()

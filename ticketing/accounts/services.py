@@ -18,9 +18,11 @@ from flask import current_app
 from sqlalchemy import Select, bindparam, func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..errors import APIError, NotFound
-from ..extensions import db
-from ..models import ROLES, ApiToken, User, utcnow
+from ..core.errors import Conflict, InvalidInput, NotFound
+from ..core.extensions import db
+from ..core.pagination import Page, paginate
+from ..core.vocab import Role, values
+from ..models import ApiToken, User, utcnow
 from .schemas import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
 
 TOKEN_PREFIX = "tkt_"  # noqa: S105 - a label, not a secret
@@ -52,23 +54,21 @@ def generate_password() -> str:
 def _check_password_rules(password: str) -> None:
     minimum = PASSWORD_MIN_LENGTH
     if len(password) < minimum:
-        raise APIError(
-            422,
+        raise InvalidInput(
             "The password is too short.",
             fields={"password": [f"Must be at least {minimum} characters."]},
         )
     if len(password) > PASSWORD_MAX_LENGTH:
-        raise APIError(
-            422,
+        raise InvalidInput(
             "The password is too long.",
             fields={"password": [f"At most {PASSWORD_MAX_LENGTH} characters."]},
         )
 
 
 def _check_role(role: str) -> None:
-    if role not in ROLES:
-        raise APIError(
-            422, "Unknown role.", fields={"role": [f"Must be one of: {', '.join(ROLES)}."]}
+    if role not in values(Role):
+        raise InvalidInput(
+            "Unknown role.", fields={"role": [f"Must be one of: {', '.join(values(Role))}."]}
         )
 
 
@@ -98,14 +98,14 @@ def get_user_by_email(email: str) -> User:
 
 
 def create_user_account(
-    email: str, name: str, role: str = "agent", password: str | None = None
+    email: str, name: str, role: str = Role.AGENT, password: str | None = None
 ) -> NewUser:
     """Create a user; without a password one is generated and handed back once."""
     email = normalise_email(email)
     _check_role(role)
     if find_user(email) is not None:
-        raise APIError(
-            409, "A user with this e-mail already exists.", fields={"email": ["Already taken."]}
+        raise Conflict(
+            "A user with this e-mail already exists.", fields={"email": ["Already taken."]}
         )
     generated = None
     if password is None:
@@ -124,13 +124,18 @@ def create_user_account(
     return NewUser(user, generated)
 
 
-def create_user(email: str, name: str, role: str = "agent", password: str | None = None) -> User:
+def create_user(email: str, name: str, role: str = Role.AGENT, password: str | None = None) -> User:
     """Create a user (see ``create_user_account`` to learn a generated password)."""
     return create_user_account(email, name, role, password).user
 
 
-def list_users() -> list[User]:
+def all_users() -> list[User]:
     return list(db.session.scalars(select(User).order_by(User.id)))
+
+
+def list_users(page: int = 1, per_page: int = 100) -> Page:
+    """Users, oldest first."""
+    return paginate(select(User).order_by(User.id), page, per_page)
 
 
 def update_user(user: User, data: dict, by: User | None = None) -> User:
@@ -143,10 +148,10 @@ def update_user(user: User, data: dict, by: User | None = None) -> User:
         _check_role(data["role"])
     if by is not None and by.id == user.id:
         if data.get("role", user.role) != user.role or data.get("active", True) is False:
-            raise APIError(409, "You cannot change your own role or disable your own account.")
-    demoting = data.get("role", user.role) != "admin" or data.get("active", user.active) is False
-    if user.role == "admin" and user.active and demoting and _active_admins() <= 1:
-        raise APIError(409, "This is the last active admin; create another admin first.")
+            raise Conflict("You cannot change your own role or disable your own account.")
+    demoting = data.get("role", user.role) != Role.ADMIN or data.get("active", user.active) is False
+    if user.role == Role.ADMIN and user.active and demoting and _active_admins() <= 1:
+        raise Conflict("This is the last active admin; create another admin first.")
     for key in ("name", "role", "active"):
         if key in data:
             setattr(user, key, data[key].strip() if key == "name" else data[key])
@@ -170,7 +175,7 @@ def disable_user(user: User) -> User:
 
 def _active_admins() -> int:
     return db.session.scalar(
-        select(func.count()).select_from(User).where(User.role == "admin", User.active.is_(True))
+        select(func.count()).select_from(User).where(User.role == Role.ADMIN, User.active.is_(True))
     )
 
 
@@ -292,8 +297,8 @@ def ensure_admin(email: str = "admin@example.com", name: str = "Admin") -> NewUs
     if existing is not None:
         # The e-mail is taken by a non-admin or disabled account: promote it with a new password.
         password = generate_password()
-        existing.role, existing.active = "admin", True
+        existing.role, existing.active = Role.ADMIN, True
         existing.password_hash = _hash_password(password)
         db.session.flush()
         return NewUser(existing, password)
-    return create_user_account(email, name, "admin")
+    return create_user_account(email, name, Role.ADMIN)

@@ -23,7 +23,7 @@ from flask import current_app, g, has_app_context, has_request_context
 from sqlalchemy import event, insert, inspect, select
 from sqlalchemy.orm import InstanceState, Session
 
-from ..context import current_actor
+from ..core.context import current_actor
 from ..models import Reply, Tag, Ticket, TicketEvent, utcnow
 
 #: Ticket columns whose changes are recorded, in the order their events are written.
@@ -217,7 +217,7 @@ def after_flush(session: Session, flush_context: Any) -> None:
 
 def register() -> None:
     """Attach the hooks to Flask-SQLAlchemy's session class (once per process)."""
-    from ..extensions import db
+    from ..core.extensions import db
 
     for name, hook in (("before_flush", before_flush), ("after_flush", after_flush)):
         if not event.contains(db.session, name, hook):

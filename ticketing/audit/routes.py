@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from ..schemas import ErrorEnvelope
+from ..core.schemas import ErrorEnvelope
 from . import services
 from .schemas import EventPage, EventQuery
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields
 
-from ..models import ACTOR_TYPES, VIA
-from ..schemas import PageMeta, PageQuery
+from ..core.schemas import PageQuery, page_schema
+from ..core.vocab import ActorType, Via, values
 from .recorder import ACTIONS
 
 
@@ -26,14 +26,12 @@ class EventOut(Schema):
         allow_none=True, metadata={"description": "As text; tags sorted, comma-separated"}
     )
     new_value = fields.String(allow_none=True)
-    actor_type = fields.String(metadata={"enum": list(ACTOR_TYPES)})
+    actor_type = fields.String(metadata={"enum": list(values(ActorType))})
     actor_id = fields.Integer(allow_none=True)
     actor_label = fields.String(allow_none=True)
-    via = fields.String(metadata={"enum": list(VIA)})
+    via = fields.String(metadata={"enum": list(values(Via))})
     request_id = fields.String(allow_none=True)
     created_at = fields.DateTime()
 
 
-class EventPage(Schema):
-    items = fields.List(fields.Nested(EventOut))
-    meta = fields.Nested(PageMeta)
+EventPage = page_schema(EventOut, "EventPage")

@@ -4,21 +4,19 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from ..context import current_actor
-from ..errors import NotFound
-from ..extensions import db
+from ..core.context import current_actor
+from ..core.errors import NotFound
+from ..core.extensions import MAX_ID, db
+from ..core.pagination import Page
+from ..core.vocab import ActorType, Role
 from ..models import Ticket, TicketEvent
-from ..tickets.services import Page
-
-#: The largest id an INTEGER primary key holds (PostgreSQL ``int4``).
-MAX_ID = 2**31 - 1
 
 
 def _may_read_deleted() -> bool:
     """A deleted ticket's trail is for admins (and for system callers: the CLI, jobs, and an
     app without accounts); a signed-in agent gets the same 404 as for any missing ticket."""
     actor = current_actor()
-    return actor.type != "user" or actor.role == "admin"
+    return actor.type != ActorType.USER or actor.role == Role.ADMIN
 
 
 def list_events(ticket_id: int, page: int, per_page: int) -> Page:

@@ -1,1 +1,23 @@
-"""Triage: Claude with a local fallback, queued and live."""
+"""Triage: Claude with a local fallback, queued and live.
+
+Subscribes to "ticket saved": a new ticket, or an edit of its text, is marked for triage in
+the saving transaction and queued after the commit (``jobs.on_ticket_saving/_saved``).
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_smorest import Api
+
+
+def init_app(app: Flask, api: Api) -> None:
+    from ..core import cli, events, upkeep
+    from . import cli as commands
+    from . import jobs
+    from .routes import blp
+
+    events.ticket_saving.connect(jobs.on_ticket_saving, weak=False)
+    events.ticket_saved.connect(jobs.on_ticket_saved, weak=False)
+    upkeep.register(app, "triage_requeued", jobs.recover_stalled_triage)
+    api.register_blueprint(blp)
+    cli.add_commands(app, commands.COMMANDS)

@@ -28,7 +28,7 @@ from typing import Any
 
 import anthropic
 
-from ..core.vocab import Category, Priority, Sentiment, values
+from ..core.vocab import Category, Priority, Sentiment, TriageSource, values
 from . import fallback
 from .result import TriageResult
 
@@ -377,7 +377,7 @@ class ClaudeClassifier:
                 break
             return TriageResult(
                 **clean,
-                source="claude",
+                source=TriageSource.CLAUDE.value,
                 model=getattr(message, "model", None) or self.model,
                 latency_ms=round((time.perf_counter() - started) * 1000),
                 input_tokens=tokens_in,

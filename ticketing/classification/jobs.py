@@ -13,21 +13,23 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
-from redis.exceptions import RedisError
 from sqlalchemy import select
 
-from .. import jobs
-from ..context import Actor, acting_as
-from ..errors import APIError
-from ..extensions import db
+from ..core import events, jobs
+from ..core.context import Actor, acting_as
+from ..core.errors import DomainError, QueueUnavailable
+from ..core.extensions import db
+from ..core.vocab import ActorType, TriageStatus, Via
 from ..models import Classification, Ticket, utcnow
 from . import services
 
 log = logging.getLogger(__name__)
 
 QUEUE = "classification"
-TRIAGE_ACTOR = Actor(type="triage", via="job", label="triage")
-IN_FLIGHT = ("queued", "running")
+TRIAGE_ACTOR = Actor(type=ActorType.TRIAGE, via=Via.JOB, label="triage")
+IN_FLIGHT = (TriageStatus.QUEUED.value, TriageStatus.RUNNING.value)
+#: Fields whose change means the ticket must be triaged again.
+TRIAGE_INPUTS = frozenset({"subject", "body"})
 
 
 def triage_ticket(ticket_id: int, job_id: str | None = None) -> Classification | None:
@@ -91,6 +93,36 @@ def job_timeout() -> int:
     return int(attempts * per_attempt) + 60
 
 
+def new_job_id(ticket_id: int | None) -> str:
+    """``triage-<ticket>-<random>``; a ticket not yet flushed has no id to name."""
+    if ticket_id is None:
+        return f"triage-{uuid.uuid4().hex[:20]}"
+    return f"triage-{ticket_id}-{uuid.uuid4().hex[:12]}"
+
+
+def mark_queued(ticket: Ticket) -> str:
+    """Record on the row that the ticket waits for triage under a new job id (the caller's
+    transaction commits it; the job is put on the queue after that)."""
+    job_id = new_job_id(ticket.id)
+    ticket.triage_job_id = job_id
+    ticket.triage_status = TriageStatus.QUEUED
+    ticket.triage_error = None
+    return job_id
+
+
+def _put_on_queue(ticket_id: int, job_id: str) -> None:
+    """Ring the bell for a ticket already marked queued (raises QueueUnavailable)."""
+    jobs.enqueue(
+        QUEUE,
+        run_triage,
+        ticket_id,
+        job_id,
+        job_id=job_id,
+        job_timeout=job_timeout(),
+        description=f"triage ticket {ticket_id}",
+    )
+
+
 @dataclass(frozen=True)
 class Enqueued:
     """The job a classify request got: a new one, or the one already queued/running."""
@@ -110,14 +142,14 @@ def _live_job_status(job_id: str) -> str | None:
     return status if status in IN_FLIGHT else None
 
 
-def enqueue_triage(ticket_id: int, *, text_changed: bool = False) -> Enqueued:
+def enqueue_triage(ticket_id: int) -> Enqueued:
     """Queue triage for a ticket, or return the job already queued or running for it.
 
     The ticket row is locked (``FOR UPDATE`` on PostgreSQL) while deciding, so two requests
     at once get the same job. The new job id is committed on the row *before* the job is put
-    on the queue (a worker must find it). ``text_changed`` (the subject/body was edited)
-    starts a new job when the current one is already running on the old text.
-    Raises NotFound for an unknown ticket, APIError 503 when the queue is down.
+    on the queue (a worker must find it).
+    Raises NotFound for an unknown ticket, QueueUnavailable when the queue is down — the
+    ticket then stays marked ``queued`` (committed), and upkeep queues it once Redis is back.
     """
     ticket = services.locked_ticket(ticket_id)
     if ticket is None:
@@ -125,31 +157,12 @@ def enqueue_triage(ticket_id: int, *, text_changed: bool = False) -> Enqueued:
     current = ticket.triage_job_id
     if current and ticket.triage_status in IN_FLIGHT:
         status = _live_job_status(current)
-        if status == "queued" or (status == "running" and not text_changed):
+        if status in IN_FLIGHT:
             db.session.commit()  # release the lock
             return Enqueued(current, ticket_id, status, created=False)
-    job_id = f"triage-{ticket_id}-{uuid.uuid4().hex[:12]}"
-    ticket.triage_job_id = job_id
-    ticket.triage_status = "queued"
-    ticket.triage_error = None
+    job_id = mark_queued(ticket)
     db.session.commit()
-    try:
-        jobs.enqueue(
-            QUEUE,
-            run_triage,
-            ticket_id,
-            job_id,
-            job_id=job_id,
-            job_timeout=job_timeout(),
-            description=f"triage ticket {ticket_id}",
-        )
-    except RedisError as err:
-        log.error("triage for ticket %s not queued: %s", ticket_id, err)
-        services.fail_triage(ticket_id, job_id, f"not queued: the queue is unavailable ({err})")
-        db.session.commit()
-        raise APIError(
-            503, "The job queue is unavailable; try again later.", "queue_unavailable"
-        ) from err
+    _put_on_queue(ticket_id, job_id)  # QueueUnavailable: the row still says queued (upkeep)
     # In embedded mode the job has already run; the row says how it ended.
     db.session.expire_all()
     status = _live_job_status(job_id) or _row_status(ticket_id, job_id)
@@ -160,24 +173,32 @@ def _row_status(ticket_id: int, job_id: str) -> str:
     ticket = db.session.get(Ticket, ticket_id)
     if ticket is not None and ticket.triage_job_id == job_id and ticket.triage_status:
         return ticket.triage_status
-    return "done" if services.run_for_job(job_id) is not None else "queued"
+    if services.run_for_job(job_id) is not None:
+        return TriageStatus.DONE.value
+    return TriageStatus.QUEUED.value
 
 
-def after_ticket_saved(ticket_id: int, *, created: bool, text_changed: bool = False) -> None:
-    """Call after a ticket's create or edit is committed: queue triage when it needs one.
-
-    New tickets and edits of the subject or body are triaged (when ``AUTO_CLASSIFY`` is on);
-    other edits (status, tags, note, a person's category) are not. A queue outage never
-    fails the save: the ticket is marked ``failed`` with the reason, ready for a retry.
-    """
-    if not current_app.config.get("AUTO_CLASSIFY", True):
+def on_ticket_saving(app, change: events.Change) -> None:
+    """In the saving transaction: a new ticket, or one whose subject/body changed, is marked
+    as waiting for triage (``AUTO_CLASSIFY``; ``save_options(triage=False)`` opts out). The
+    mark is the record of the work: if the bell below is lost, upkeep finds the row."""
+    if app is None or not app.config["AUTO_CLASSIFY"] or not events.option("triage", True):
         return
-    if not (created or text_changed):
+    if not (change.created or change.fields & TRIAGE_INPUTS):
+        return
+    change.notes["triage_job"] = mark_queued(change.obj)
+
+
+def on_ticket_saved(app, change: events.Saved) -> None:
+    """After the commit: put the triage job on the queue. A queue outage loses nothing: the
+    ticket stays ``queued`` and ``recover_stalled_triage`` queues it again later."""
+    job_id = change.notes.get("triage_job")
+    if not job_id:
         return
     try:
-        enqueue_triage(ticket_id, text_changed=text_changed)
-    except APIError as err:
-        log.warning("ticket %s saved but not queued for triage: %s", ticket_id, err.message)
+        _put_on_queue(change.id, job_id)
+    except QueueUnavailable as err:
+        log.warning("ticket %s saved; triage not queued yet: %s", change.id, err.message)
 
 
 def recover_stalled_triage(older_than_seconds: float | None = None, limit: int = 500) -> int:
@@ -204,9 +225,9 @@ def recover_stalled_triage(older_than_seconds: float | None = None, limit: int =
             continue  # still waiting or working: a long queue is not a dead job
         try:
             enqueue_triage(ticket_id)
-        except APIError as err:  # the ticket vanished or the queue is down: next round
+        except DomainError as err:  # the ticket vanished or the queue is down: next round
             db.session.rollback()
-            log.warning("stalled triage for ticket %s not requeued: %s", ticket_id, err)
+            log.warning("stalled triage for ticket %s not requeued: %s", ticket_id, err.message)
             continue
         requeued += 1
     if requeued:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from ..core.vocab import TriageSource, values
 from .result import TriageResult
 
-CLASSIFIER_NAMES = ("fallback", "claude")
+CLASSIFIER_NAMES = values(TriageSource)
 
 
 class ClassifierUnavailable(RuntimeError):
@@ -20,12 +21,12 @@ def build_classifier(name: str, app: Any) -> Callable[[str, str], TriageResult]:
     ``app`` is the Flask app (the Claude classifier reads its settings and client from it).
     Raises ClassifierUnavailable with a message fit for a user when it cannot be built.
     """
-    if name == "fallback":
+    if name == TriageSource.FALLBACK:
         from . import fallback
 
         fallback.warm_up()
         return fallback.classify
-    if name == "claude":
+    if name == TriageSource.CLAUDE:
         if not app.config.get("ANTHROPIC_API_KEY"):
             raise ClassifierUnavailable(
                 "the claude classifier needs ANTHROPIC_API_KEY; set it or use --classifier fallback"

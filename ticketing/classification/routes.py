@@ -5,16 +5,16 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from flask import current_app, url_for
+from flask import url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from .. import jobs as queue
-from ..errors import NotFound
-from ..extensions import limiter
-from ..ratelimits import per_user_key
-from ..schemas import ErrorEnvelope, PageQuery, TicketFilterQuery
-from ..stats.schemas import TriageMetricsOut
+from ..core import jobs as queue
+from ..core.errors import NotFound
+from ..core.extensions import limiter
+from ..core.ratelimits import config_limit, per_user_key
+from ..core.schemas import ErrorEnvelope, PageQuery
+from ..core.vocab import JobStatus, TriageStatus
 from . import services
 from .jobs import enqueue_triage
 from .schemas import ClassificationPage, JobOut, SuggestIn, SuggestionOut
@@ -22,17 +22,6 @@ from .schemas import ClassificationPage, JobOut, SuggestIn, SuggestionOut
 blp = Blueprint(
     "classification", __name__, url_prefix="/api", description="Triage: classify tickets"
 )
-
-
-rate_limit_key = per_user_key  # one place decides who a limit counts against
-
-
-def classify_limit() -> str:
-    return current_app.config.get("CLASSIFY_RATE_LIMIT") or "10/minute"
-
-
-def suggest_limit() -> str:
-    return current_app.config.get("SUGGEST_RATE_LIMIT") or "60/minute"
 
 
 #: What RQ's job ids look like (uuid4 hex); anything else cannot name a job.
@@ -54,15 +43,15 @@ def job_resource(job_id: str) -> dict[str, Any]:
     rq_status = queue.job_status(rq_job) if rq_job is not None else None
     error = None
     if run is not None:
-        status, error = "done", run.error
-    elif ticket is not None and ticket.triage_status == "failed":
-        status, error = "failed", ticket.triage_error
-    elif rq_status == "failed":
-        status, error = "failed", _rq_error(rq_job)
-    elif ticket is not None and ticket.triage_status in ("queued", "running"):
+        status, error = JobStatus.DONE, run.error
+    elif ticket is not None and ticket.triage_status == TriageStatus.FAILED:
+        status, error = JobStatus.FAILED, ticket.triage_error
+    elif rq_status == JobStatus.FAILED:
+        status, error = JobStatus.FAILED, _rq_error(rq_job)
+    elif ticket is not None and ticket.triage_status in (TriageStatus.QUEUED, TriageStatus.RUNNING):
         status = ticket.triage_status
     else:
-        status = rq_status or "queued"
+        status = rq_status or JobStatus.QUEUED
     ticket_id = run.ticket_id if run is not None else ticket.id if ticket is not None else None
     if ticket_id is None and rq_job is not None and rq_job.args:
         ticket_id = rq_job.args[0] if isinstance(rq_job.args[0], int) else None
@@ -86,7 +75,7 @@ def _rq_error(rq_job) -> str:
 
 @blp.route("/tickets/<int:ticket_id>/classify")
 class ClassifyTicket(MethodView):
-    @limiter.limit(classify_limit, key_func=rate_limit_key)
+    @limiter.limit(config_limit("CLASSIFY_RATE_LIMIT"), key_func=per_user_key)
     @blp.response(202, JobOut)
     @blp.alt_response(404, schema=ErrorEnvelope, description="No such ticket")
     @blp.alt_response(429, schema=ErrorEnvelope, description="Too many classify requests")
@@ -109,7 +98,7 @@ class JobItem(MethodView):
 
 @blp.route("/classify")
 class Suggest(MethodView):
-    @limiter.limit(suggest_limit, key_func=rate_limit_key)
+    @limiter.limit(config_limit("SUGGEST_RATE_LIMIT"), key_func=per_user_key)
     @blp.arguments(SuggestIn)
     @blp.response(200, SuggestionOut)
     @blp.alt_response(422, schema=ErrorEnvelope, description="Invalid fields")
@@ -128,13 +117,3 @@ class TicketClassifications(MethodView):
         """The ticket's triage runs, newest first, paginated like the ticket list."""
         page = services.list_history(ticket_id, params["page"], params["per_page"])
         return {"items": page.items, "meta": page.meta()}
-
-
-@blp.route("/classification/metrics")
-class Metrics(MethodView):
-    @blp.arguments(TicketFilterQuery, location="query", as_kwargs=False)
-    @blp.response(200, TriageMetricsOut)
-    @blp.alt_response(422, schema=ErrorEnvelope, description="An invalid filter")
-    def get(self, filters):
-        """Triage quality: tickets by source, runs by source, agreement per field."""
-        return services.triage_metrics(filters)

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, pre_load, validate
 
-from ..models import CATEGORIES, PRIORITIES, SENTIMENTS, TRIAGE_SOURCES
-from ..schemas import NOT_BLANK, PageMeta, _Strict, _strip_strings, not_blank
-
-JOB_STATUSES = ("queued", "running", "done", "failed")
+from ..core.schemas import NOT_BLANK, StrictSchema, not_blank, page_schema, strip_strings
+from ..core.vocab import Category, JobStatus, Priority, Sentiment, TriageSource, values
 
 
-class SuggestIn(_Strict):
+class SuggestIn(StrictSchema):
     """Text typed into the create form so far."""
 
     subject = fields.String(allow_none=True, validate=validate.Length(0, 200))
@@ -22,20 +20,22 @@ class SuggestIn(_Strict):
 
     @pre_load
     def strip(self, data, **kwargs):
-        return _strip_strings(data, ("subject",))
+        return strip_strings(data, ("subject",))
 
 
 class TriageOut(Schema):
     """What a classifier said about one text."""
 
-    category = fields.String(metadata={"enum": list(CATEGORIES)})
-    priority = fields.String(metadata={"enum": list(PRIORITIES)})
-    sentiment = fields.String(metadata={"enum": list(SENTIMENTS)})
+    category = fields.String(metadata={"enum": list(values(Category))})
+    priority = fields.String(metadata={"enum": list(values(Priority))})
+    sentiment = fields.String(metadata={"enum": list(values(Sentiment))})
     urgency_score = fields.Integer(metadata={"description": "0..100"})
     confidence = fields.Float(metadata={"description": "0..1"})
     explanation = fields.String()
     suggested_title = fields.String()
-    source = fields.String(metadata={"enum": list(TRIAGE_SOURCES), "description": "who answered"})
+    source = fields.String(
+        metadata={"enum": list(values(TriageSource)), "description": "who answered"}
+    )
     model = fields.String(allow_none=True)
     latency_ms = fields.Integer(allow_none=True)
 
@@ -59,9 +59,7 @@ class ClassificationOut(TriageOut):
     created_at = fields.DateTime()
 
 
-class ClassificationPage(Schema):
-    items = fields.List(fields.Nested(ClassificationOut))
-    meta = fields.Nested(PageMeta)
+ClassificationPage = page_schema(ClassificationOut, "ClassificationPage")
 
 
 class JobOut(Schema):
@@ -69,7 +67,7 @@ class JobOut(Schema):
 
     id = fields.String()
     kind = fields.String(metadata={"description": "triage"})
-    status = fields.String(metadata={"enum": list(JOB_STATUSES)})
+    status = fields.String(metadata={"enum": list(values(JobStatus))})
     status_url = fields.String()
     ticket_id = fields.Integer(allow_none=True)
     ticket_url = fields.String(allow_none=True)

@@ -10,14 +10,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from flask import Flask, current_app
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from ..extensions import db
+from ..core.extensions import db
+from ..core.pagination import Page, paginate
+from ..core.vocab import Source, TriageStatus
 from ..models import Classification, Ticket, utcnow
-from ..stats.services import triage_metrics as stats_triage_metrics
 from ..tickets.services import get_ticket
 from . import fallback
 from .result import TriageResult
@@ -95,7 +95,7 @@ def begin_triage(ticket_id: int, job_id: str | None) -> TriageInput | None:
     ticket = db.session.get(Ticket, ticket_id)
     if ticket is None:
         return None
-    ticket.triage_status = "running"
+    ticket.triage_status = TriageStatus.RUNNING
     if job_id:
         ticket.triage_job_id = job_id
     db.session.flush()
@@ -117,7 +117,7 @@ def apply_result(ticket: Ticket, result: TriageResult) -> set[str]:
     """
     changed: set[str] = set()
     for field in ("category", "priority"):
-        if getattr(ticket, f"{field}_source") == "manual":
+        if getattr(ticket, f"{field}_source") == Source.MANUAL:
             continue
         if getattr(ticket, field) != getattr(result, field):
             changed.add(field)
@@ -172,7 +172,7 @@ def finish_triage(
     row = record_history(ticket_id, result, job_id)
     apply_result(ticket, result)
     if job_id is None or ticket.triage_job_id in (None, job_id):
-        ticket.triage_status = "done"
+        ticket.triage_status = TriageStatus.DONE
         ticket.triage_error = result.error
     db.session.flush()
     return row
@@ -184,37 +184,21 @@ def fail_triage(ticket_id: int, job_id: str | None, error: str) -> None:
     if ticket is None:
         return
     if job_id is None or ticket.triage_job_id in (None, job_id):
-        ticket.triage_status = "failed"
+        ticket.triage_status = TriageStatus.FAILED
         ticket.triage_error = error[:1000]
     db.session.flush()
 
 
 # ---------------------------------------------------------------------- reading
-@dataclass
-class HistoryPage:
-    items: list[Classification]
-    page: int
-    per_page: int
-    total: int
-
-    def meta(self) -> dict[str, Any]:
-        pages = -(-self.total // self.per_page) if self.total else 0
-        return {"page": self.page, "per_page": self.per_page, "total": self.total, "pages": pages}
-
-
-def list_history(ticket_id: int, page: int, per_page: int) -> HistoryPage:
+def list_history(ticket_id: int, page: int, per_page: int) -> Page:
     """A ticket's triage runs, newest first."""
     get_ticket(ticket_id)
-    where = Classification.ticket_id == ticket_id
-    total = db.session.scalar(select(func.count()).select_from(Classification).where(where)) or 0
-    rows = db.session.scalars(
+    stmt = (
         select(Classification)
-        .where(where)
+        .where(Classification.ticket_id == ticket_id)
         .order_by(Classification.id.desc())
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    ).all()
-    return HistoryPage(list(rows), page, per_page, total)
+    )
+    return paginate(stmt, page, per_page)
 
 
 def run_for_job(job_id: str) -> Classification | None:
@@ -226,8 +210,3 @@ def run_for_job(job_id: str) -> Classification | None:
 
 def ticket_for_job(job_id: str) -> Ticket | None:
     return db.session.scalars(select(Ticket).where(Ticket.triage_job_id == job_id)).first()
-
-
-def triage_metrics(filters: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Counts by source and agreement rates (the stats module computes them)."""
-    return stats_triage_metrics(filters)

@@ -14,9 +14,9 @@ from flask.cli import AppGroup, with_appcontext
 from marshmallow import ValidationError
 from sqlalchemy import func, select
 
-from ..cli_filters import filter_options, load_filters
-from ..extensions import db
+from ..core.extensions import db
 from ..models import Ticket
+from ..tickets.cli_filters import filter_options, load_filters
 from ..tickets.services import filter_tickets
 from . import services
 from .csvwriter import ALLOWED_COLUMNS, write_csv
@@ -87,3 +87,6 @@ def prune_command() -> None:
         f"failed {done['stale_failed']} stuck running and {done['lost_failed']} lost pending "
         f"export(s); removed {done['partials_removed']} partial file(s)."
     )
+
+
+COMMANDS = (export_command, exports_cli)

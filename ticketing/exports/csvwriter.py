@@ -34,7 +34,7 @@ from typing import Any, BinaryIO
 
 from sqlalchemy import ColumnElement, Select, String, case, func, literal_column, select
 
-from ..extensions import db
+from ..core.extensions import db
 from ..models import Tag, Ticket, ticket_tags
 from ..tickets.services import filter_tickets
 

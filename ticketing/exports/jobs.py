@@ -17,11 +17,13 @@ from types import TracebackType
 from flask import current_app
 from sqlalchemy import Engine
 
-from ..extensions import db
+from ..core import jobs
+from ..core.errors import QueueUnavailable
+from ..core.extensions import db
 from ..models import Export
 from . import services
 from .csvwriter import write_csv
-from .storage import get_storage
+from .stores import get_storage
 
 log = logging.getLogger(__name__)
 
@@ -100,3 +102,21 @@ def run_export(export_id: str) -> str:
         raise
     log.info("export %s: done, %s rows, %s bytes in %s ms", export_id, rows, size, elapsed)
     return "done"
+
+
+def enqueue_export(export_id: str, job_id: str) -> None:
+    """Queue the export job (after the export is committed). When the queue is down the
+    export is marked failed (the caller commits) and ``QueueUnavailable`` raised."""
+    try:
+        jobs.enqueue(
+            QUEUE,
+            run_export,
+            export_id,
+            job_id=job_id,
+            job_timeout=int(current_app.config["EXPORT_JOB_TIMEOUT"]),
+            result_ttl=3600,
+        )
+    except QueueUnavailable as err:
+        log.error("export %s: could not enqueue: %s", export_id, err)
+        services.fail_export(export_id, err.message)
+        raise

@@ -2,30 +2,27 @@
 
 from __future__ import annotations
 
-from flask import current_app, redirect, send_file, url_for
+from flask import redirect, send_file, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from ..accounts.auth import current_user, is_admin
-from ..context import current_actor
-from ..errors import APIError
-from ..extensions import db, limiter
-from ..ratelimits import per_user_key
-from ..schemas import ErrorEnvelope
-from . import services
+from ..core.access import current_user, is_admin
+from ..core.context import current_actor
+from ..core.errors import QueueUnavailable
+from ..core.extensions import db, limiter
+from ..core.ratelimits import config_limit, per_user_key
+from ..core.schemas import ErrorEnvelope
+from ..core.vocab import ActorType
+from . import jobs, services
 from .schemas import ExportIn, ExportListQuery, ExportOut, ExportPage
-from .storage import get_storage
+from .stores import get_storage
 
 blp = Blueprint("exports", __name__, url_prefix="/api", description="CSV exports of tickets")
 
 
-def export_limit() -> str:
-    return current_app.config.get("EXPORT_RATE_LIMIT") or "10/minute"
-
-
 def _actor_user_id() -> int | None:
     actor = current_actor()
-    return actor.id if actor.type == "user" else None
+    return actor.id if actor.type == ActorType.USER else None
 
 
 def _owner_scope() -> int | None:
@@ -38,7 +35,7 @@ def _owner_scope() -> int | None:
 
 @blp.route("/exports")
 class ExportCollection(MethodView):
-    @limiter.limit(export_limit, key_func=per_user_key)
+    @limiter.limit(config_limit("EXPORT_RATE_LIMIT"), key_func=per_user_key)
     @blp.arguments(ExportIn)
     @blp.response(202, ExportOut)
     @blp.alt_response(422, schema=ErrorEnvelope, description="An invalid filter or column")
@@ -50,9 +47,11 @@ class ExportCollection(MethodView):
         q = data.pop("q", None)
         export = services.create_export(data, columns, q, created_by_id=_actor_user_id())
         db.session.commit()
-        if not services.enqueue_export(export.id, export.job_id):
-            db.session.commit()
-            raise APIError(503, "The job queue is unavailable; try again later.")
+        try:
+            jobs.enqueue_export(export.id, export.job_id)
+        except QueueUnavailable:
+            db.session.commit()  # the export is recorded as failed, with why
+            raise
         db.session.refresh(export)  # in-process mode the job has already run
         status_url = url_for("exports.ExportItem", export_id=export.id)
         return export, 202, {"Location": status_url}

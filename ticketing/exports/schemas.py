@@ -5,8 +5,9 @@ from __future__ import annotations
 from flask import url_for
 from marshmallow import Schema, fields, validate
 
-from ..models import EXPORT_STATUSES
-from ..schemas import CommaList, PageQuery, TicketFilterQuery
+from ..core.schemas import CommaList, PageQuery, page_schema
+from ..core.vocab import ExportStatus, values
+from ..tickets.schemas import TicketFilterQuery
 from .csvwriter import ALLOWED_COLUMNS, DEFAULT_COLUMNS
 
 
@@ -25,7 +26,7 @@ class ExportIn(TicketFilterQuery):
 
 class ExportOut(Schema):
     id = fields.String(metadata={"format": "uuid"})
-    status = fields.String(metadata={"enum": list(EXPORT_STATUSES)})
+    status = fields.String(metadata={"enum": list(values(ExportStatus))})
     status_url = fields.Method("get_status_url")
     download_url = fields.Method(
         "get_download_url",
@@ -48,21 +49,12 @@ class ExportOut(Schema):
         return url_for("exports.ExportItem", export_id=obj.id)
 
     def get_download_url(self, obj) -> str | None:
-        if obj.status != "done":
+        if obj.status != ExportStatus.DONE:
             return None
         return url_for("exports.ExportDownload", export_id=obj.id)
 
 
-class ExportPageMeta(Schema):
-    page = fields.Integer()
-    per_page = fields.Integer()
-    total = fields.Integer()
-    pages = fields.Integer()
-
-
-class ExportPage(Schema):
-    items = fields.List(fields.Nested(ExportOut))
-    meta = fields.Nested(ExportPageMeta)
+ExportPage = page_schema(ExportOut, "ExportPage")
 
 
 class ExportListQuery(PageQuery):

@@ -8,9 +8,7 @@ after each step, because the files it deletes cannot be rolled back.
 from __future__ import annotations
 
 import logging
-import math
 import uuid
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -19,28 +17,19 @@ from marshmallow import ValidationError
 from redis.exceptions import RedisError
 from sqlalchemy import func, or_, select, update
 
-from ..errors import APIError, NotFound
-from ..extensions import db
+from ..core import jobs
+from ..core.errors import Conflict, Gone, NotFound
+from ..core.extensions import db
+from ..core.pagination import Page, paginate
+from ..core.vocab import ExportStatus
 from ..models import Export, utcnow
-from ..schemas import TicketFilterQuery
+from ..tickets.schemas import TicketFilterQuery
 from .csvwriter import ALLOWED_COLUMNS, DEFAULT_COLUMNS
-from .storage import get_storage
+from .stores import get_storage
 
 log = logging.getLogger(__name__)
 
 MAX_ERROR = 1_000
-
-
-@dataclass
-class ExportPage:
-    items: list[Export]
-    page: int
-    per_page: int
-    total: int
-
-    def meta(self) -> dict[str, Any]:
-        pages = math.ceil(self.total / self.per_page) if self.total else 0
-        return {"page": self.page, "per_page": self.per_page, "total": self.total, "pages": pages}
 
 
 def validate_columns(columns: list[str] | None) -> list[str]:
@@ -108,18 +97,12 @@ def get_export(export_id: str, owner_id: int | None = None) -> Export:
     return export
 
 
-def list_exports(page: int = 1, per_page: int = 25, owner_id: int | None = None) -> ExportPage:
+def list_exports(page: int = 1, per_page: int = 25, owner_id: int | None = None) -> Page:
     """Most recent first; ``owner_id`` restricts to one user's exports."""
-    stmt = select(Export)
+    stmt = select(Export).order_by(Export.created_at.desc(), Export.id.desc())
     if owner_id is not None:
         stmt = stmt.where(Export.created_by_id == owner_id)
-    total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    items = db.session.scalars(
-        stmt.order_by(Export.created_at.desc(), Export.id.desc())
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    ).all()
-    return ExportPage(list(items), page, per_page, total)
+    return paginate(stmt, page, per_page)
 
 
 def file_name(export: Export) -> str:
@@ -134,12 +117,13 @@ def storage_key(export: Export) -> str:
 def downloadable_key(export: Export) -> str:
     """The stored file's key, or the error a download of this export must answer."""
     if export.status == "expired":
-        raise APIError(410, "This export has expired; start a new one.", "export_expired")
+        raise Gone("This export has expired; start a new one.", code="export_expired")
     if export.status == "failed":
-        raise APIError(409, f"This export failed: {export.error}", "export_failed")
+        raise Conflict(f"This export failed: {export.error}", code="export_failed")
     if export.status != "done" or not export.storage_key:
-        raise APIError(
-            409, f"This export is {export.status}; download it once it is done.", "export_not_ready"
+        raise Conflict(
+            f"This export is {export.status}; download it once it is done.",
+            code="export_not_ready",
         )
     try:
         present = get_storage().exists(export.storage_key)
@@ -147,30 +131,8 @@ def downloadable_key(export: Export) -> str:
         log.error("export %s has an unsafe storage key %r", export.id, export.storage_key)
         raise NotFound("Export file") from None
     if not present:
-        raise APIError(410, "This export's file is no longer available.", "export_expired")
+        raise Gone("This export's file is no longer available.", code="export_expired")
     return export.storage_key
-
-
-def enqueue_export(export_id: str, job_id: str) -> bool:
-    """Queue the export job (after the export is committed). On a queue failure the export
-    is marked failed and False returned; the caller commits."""
-    from .. import jobs
-    from .jobs import QUEUE, run_export
-
-    try:
-        jobs.enqueue(
-            QUEUE,
-            run_export,
-            export_id,
-            job_id=job_id,
-            job_timeout=int(current_app.config["EXPORT_JOB_TIMEOUT"]),
-            result_ttl=3600,
-        )
-    except RedisError:
-        log.exception("export %s: could not enqueue", export_id)
-        fail_export(export_id, "The job queue is unavailable; try again later.")
-        return False
-    return True
 
 
 # --------------------------------------------------------------------------- job state
@@ -235,7 +197,9 @@ def fail_export(export_id: str, reason: str, duration_ms: int | None = None) -> 
     """Record why the export failed (only while it is still pending or running)."""
     db.session.execute(
         update(Export)
-        .where(Export.id == export_id, Export.status.in_(("pending", "running")))
+        .where(
+            Export.id == export_id, Export.status.in_((ExportStatus.PENDING, ExportStatus.RUNNING))
+        )
         .values(
             status="failed",
             error=reason[:MAX_ERROR],
@@ -297,7 +261,6 @@ def _fail_stale_running(now: datetime) -> int:
 
 def _fail_lost_pending(now: datetime) -> int:
     """Pending exports whose queued job is gone or failed (e.g. Redis was flushed)."""
-    from .. import jobs
 
     cutoff = stale_cutoff(now)
     waiting = db.session.scalars(

@@ -12,8 +12,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
-from flask import Flask, current_app
-
 PARTIAL_PREFIX = ".partial-"
 PARTIAL_SUFFIX = ".tmp"
 SAFE_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")
@@ -98,22 +96,3 @@ class LocalStorage:
             except FileNotFoundError:
                 continue  # its writer finished (renamed it) or another upkeep removed it
         return removed
-
-
-def make_storage(app: Flask) -> Storage:
-    """``EXPORT_STORAGE_URL=s3://bucket/prefix`` -> an object store; unset -> ``EXPORT_DIR``."""
-    url = app.config.get("EXPORT_STORAGE_URL")
-    if url:
-        from .s3 import S3Storage, parse_s3_url
-
-        parse_s3_url(url)  # a clear error for anything but s3://bucket/prefix
-        return S3Storage.from_config(app.config)
-    return LocalStorage(app.config["EXPORT_DIR"])
-
-
-def get_storage() -> Storage:
-    return current_app.extensions["export_storage"]
-
-
-def init_app(app: Flask) -> None:
-    app.extensions["export_storage"] = make_storage(app)

@@ -8,7 +8,7 @@ from typing import Any
 import click
 from flask.cli import with_appcontext
 
-from ..cli_filters import filter_options, load_filters
+from ..tickets.cli_filters import filter_options, load_filters
 from . import services
 from .schemas import StatsOut
 
@@ -84,3 +84,6 @@ def stats_command(as_json: bool, **raw: Any) -> None:
         click.echo(json.dumps(figures, sort_keys=True))
     else:
         click.echo(render(figures))
+
+
+COMMANDS = (stats_command,)

@@ -5,8 +5,17 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields
 
-from ..models import CATEGORIES, PRIORITIES, SENTIMENTS, SOURCES, STATUSES, TRIAGE_SOURCES
-from .services import UNCLASSIFIED, UNSET
+from ..core.vocab import (
+    UNCLASSIFIED,
+    UNSET,
+    Category,
+    Priority,
+    Sentiment,
+    Source,
+    TicketStatus,
+    TriageSource,
+    values,
+)
 
 
 def _counts(name: str, keys: tuple[str, ...], description: str) -> type[Schema]:
@@ -15,25 +24,25 @@ def _counts(name: str, keys: tuple[str, ...], description: str) -> type[Schema]:
     return schema
 
 
-StatusCounts = _counts("StatusCounts", STATUSES, "Tickets per status.")
+StatusCounts = _counts("StatusCounts", values(TicketStatus), "Tickets per status.")
 CategoryCounts = _counts(
     "CategoryCounts",
-    (*CATEGORIES, UNCLASSIFIED),
+    (*values(Category), UNCLASSIFIED),
     "Tickets per category; no category = unclassified.",
 )
 PriorityCounts = _counts(
-    "PriorityCounts", (*PRIORITIES, UNSET), "Tickets per priority; no priority = unset."
+    "PriorityCounts", (*values(Priority), UNSET), "Tickets per priority; no priority = unset."
 )
 SentimentCounts = _counts(
-    "SentimentCounts", (*SENTIMENTS, UNSET), "Tickets per sentiment; no sentiment = unset."
+    "SentimentCounts", (*values(Sentiment), UNSET), "Tickets per sentiment; no sentiment = unset."
 )
 SourceCounts = _counts(
-    "SourceCounts", (*SOURCES, UNSET), "Tickets per source of the value; no value = unset."
+    "SourceCounts", (*values(Source), UNSET), "Tickets per source of the value; no value = unset."
 )
 RunCounts = Schema.from_dict(
     {
         "total": fields.Integer(required=True),
-        **{s: fields.Integer(required=True) for s in TRIAGE_SOURCES},
+        **{s: fields.Integer(required=True) for s in values(TriageSource)},
         "with_error": fields.Integer(
             required=True, metadata={"description": "Runs that recorded an error."}
         ),

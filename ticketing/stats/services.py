@@ -14,35 +14,35 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, case, func, select
 
-from ..extensions import db
-from ..models import (
-    CATEGORIES,
+from ..core.extensions import db
+from ..core.vocab import (
     CLOSED_STATUSES,
-    PRIORITIES,
-    SENTIMENTS,
-    SOURCES,
-    STATUSES,
-    TRIAGE_SOURCES,
-    Classification,
-    Ticket,
+    UNCLASSIFIED,
+    UNRESOLVED_STATUSES,
+    UNSET,
+    Category,
+    Priority,
+    Sentiment,
+    Source,
+    TicketStatus,
+    TriageSource,
+    values,
 )
+from ..models import Classification, Ticket
 from ..tickets.services import filter_tickets
 
 #: Length of the ``per_day`` series.
 PER_DAY_DAYS = 30
 #: The key that counts tickets with no value for a breakdown.
-UNSET = "unset"
-UNCLASSIFIED = "unclassified"
-OPEN_STATUSES = ("open", "in_progress")
 
 #: Breakdown name -> (column, the enum values, key used for NULL).
 BREAKDOWNS: dict[str, tuple[Any, tuple[str, ...], str]] = {
-    "by_status": (Ticket.status, STATUSES, ""),
-    "by_category": (Ticket.category, CATEGORIES, UNCLASSIFIED),
-    "by_priority": (Ticket.priority, PRIORITIES, UNSET),
-    "by_sentiment": (Ticket.sentiment, SENTIMENTS, UNSET),
-    "by_category_source": (Ticket.category_source, SOURCES, UNSET),
-    "by_priority_source": (Ticket.priority_source, SOURCES, UNSET),
+    "by_status": (Ticket.status, values(TicketStatus), ""),
+    "by_category": (Ticket.category, values(Category), UNCLASSIFIED),
+    "by_priority": (Ticket.priority, values(Priority), UNSET),
+    "by_sentiment": (Ticket.sentiment, values(Sentiment), UNSET),
+    "by_category_source": (Ticket.category_source, values(Source), UNSET),
+    "by_priority_source": (Ticket.priority_source, values(Source), UNSET),
 }
 SOURCE_BREAKDOWNS = ("by_category_source", "by_priority_source")
 
@@ -208,7 +208,7 @@ def triage_history(filters: dict[str, Any] | None = None) -> dict[str, Any]:
     runs_stmt = _restrict_to_filtered(
         select(
             func.count().label("total"),
-            *(_count_where(Classification.source == s).label(s) for s in TRIAGE_SOURCES),
+            *(_count_where(Classification.source == s).label(s) for s in values(TriageSource)),
             _count_where(Classification.error.is_not(None)).label("with_error"),
             func.count(func.distinct(Classification.ticket_id)).label("tickets"),
         ),
@@ -238,7 +238,7 @@ def triage_history(filters: dict[str, Any] | None = None) -> dict[str, Any]:
     return {
         "runs": {
             "total": int(runs["total"] or 0),
-            **{s: int(runs[s] or 0) for s in TRIAGE_SOURCES},
+            **{s: int(runs[s] or 0) for s in values(TriageSource)},
             "with_error": int(runs["with_error"] or 0),
             "tickets": int(runs["tickets"] or 0),
         },
@@ -293,7 +293,7 @@ def ticket_stats(filters: dict[str, Any] | None = None, today: date | None = Non
     avg_urgency = head["avg_urgency"]
     return {
         "total": total,
-        "open": sum(breakdowns["by_status"][s] for s in OPEN_STATUSES),
+        "open": sum(breakdowns["by_status"][s] for s in UNRESOLVED_STATUSES),
         "avg_per_day": round(total / span["days"], 2) if span["days"] else 0.0,
         "window": span,
         "by_status": breakdowns["by_status"],

@@ -1,1 +1,24 @@
-"""Tickets: CRUD, the list with filters and search, replies."""
+"""Tickets: CRUD, the list with filters and search, replies, public intake, seed and import.
+
+Every other feature builds on this package's services and schemas. Saving a ticket or a reply
+sends the ``core.events`` signals other features subscribe to.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_smorest import Api
+
+
+def init_app(app: Flask, api: Api) -> None:
+    from ..core import cli, events
+    from ..models import Reply, Ticket
+    from . import cli as commands
+    from .intake import blp as intake_blp
+    from .routes import blp
+
+    events.track(Ticket, "ticket", events.ticket_saving, events.ticket_saved)
+    events.track(Reply, "reply", events.reply_saving, events.reply_saved, "ticket_id")
+    api.register_blueprint(blp)
+    api.register_blueprint(intake_blp)
+    cli.add_commands(app, commands.COMMANDS)

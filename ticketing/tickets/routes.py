@@ -6,11 +6,11 @@ from flask import url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from ..accounts.auth import admin_only, current_user
-from ..classification.jobs import after_ticket_saved
-from ..extensions import db
-from ..schemas import (
-    ErrorEnvelope,
+from ..core.access import admin_only, current_user, current_user_id
+from ..core.extensions import db
+from ..core.schemas import ErrorEnvelope
+from . import services
+from .schemas import (
     ReplyIn,
     ReplyList,
     ReplyOut,
@@ -20,13 +20,6 @@ from ..schemas import (
     TicketPage,
     TicketPatch,
 )
-from . import services
-
-
-def _user_id() -> int | None:
-    user = current_user()
-    return user.id if user is not None else None
-
 
 blp = Blueprint("tickets", __name__, url_prefix="/api", description="Tickets and their replies")
 
@@ -46,9 +39,8 @@ class TicketCollection(MethodView):
     @blp.alt_response(422, schema=ErrorEnvelope, description="Invalid fields")
     def post(self, data):
         """Create a ticket; it is queued for triage once stored."""
-        ticket = services.create_ticket(data, created_by_id=_user_id())
+        ticket = services.create_ticket(data, created_by_id=current_user_id())
         db.session.commit()
-        after_ticket_saved(ticket.id, created=True)
         return ticket, 201, {"Location": url_for("tickets.TicketItem", ticket_id=ticket.id)}
 
 
@@ -67,11 +59,8 @@ class TicketItem(MethodView):
     def patch(self, data, ticket_id):
         """Change some fields; a category or priority set here is manual and sticks."""
         ticket = services.get_ticket(ticket_id)
-        changed = services.update_ticket(ticket, data)
+        services.update_ticket(ticket, data)
         db.session.commit()
-        after_ticket_saved(
-            ticket.id, created=False, text_changed=bool(changed & services.TRIAGE_INPUTS)
-        )
         return ticket
 
     @admin_only
@@ -100,6 +89,6 @@ class ReplyCollection(MethodView):
         user = current_user()
         if user is not None and not data.get("author_name") and not data.get("author_email"):
             data = {**data, "author_name": user.name}
-        reply = services.add_reply(services.get_ticket(ticket_id), data, user_id=_user_id())
+        reply = services.add_reply(services.get_ticket(ticket_id), data, user_id=current_user_id())
         db.session.commit()
         return reply

@@ -17,11 +17,12 @@ import re
 
 from sqlalchemy import ColumnElement, Select, literal_column, or_, select, text
 
+from ..core.extensions import MAX_ID
 from ..models import Ticket
 
 WORD = re.compile(r"\w+", re.UNICODE)
 TICKET_REF = re.compile(r"^#?(\d{1,10})$")
-MAX_TICKET_ID = 2**31 - 1
+
 MAX_TERMS = 12
 
 
@@ -52,7 +53,7 @@ def apply_search(stmt: Select, q: str, dialect: str) -> Select:
     conditions: list[ColumnElement[bool]] = []
     if terms:
         conditions.append(_text_match(dialect, terms))
-    if ref and int(ref.group(1)) <= MAX_TICKET_ID:
+    if ref and int(ref.group(1)) <= MAX_ID:
         conditions.append(Ticket.id == int(ref.group(1)))
     if not conditions:
         # Nothing searchable (only punctuation): nothing matches, rather than everything.

@@ -2,46 +2,21 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
 from sqlalchemy import Select, case, func, select, text
 from sqlalchemy.orm import selectinload
 
-from ..errors import NotFound
-from ..extensions import db
-from ..models import CLOSED_STATUSES, Reply, Tag, Ticket, ticket_tags, utcnow
+from ..core.errors import NotFound
+from ..core.extensions import db
+from ..core.pagination import Page
+from ..core.vocab import CLOSED_STATUSES, PRIORITY_RANK, UNCLASSIFIED, Source, TicketStatus
+from ..models import Reply, Tag, Ticket, ticket_tags, utcnow
 from .search import apply_search
 
-PRIORITY_RANK = {"low": 1, "medium": 2, "high": 3, "critical": 4}
 NULLABLE_SORT_KEYS = frozenset({"priority", "urgency_score"})
-#: Fields whose change means the ticket must be triaged again.
-TRIAGE_INPUTS = frozenset({"subject", "body"})
-
-
-@dataclass
-class Page:
-    items: list[Ticket]
-    page: int
-    per_page: int
-    total: int
-    total_exact: bool
-
-    @property
-    def pages(self) -> int:
-        return math.ceil(self.total / self.per_page) if self.total else 0
-
-    def meta(self) -> dict[str, Any]:
-        return {
-            "page": self.page,
-            "per_page": self.per_page,
-            "total": self.total,
-            "pages": self.pages,
-            "total_exact": self.total_exact,
-        }
 
 
 def get_ticket(ticket_id: int) -> Ticket:
@@ -88,14 +63,14 @@ def build_ticket(data: dict[str, Any], created_by_id: int | None = None) -> Tick
     (the CSV import) can flush many at once. The same rules apply."""
     data = dict(data)
     tags = data.pop("tags", [])
-    status = data.pop("status", "open")
+    status = data.pop("status", TicketStatus.OPEN)
     ticket = Ticket(created_by_id=created_by_id, **data)
-    ticket.status = "open"
+    ticket.status = TicketStatus.OPEN
     _set_status(ticket, status)
     if ticket.category:
-        ticket.category_source = "manual"
+        ticket.category_source = Source.MANUAL
     if ticket.priority:
-        ticket.priority_source = "manual"
+        ticket.priority_source = Source.MANUAL
     ticket.tags = get_or_create_tags(tags)
     db.session.add(ticket)
     return ticket
@@ -117,7 +92,7 @@ def update_ticket(ticket: Ticket, data: dict[str, Any]) -> set[str]:
         elif key in ("category", "priority"):
             # A person's choice (even the same value triage gave) becomes manual and sticks.
             source_attr = f"{key}_source"
-            new_source = "manual" if value is not None else None
+            new_source = Source.MANUAL if value is not None else None
             if getattr(ticket, key) == value and getattr(ticket, source_attr) == new_source:
                 continue
             setattr(ticket, key, value)
@@ -141,11 +116,11 @@ def filter_tickets(stmt: Select, filters: dict[str, Any]) -> Select:
     if statuses := filters.get("status"):
         stmt = stmt.where(Ticket.status.in_(statuses))
     if categories := filters.get("category"):
-        named = [c for c in categories if c != "unclassified"]
+        named = [c for c in categories if c != UNCLASSIFIED]
         conditions = []
         if named:
             conditions.append(Ticket.category.in_(named))
-        if "unclassified" in categories:
+        if UNCLASSIFIED in categories:
             conditions.append(Ticket.category.is_(None))
         stmt = stmt.where(conditions[0] if len(conditions) == 1 else db.or_(*conditions))
     if priorities := filters.get("priority"):
@@ -177,7 +152,7 @@ def _order_by(sort: str) -> list:
     descending = sort.startswith("-")
     key = sort.lstrip("-")
     if key == "priority":
-        column = case(PRIORITY_RANK, value=Ticket.priority, else_=None)
+        column = case(dict(PRIORITY_RANK), value=Ticket.priority, else_=None)
     else:
         column = getattr(Ticket, key)
     ordered = column.desc() if descending else column.asc()

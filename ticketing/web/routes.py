@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, render_template
 
-from ..models import CATEGORIES, PRIORITIES, SENTIMENTS, STATUSES
+from ..core import vocab
 
-bp = Blueprint(
+blp = Blueprint(
     "web",
     __name__,
     template_folder="templates",
@@ -27,13 +27,7 @@ CONTENT_SECURITY_POLICY = (
 
 
 def _page(mode: str) -> Response:
-    enums = {
-        "statuses": list(STATUSES),
-        "priorities": list(PRIORITIES),
-        "categories": list(CATEGORIES),
-        "sentiments": list(SENTIMENTS),
-    }
-    response = Response(render_template("index.html", mode=mode, enums=enums))
+    response = Response(render_template("index.html", mode=mode, enums=vocab.as_data()))
     response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "same-origin"
@@ -41,13 +35,13 @@ def _page(mode: str) -> Response:
     return response
 
 
-@bp.get("/")
+@blp.get("/")
 def index() -> Response:
     """The staff page: tickets, detail, new ticket, dashboard, exports, login."""
     return _page("app")
 
 
-@bp.get("/submit")
+@blp.get("/submit")
 def submit() -> Response:
     """The public "Submit a request" page (same template and script, public mode)."""
     return _page("public")

@@ -11,8 +11,8 @@ from __future__ import annotations
 from apispec import BasePlugin
 from flask import Flask
 
-from ..schemas import ErrorEnvelope
-from .auth import ADMIN, PUBLIC, SAFE_METHODS, access_for
+from .access import ADMIN, PUBLIC, SAFE_METHODS, access_for
+from .schemas import ErrorEnvelope
 
 SECURITY = [{"bearerAuth": []}, {"cookieAuth": []}]
 

@@ -2,22 +2,21 @@
 
 Strict per-address limit (``INTAKE_RATE_LIMIT``, accepted submissions), size limits from the
 schema (subject 200, body 10,000 characters), and an answer that holds only the new reference
-number — never another ticket's data.
+number — never another ticket's data. Triage follows the save like every new ticket's.
 """
 
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_limiter.util import get_remote_address
 from flask_smorest import Blueprint
 
-from ..classification.jobs import after_ticket_saved
-from ..context import Actor, acting_as
-from ..extensions import db
-from ..schemas import ErrorEnvelope
-from ..tickets import services as tickets
-from . import throttle
-from .auth import public
+from ..core import ratelimits
+from ..core.access import public
+from ..core.context import Actor, acting_as
+from ..core.extensions import db
+from ..core.schemas import ErrorEnvelope
+from ..core.vocab import ActorType, Via
+from . import services
 from .schemas import IntakeIn, IntakeOut
 
 blp = Blueprint("intake", __name__, url_prefix="/api", description="Public request intake")
@@ -32,9 +31,9 @@ class Intake(MethodView):
     @blp.alt_response(429, schema=ErrorEnvelope, description="Too many requests from this address")
     def post(self, data):
         """Submit a support request without an account; answers only with its reference."""
-        key = ("intake", get_remote_address() or "unknown")
-        if not throttle.hit("INTAKE_RATE_LIMIT", *key):
-            raise throttle.too_many(
+        key = ("intake", ratelimits.client_address())
+        if not ratelimits.hit("INTAKE_RATE_LIMIT", *key):
+            raise ratelimits.too_many(
                 "INTAKE_RATE_LIMIT", key, "Too many requests from your address."
             )
         fields = {
@@ -43,10 +42,9 @@ class Intake(MethodView):
             "requester_email": data["email"],
             "requester_name": data["name"],
         }
-        with acting_as(Actor(type="system", via="web", label=data["email"])):
-            ticket = tickets.create_ticket(fields)
+        with acting_as(Actor(type=ActorType.SYSTEM, via=Via.WEB, label=data["email"])):
+            ticket = services.create_ticket(fields)
             db.session.commit()
-        after_ticket_saved(ticket.id, created=True)  # after the commit, like POST /api/tickets
         return {
             "reference": ticket.id,
             "message": "Thank you: we received your request and will answer by e-mail.",

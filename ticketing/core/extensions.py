@@ -25,3 +25,7 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+#: Ids are 32-bit integers in the database; a larger number names no row (a 404, not an
+#: overflow error).
+MAX_ID = 2**31 - 1

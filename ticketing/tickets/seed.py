@@ -14,8 +14,9 @@ from itertools import islice
 
 from sqlalchemy import insert, select
 
-from .extensions import db
-from .models import Reply, Tag, Ticket, ticket_tags
+from ..core.extensions import db
+from ..core.vocab import CLOSED_STATUSES, Priority, Source, TicketStatus
+from ..models import Reply, Tag, Ticket, ticket_tags
 
 FIRST = [
     "Ana",
@@ -253,6 +254,16 @@ REPLIES = [
     "I've forwarded this to our billing team, they will get back to you within a day.",
 ]
 
+#: How often each status appears in demo data.
+STATUS_WEIGHTS = {
+    TicketStatus.OPEN: 4,
+    TicketStatus.IN_PROGRESS: 2,
+    TicketStatus.RESOLVED: 3,
+    TicketStatus.CLOSED: 1,
+}
+#: A plausible urgency score for each priority (demo data jitters it by ±8).
+TYPICAL_URGENCY = {Priority.LOW: 15, Priority.MEDIUM: 45, Priority.HIGH: 70, Priority.CRITICAL: 92}
+
 
 def _fill(rng: random.Random, text: str) -> str:
     return text.format(
@@ -282,12 +293,16 @@ def generate(
             if len(text) > max(min_body, 1) + 400:
                 break
         created = now - timedelta(seconds=rng.randint(0, max(days, 1) * 86400))
-        status = rng.choices(["open", "in_progress", "resolved", "closed"], [4, 2, 3, 1])[0]
+        status = rng.choices(list(STATUS_WEIGHTS), list(STATUS_WEIGHTS.values()))[0].value
         triaged = rng.random() < 0.85
         # Demo data never claims Claude answered: no Claude call was made for it.
-        source = rng.choices(["fallback", "manual"], [3, 1])[0] if triaged else None
+        source = (
+            rng.choices([Source.FALLBACK.value, Source.MANUAL.value], [3, 1])[0]
+            if triaged
+            else None
+        )
         resolved = None
-        if status in ("resolved", "closed"):
+        if status in CLOSED_STATUSES:
             resolved = min(now, created + timedelta(hours=rng.uniform(0.5, 96)))
         email = f"{first}.{last}".lower().replace("'", "") + "@" + rng.choice(DOMAINS)
         yield {
@@ -299,11 +314,7 @@ def generate(
             "priority": priority if triaged else None,
             "priority_source": source,
             "sentiment": sentiment if triaged else None,
-            "urgency_score": (
-                {"low": 15, "medium": 45, "high": 70, "critical": 92}[priority] + rng.randint(-8, 8)
-            )
-            if triaged
-            else None,
+            "urgency_score": (TYPICAL_URGENCY[priority] + rng.randint(-8, 8)) if triaged else None,
             "confidence": round(rng.uniform(0.45, 0.97), 2) if triaged else None,
             "explanation": "Seeded demo ticket." if triaged else None,
             "classified_at": created + timedelta(seconds=5) if triaged else None,

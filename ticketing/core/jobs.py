@@ -15,11 +15,15 @@ from typing import Any
 
 from flask import Flask, current_app
 from redis import Redis
+from redis.exceptions import RedisError
 from rq import Queue
 from rq.exceptions import NoSuchJobError
 from rq.job import Job
 
+from . import kv
 from .context import Actor, acting_as
+from .errors import QueueUnavailable
+from .vocab import ActorType, Via
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +48,7 @@ class AppJob(Job):
             state.pid = os.getpid()
         # A job acts as the system via ``job`` whoever enqueued it (the triage job narrows
         # this to ``triage``), in-process or on a worker alike.
-        with app.app_context(), acting_as(Actor(type="system", via="job")):
+        with app.app_context(), acting_as(Actor(type=ActorType.SYSTEM, via=Via.JOB)):
             return super().perform()
 
 
@@ -57,17 +61,8 @@ class JobState:
     pid: int = field(default_factory=os.getpid)
 
 
-def make_connection(app: Flask) -> Redis:
-    url = app.config.get("REDIS_URL")
-    if url:
-        return Redis.from_url(url, **app.config.get("REDIS_OPTIONS", {}))
-    import fakeredis  # embedded mode only
-
-    return fakeredis.FakeRedis()
-
-
 def init_app(app: Flask) -> None:
-    connection = make_connection(app)
+    connection = kv.connect(app)
     is_async = app.config.get("JOBS_ASYNC")
     if is_async is None:
         is_async = bool(app.config.get("REDIS_URL"))
@@ -89,8 +84,14 @@ def get_queue(name: str) -> Queue:
 
 
 def enqueue(queue: str, func, *args: Any, **options: Any) -> Job:
-    """Put ``func(*args)`` on ``queue``. Call only after the data it reads is committed."""
-    job = get_queue(queue).enqueue(func, *args, **options)
+    """Put ``func(*args)`` on ``queue``. Call only after the data it reads is committed.
+
+    Raises ``QueueUnavailable`` when Redis cannot be reached.
+    """
+    try:
+        job = get_queue(queue).enqueue(func, *args, **options)
+    except RedisError as err:
+        raise QueueUnavailable() from err
     log.info("enqueued job %s %s on %s", job.id, job.func_name, queue)
     return job
 

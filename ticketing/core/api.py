@@ -13,13 +13,11 @@ from sqlalchemy import text
 from werkzeug.routing import IntegerConverter
 
 from . import jobs
-from .accounts.auth import public
-from .errors import APIError
-from .extensions import db
+from . import openapi as auth_doc
+from .access import public
+from .errors import DatabaseUnavailable, InvalidInput, UnsupportedMediaType
+from .extensions import MAX_ID, db
 from .schemas import ErrorEnvelope, HealthOut
-
-#: Ids are 32-bit integers in the database; a larger number in a URL is a 404, not an overflow.
-MAX_ID = 2**31 - 1
 
 #: Text no database column can hold: NUL (PostgreSQL refuses it) and lone UTF-16 surrogates
 #: (not encodable as UTF-8).
@@ -53,8 +51,8 @@ class Health(MethodView):
             db.session.execute(text("SELECT 1"))
         except Exception as err:  # noqa: BLE001 - any failure means "down"
             db.session.rollback()
-            raise APIError(
-                503, f"The database does not answer ({type(err).__name__}).", "database_unavailable"
+            raise DatabaseUnavailable(
+                f"The database does not answer ({type(err).__name__})."
             ) from err
         return {
             "status": "ok",
@@ -70,7 +68,9 @@ def require_json_body() -> None:
         return
     has_body = (request.content_length or 0) > 0 or request.headers.get("Transfer-Encoding")
     if has_body and not request.is_json:
-        raise APIError(415, "Send the request body as JSON (Content-Type: application/json).", None)
+        raise UnsupportedMediaType(
+            "Send the request body as JSON (Content-Type: application/json)."
+        )
 
 
 class IdConverter(IntegerConverter):
@@ -105,7 +105,7 @@ def reject_unstorable_text() -> None:
         bad += _unstorable_fields(request.get_json(silent=True), "")
     if bad:
         message = "Text may not contain NUL characters or unpaired surrogates."
-        raise APIError(422, message, fields={name: [message] for name in bad})
+        raise InvalidInput(message, fields={name: [message] for name in bad})
 
 
 def custom_field_schema(converter, field, **kwargs) -> dict:
@@ -121,8 +121,6 @@ def init_app(app: Flask) -> TicketingApi:
     app.config.setdefault("OPENAPI_VERSION", "3.0.3")
     app.config.setdefault("OPENAPI_URL_PREFIX", "/api")
     app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
-    from .accounts import openapi as auth_doc
-
     app.url_map.converters["int"] = IdConverter  # before any route is added
     api = TicketingApi(
         app,
@@ -136,7 +134,12 @@ def init_app(app: Flask) -> TicketingApi:
     api.register_converter(
         IdConverter, lambda c: {"type": "integer", "minimum": 0, "maximum": MAX_ID}
     )
-    app.before_request(require_json_body)
-    app.before_request(reject_unstorable_text)
     api.register_blueprint(meta_blp)
     return api
+
+
+def register_request_guards(app: Flask) -> None:
+    """Body checks for every /api request, after authentication (a stranger gets 401 before
+    any word about their body)."""
+    app.before_request(require_json_body)
+    app.before_request(reject_unstorable_text)

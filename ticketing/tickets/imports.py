@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import codecs
 import csv
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,10 +20,12 @@ from typing import IO, Any
 
 from marshmallow import Schema, ValidationError
 
-from .context import Actor, acting_as
-from .extensions import db
-from .schemas import DateOrDateTime, TicketIn
-from .tickets.services import build_ticket, get_or_create_tags
+from ..core.context import Actor, acting_as
+from ..core.extensions import db
+from ..core.schemas import DateOrDateTime
+from ..core.vocab import ActorType, Via
+from .schemas import TicketIn
+from .services import build_ticket, get_or_create_tags
 
 REQUIRED_COLUMNS = ("subject", "body")
 OPTIONAL_COLUMNS = (
@@ -253,6 +255,79 @@ def open_csv(path: str | Path) -> tuple[IO[bytes], _Source, Iterator[tuple[int, 
     return raw, source, records()
 
 
+class _Run:
+    """One import's state: the batch in hand, the report, progress so far."""
+
+    def __init__(self, batch_size: int, dry_run: bool, strict: bool, hooks: dict) -> None:
+        self.batch_size = batch_size
+        self.dry_run = dry_run
+        self.strict = strict
+        self.hooks = hooks
+        self.report = ImportReport(dry_run=dry_run)
+        self.batch: list[dict[str, Any]] = []
+        self.seen = 0
+
+    def advance(self, counter: Any) -> None:
+        progress = self.hooks.get("progress")
+        if progress is not None and counter.bytes_read > self.seen:
+            progress(counter.bytes_read - self.seen)
+            self.seen = counter.bytes_read
+
+    def flush(self) -> None:
+        if not self.batch:
+            return
+        if not self.dry_run:
+            _store(self.batch)
+            if self.strict:
+                db.session.expunge_all()  # one transaction, bounded memory
+            else:
+                db.session.commit()
+                self.report.imported += len(self.batch)
+            self.report.batches += 1
+        self.batch.clear()
+
+    def header(self, record: dict) -> None:
+        unknown = [k for k in record if k is not None and k and k not in COLUMNS]
+        self.report.ignored_columns = unknown
+        if unknown and self.hooks.get("on_ignored_columns"):
+            self.hooks["on_ignored_columns"](unknown)
+
+    def reject(self, line: int, err: ValidationError, record: dict) -> bool:
+        """Report a bad row; True when the import must stop (``strict``)."""
+        self.report.rejected += 1
+        if self.hooks.get("on_reject"):
+            self.hooks["on_reject"](Rejected(line, _format_errors(err.messages), record))
+        if not self.strict:
+            return False
+        self.report.stopped = f"line {line} is invalid (--strict): nothing imported"
+        db.session.rollback()
+        self.report.batches = 0
+        self.report.imported = 0
+        return True
+
+    def rows(self, records: Iterable, counter: Any) -> ImportReport:
+        for index, (line, record) in enumerate(records):
+            if index == 0:
+                self.header(record)
+            try:
+                data = parse_row(record)
+            except ValidationError as err:
+                if self.reject(line, err, record):
+                    return self.report
+                continue
+            self.report.good += 1
+            self.batch.append(data)
+            if len(self.batch) >= self.batch_size:
+                self.flush()
+                self.advance(counter)
+        self.flush()
+        if self.strict and not self.dry_run:
+            db.session.commit()
+            self.report.imported = self.report.good
+        self.advance(counter)
+        return self.report
+
+
 def run_import(
     path: str | Path,
     *,
@@ -272,69 +347,16 @@ def run_import(
     Raises ``ImportFileError`` when the file cannot be read; batches committed before a
     mid-file read error stay, the batch in hand is rolled back.
     """
-    report = ImportReport(dry_run=dry_run)
+    hooks = {"on_reject": on_reject, "progress": progress, "on_ignored_columns": on_ignored_columns}
+    run = _Run(batch_size, dry_run, strict, hooks)
     raw, counter, records = open_csv(path)
-    batch: list[dict[str, Any]] = []
-    seen = 0
-
-    def advance() -> None:
-        nonlocal seen
-        if progress is not None and counter.bytes_read > seen:
-            progress(counter.bytes_read - seen)
-            seen = counter.bytes_read
-
-    def flush() -> None:
-        if not batch:
-            return
-        if not dry_run:
-            _store(batch)
-            if strict:
-                db.session.expunge_all()  # one transaction, bounded memory
-            else:
-                db.session.commit()
-                report.imported += len(batch)
-            report.batches += 1
-        batch.clear()
-
     try:
-        with acting_as(Actor(type="system", via="cli", label="csv import")):
-            first = True
-            for line, record in records:
-                if first:
-                    unknown = [k for k in record if k is not None and k and k not in COLUMNS]
-                    report.ignored_columns = unknown
-                    if unknown and on_ignored_columns:
-                        on_ignored_columns(unknown)
-                    first = False
-                try:
-                    data = parse_row(record)
-                except ValidationError as err:
-                    report.rejected += 1
-                    rejected = Rejected(line, _format_errors(err.messages), record)
-                    if on_reject:
-                        on_reject(rejected)
-                    if strict:
-                        report.stopped = f"line {line} is invalid (--strict): nothing imported"
-                        db.session.rollback()
-                        report.batches = 0
-                        report.imported = 0
-                        return report
-                    continue
-                report.good += 1
-                batch.append(data)
-                if len(batch) >= batch_size:
-                    flush()
-                    advance()
-            flush()
-            if strict and not dry_run:
-                db.session.commit()
-                report.imported = report.good
-            advance()
+        with acting_as(Actor(type=ActorType.SYSTEM, via=Via.CLI, label="csv import")):
+            return run.rows(records, counter)
     except BaseException as err:
         db.session.rollback()
         if isinstance(err, ImportFileError):
-            err.report = report  # what was committed before the file turned unreadable
+            err.report = run.report  # what was committed before the file turned unreadable
         raise
     finally:
         raw.close()
-    return report

@@ -9,6 +9,7 @@ from typing import Any
 import click
 from marshmallow import ValidationError
 
+from ..core.vocab import UNCLASSIFIED, Category, Priority, Sentiment, TicketStatus, values
 from .schemas import TicketFilterQuery
 
 
@@ -33,17 +34,17 @@ def load_filters(raw: dict[str, Any]) -> dict[str, Any]:
         raise click.UsageError(f"Invalid filter: {_format_errors(err.messages)}") from err
 
 
+def _choices(names: tuple[str, ...]) -> str:
+    return ", ".join(names) + " (repeat, or a,b)."
+
+
 def filter_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """Add every list filter as an option; the command receives them as keyword arguments."""
     options = [
-        click.option(
-            "--status", multiple=True, help="open, in_progress, resolved, closed (repeat or a,b)."
-        ),
-        click.option(
-            "--category", multiple=True, help="billing, technical, account, general, unclassified."
-        ),
-        click.option("--priority", multiple=True, help="low, medium, high, critical."),
-        click.option("--sentiment", multiple=True, help="calm, neutral, frustrated, angry."),
+        click.option("--status", multiple=True, help=_choices(values(TicketStatus))),
+        click.option("--category", multiple=True, help=_choices((*values(Category), UNCLASSIFIED))),
+        click.option("--priority", multiple=True, help=_choices(values(Priority))),
+        click.option("--sentiment", multiple=True, help=_choices(values(Sentiment))),
         click.option("--tag", multiple=True, help="Tickets with this tag."),
         click.option(
             "--has-note/--no-note", "has_note", default=None, help="With / without a note."

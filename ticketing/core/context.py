@@ -13,11 +13,13 @@ from dataclasses import dataclass
 
 from flask import Flask, g
 
+from .vocab import ActorType, Via
+
 
 @dataclass(frozen=True)
 class Actor:
-    type: str = "system"  # user | triage | system
-    via: str = "api"  # web | api | cli | job
+    type: str = ActorType.SYSTEM
+    via: str = Via.API
     id: int | None = None
     label: str | None = None
     role: str | None = None  # admin | agent, for a signed-in user

@@ -1,48 +1,18 @@
-"""The ``flask tickets`` command group: thin over the services."""
+"""``flask tickets seed`` and ``flask tickets import``: tickets in bulk."""
 
 from __future__ import annotations
 
-import getpass
-
 import click
-from flask.cli import AppGroup
+from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
-from .accounts.cli import ensure_admin_command, users_cli
-from .classification.cli import evaluate_command
-from .classification.commands import classify_command
-from .context import Actor, acting_as
-from .exports.cli import export_command, exports_cli
-from .extensions import db
-from .models import Ticket
-from .stats.cli import stats_command
+from ..core import events
+from ..core.extensions import db
+from ..models import Ticket
 
 
-def _operator() -> str | None:
-    """The operating-system account running the command (names the operator in the trail)."""
-    try:
-        return getpass.getuser()[:254] or None
-    except (KeyError, OSError):  # no name for this uid (some containers)
-        return None
-
-
-def _act_as_cli() -> None:
-    """Every ``flask tickets`` command acts as the system via ``cli`` (for the audit trail),
-    labelled with the operator's account, until the command ends."""
-    ctx = click.get_current_context()
-    ctx.with_resource(acting_as(Actor(type="system", via="cli", label=_operator())))
-
-
-tickets_cli = AppGroup(
-    "tickets",
-    help="Manage tickets: seed, import, classify, export, users.",
-    callback=_act_as_cli,
-)
-tickets_cli.add_command(evaluate_command)
-tickets_cli.add_command(classify_command)
-
-
-@tickets_cli.command("seed")
+@click.command("seed")
+@with_appcontext
 @click.option(
     "--count",
     default=200,
@@ -71,7 +41,8 @@ def seed_command(count: int, days: int, seed_value: int, if_empty: bool) -> None
     click.echo(f"Created {done} tickets over the last {days} days.")
 
 
-@tickets_cli.command("import")
+@click.command("import")
+@with_appcontext
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, readable=True))
 @click.option(
     "--batch-size",
@@ -81,6 +52,12 @@ def seed_command(count: int, days: int, seed_value: int, if_empty: bool) -> None
     help="Good rows stored per transaction.",
 )
 @click.option("--dry-run", is_flag=True, help="Validate every row; store nothing.")
+@click.option(
+    "--triage/--no-triage",
+    default=True,
+    show_default=True,
+    help="Triage the imported tickets like any new ticket (when AUTO_CLASSIFY is on).",
+)
 @click.option("--strict", is_flag=True, help="Stop at the first bad row and store nothing at all.")
 @click.option(
     "--rejects",
@@ -99,6 +76,7 @@ def import_command(
     file: str,
     batch_size: int,
     dry_run: bool,
+    triage: bool,
     strict: bool,
     rejects_path: str | None,
     show: int,
@@ -133,11 +111,14 @@ def import_command(
 
     label = "Checking" if dry_run else "Importing"
     try:
-        with click.progressbar(
-            length=max(os.path.getsize(file), 1),
-            label=f"{label} {file}",
-            file=sys.stderr,
-        ) as bar:
+        with (
+            click.progressbar(
+                length=max(os.path.getsize(file), 1),
+                label=f"{label} {file}",
+                file=sys.stderr,
+            ) as bar,
+            events.save_options(triage=triage),
+        ):
             report = run_import(
                 file,
                 batch_size=batch_size,
@@ -172,33 +153,10 @@ def import_command(
             f"Imported {report.imported} tickets in {report.batches} batch(es); "
             f"{report.rejected} rows rejected."
         )
-        if report.imported:
-            # Imports are not triaged one by one (a big file would flood the classifier).
-            click.echo("Queue triage for them with: flask tickets classify --unclassified")
+        if report.imported and not triage:
+            click.echo("Not triaged (--no-triage); later: flask tickets classify --unclassified")
     if report.rejected:
         raise SystemExit(1)
 
 
-@tickets_cli.command("worker")
-@click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
-@click.option("--queue", "queues", multiple=True, help="Serve only these queues (repeatable).")
-def worker_command(burst: bool, queues: tuple[str, ...]) -> None:
-    """Run an RQ worker for every queue the app uses (needs REDIS_URL)."""
-    from flask import current_app
-
-    from .worker import make_worker
-
-    if not current_app.config.get("REDIS_URL"):
-        raise click.UsageError("REDIS_URL is not set: without Redis, jobs run in-process.")
-    try:
-        worker = make_worker(current_app._get_current_object(), queues or None)
-    except ValueError as err:
-        raise click.UsageError(str(err)) from err
-    worker.work(burst=burst, with_scheduler=True, logging_level=current_app.config["LOG_LEVEL"])
-
-
-tickets_cli.add_command(stats_command)
-tickets_cli.add_command(users_cli)
-tickets_cli.add_command(ensure_admin_command)
-tickets_cli.add_command(export_command)
-tickets_cli.add_command(exports_cli)
+COMMANDS = (seed_command, import_command)

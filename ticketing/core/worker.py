@@ -6,8 +6,9 @@
   taking jobs; the job in hand gets ``WORKER_SHUTDOWN_GRACE`` seconds to finish, then
   ``ShutDownImminentException`` is raised inside it and the job is put back on its queue (a
   shutdown does not use up one of its retries), so another worker runs it again from the start.
-  Jobs are idempotent (house rule 6), so a re-run is safe.
-- Scheduled upkeep (export pruning): every ``UPKEEP_INTERVAL_SECONDS`` one worker — whichever
+  Jobs are idempotent, so a re-run is safe.
+- Scheduled upkeep (``core.upkeep``: every task the features registered): every
+  ``UPKEEP_INTERVAL_SECONDS`` one worker — whichever
   first takes a Redis key that lives for the interval — enqueues ``upkeep_job`` on the
   ``default`` queue; any worker then runs it like any other job (app context, job id in logs).
 """
@@ -22,6 +23,7 @@ from flask import Flask
 from rq.exceptions import ShutDownImminentException
 from rq.worker import HerokuWorker
 
+from . import upkeep
 from .jobs import QUEUES
 
 log = logging.getLogger(__name__)
@@ -30,25 +32,9 @@ UPKEEP_KEY = "ticketing:upkeep:last"
 UPKEEP_QUEUE = "default"
 
 
-def _upkeep_target() -> Any:
-    """The upkeep function, or None when this build has no exports upkeep."""
-    try:
-        from .exports.services import run_upkeep
-    except ImportError:
-        return None
-    return run_upkeep
-
-
 def upkeep_job() -> Any:
-    """Periodic upkeep: prune expired exports, fail exports whose worker died, and queue
-    triage again for tickets whose triage job died."""
-    from .classification.jobs import recover_stalled_triage
-    from .exports.services import run_upkeep  # lazily: the exports slice provides it
-
-    result = dict(run_upkeep())
-    result["triage_requeued"] = recover_stalled_triage()
-    log.info("upkeep done: %s", result)
-    return result
+    """Periodic upkeep: every task the features registered (``core.upkeep``)."""
+    return upkeep.run_all()
 
 
 class TicketingWorker(HerokuWorker):
@@ -82,20 +68,9 @@ class TicketingWorker(HerokuWorker):
         log.info("upkeep scheduled as job %s", job.id)
         return job.id
 
-    _upkeep_available: bool | None = None
-
     @property
     def upkeep_enabled(self) -> bool:
-        """An interval is set and this build has the exports upkeep (looked up once)."""
-        if self.upkeep_interval <= 0:
-            return False
-        if self._upkeep_available is None:
-            self._upkeep_available = _upkeep_target() is not None
-            if not self._upkeep_available:
-                log.warning(
-                    "upkeep not scheduled: ticketing.exports.services.run_upkeep is missing"
-                )
-        return self._upkeep_available
+        return self.upkeep_interval > 0
 
     @property
     def should_run_maintenance_tasks(self) -> bool:

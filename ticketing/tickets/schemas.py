@@ -1,0 +1,232 @@
+"""The tickets package's schemas: *In (request bodies), *Out (responses), *Query (query
+strings). Other features reuse ``TicketFilterQuery`` (stats, exports) and ``TicketOut``."""
+
+from __future__ import annotations
+
+import re
+
+from marshmallow import RAISE, Schema, ValidationError, fields, post_load, pre_load, validate
+
+from ..core.schemas import (
+    NON_SPACE,
+    NOT_BLANK,
+    CommaList,
+    DateOrDateTime,
+    PageQuery,
+    StrictSchema,
+    not_blank,
+    page_schema,
+    strip_strings,
+)
+from ..core.vocab import (
+    UNCLASSIFIED,
+    Category,
+    Priority,
+    Sentiment,
+    Source,
+    TicketStatus,
+    TriageStatus,
+    values,
+)
+
+MAX_TAGS = 20
+SORT_KEYS = ("created_at", "updated_at", "priority", "urgency_score")
+
+
+def normalise_tag(raw: str) -> str:
+    return re.sub(r"\s+", " ", raw.strip().lower())
+
+
+class TagName(fields.String):
+    """A tag as typed by a person; stored trimmed and lowercase."""
+
+    def openapi_schema(self) -> dict:
+        return {"type": "string", "minLength": 1, "maxLength": 50, "pattern": NON_SPACE}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        value = super()._deserialize(value, attr, data, **kwargs)
+        if not 1 <= len(value.strip()) <= 50:
+            raise ValidationError("Each tag must be 1 to 50 characters.")
+        # Lower-casing can lengthen a few letters ("İ" -> "i̇"); the stored tag keeps 50.
+        return normalise_tag(value)[:50]
+
+
+class TicketIn(StrictSchema):
+    """Create a ticket. A category or priority given here is a person's choice (``manual``)."""
+
+    subject = fields.String(required=True, validate=validate.Length(1, 200), metadata=NOT_BLANK)
+    body = fields.String(
+        required=True,
+        validate=[validate.Length(1, 20_000), not_blank("Body")],
+        metadata=NOT_BLANK,
+    )
+    status = fields.String(
+        load_default=TicketStatus.OPEN.value, validate=validate.OneOf(values(TicketStatus))
+    )
+    priority = fields.String(allow_none=True, validate=validate.OneOf(values(Priority)))
+    category = fields.String(allow_none=True, validate=validate.OneOf(values(Category)))
+    note = fields.String(allow_none=True, validate=validate.Length(0, 5_000))
+    requester_email = fields.Email(allow_none=True, validate=validate.Length(3, 254))
+    requester_name = fields.String(allow_none=True, validate=validate.Length(0, 120))
+    tags = fields.List(TagName(), validate=validate.Length(max=MAX_TAGS))
+
+    @pre_load
+    def strip(self, data, **kwargs):
+        return strip_strings(data, ("subject", "requester_email", "requester_name"))
+
+    @post_load
+    def tidy(self, data, **kwargs):
+        if data.get("requester_email"):
+            data["requester_email"] = data["requester_email"].lower()
+        if data.get("requester_name") == "":
+            data["requester_name"] = None
+        if "tags" in data:
+            data["tags"] = list(dict.fromkeys(data["tags"]))
+        return data
+
+
+class TicketPatch(TicketIn):
+    """Partial update: only the fields sent change. ``category: null`` makes it unclassified."""
+
+    status = fields.String(validate=validate.OneOf(values(TicketStatus)))
+
+    class Meta:
+        unknown = RAISE
+
+
+class TagOut(Schema):
+    name = fields.String()
+
+
+class TicketOut(Schema):
+    id = fields.Integer()
+    subject = fields.String()
+    body = fields.String()
+    status = fields.String(metadata={"enum": list(values(TicketStatus))})
+    priority = fields.String(allow_none=True, metadata={"enum": list(values(Priority))})
+    priority_source = fields.String(allow_none=True, metadata={"enum": list(values(Source))})
+    category = fields.String(allow_none=True, metadata={"enum": list(values(Category))})
+    category_source = fields.String(allow_none=True, metadata={"enum": list(values(Source))})
+    sentiment = fields.String(allow_none=True, metadata={"enum": list(values(Sentiment))})
+    urgency_score = fields.Integer(allow_none=True)
+    confidence = fields.Float(allow_none=True)
+    explanation = fields.String(allow_none=True)
+    suggested_title = fields.String(allow_none=True)
+    classified_at = fields.DateTime(allow_none=True)
+    triage_status = fields.String(allow_none=True, metadata={"enum": list(values(TriageStatus))})
+    triage_error = fields.String(allow_none=True)
+    note = fields.String(allow_none=True)
+    requester_email = fields.String(allow_none=True)
+    requester_name = fields.String(allow_none=True)
+    tags = fields.List(fields.String(), attribute="tag_names")
+    reply_count = fields.Method("get_reply_count")
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+    resolved_at = fields.DateTime(allow_none=True)
+
+    def get_reply_count(self, obj) -> int:
+        return len(obj.replies)
+
+
+TicketPage = page_schema(TicketOut, "TicketPage")
+
+
+class TicketFilterQuery(Schema):
+    """The list's filters; shared by the list, stats and exports."""
+
+    class Meta:
+        unknown = RAISE
+
+    status = CommaList(values(TicketStatus))
+    category = CommaList((*values(Category), UNCLASSIFIED))
+    priority = CommaList(values(Priority))
+    sentiment = CommaList(values(Sentiment))
+    tag = CommaList(item_max=50)
+    has_note = fields.Boolean()
+    requester = fields.String(validate=validate.Length(1, 254))
+    created_from = DateOrDateTime()
+    created_to = DateOrDateTime(end_of_day=True)
+    q = fields.String(validate=validate.Length(1, 200))
+
+    @post_load
+    def tidy(self, data, **kwargs):
+        if "tag" in data:
+            data["tag"] = [normalise_tag(t) for t in data["tag"]]
+        if "requester" in data:
+            data["requester"] = data["requester"].strip().lower()
+        if "q" in data:
+            data["q"] = data["q"].strip()
+            if not data["q"]:
+                del data["q"]
+        frm, to = data.get("created_from"), data.get("created_to")
+        if frm and to and frm > to:
+            raise ValidationError("Must not be after created_to.", "created_from")
+        return data
+
+
+class TicketListQuery(TicketFilterQuery, PageQuery):
+    class Meta:
+        unknown = RAISE
+
+    sort = fields.String(
+        load_default="-created_at",
+        validate=validate.OneOf([*SORT_KEYS, *(f"-{k}" for k in SORT_KEYS)]),
+    )
+
+
+class ReplyIn(StrictSchema):
+    body = fields.String(
+        required=True,
+        validate=[validate.Length(1, 20_000), not_blank("Body")],
+        metadata=NOT_BLANK,
+    )
+    internal = fields.Boolean(load_default=False)
+    author_name = fields.String(allow_none=True, validate=validate.Length(0, 120))
+    author_email = fields.Email(allow_none=True, validate=validate.Length(3, 254))
+
+
+class ReplyOut(Schema):
+    id = fields.Integer()
+    ticket_id = fields.Integer()
+    author_name = fields.String(allow_none=True)
+    author_email = fields.String(allow_none=True)
+    body = fields.String()
+    internal = fields.Boolean()
+    created_at = fields.DateTime()
+
+
+class ReplyList(Schema):
+    items = fields.List(fields.Nested(ReplyOut))
+
+
+#: The public form's body limit (tighter than an agent's 20,000).
+INTAKE_MAX_BODY = 10_000
+
+
+class IntakeIn(StrictSchema):
+    """A request from the public form: no account, strict sizes."""
+
+    subject = fields.String(required=True, validate=validate.Length(1, 200), metadata=NOT_BLANK)
+    body = fields.String(
+        required=True,
+        validate=[validate.Length(1, INTAKE_MAX_BODY), not_blank("Body")],
+        metadata=NOT_BLANK,
+    )
+    email = fields.Email(required=True, validate=validate.Length(3, 254))
+    name = fields.String(allow_none=True, validate=validate.Length(0, 120))
+
+    @pre_load
+    def strip(self, data, **kwargs):
+        return strip_strings(data, ("subject", "email", "name"))
+
+    @post_load
+    def tidy(self, data, **kwargs):
+        data["email"] = data["email"].lower()
+        if not data.get("name"):
+            data["name"] = None
+        return data
+
+
+class IntakeOut(Schema):
+    reference = fields.Integer(metadata={"description": "The new request's number"})
+    message = fields.String()
