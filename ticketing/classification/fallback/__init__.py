@@ -48,6 +48,7 @@ from .title import suggested_title
 __all__ = ["MODEL", "classify", "suggested_title", "warm_up"]
 
 MODEL = "fallback-v1"
+_SOURCE = TriageSource.FALLBACK.value
 #: Subject words say more about the ticket than any one body word.
 SUBJECT_WEIGHT = 1.6
 #: Only the first part of a very long body is read: enough to classify, bounded cost.
@@ -67,17 +68,17 @@ def classify(subject: str, body: str) -> TriageResult:
     urgency = decide_urgency(ev, category, sentiment)
     priority = decide_priority(urgency, max(ev.urgency_cues.values(), default=0.0))
     return TriageResult(
-        category=category.value,
+        category=category,
         priority=priority,
-        sentiment=sentiment.value,
+        sentiment=sentiment,
         urgency_score=urgency,
         confidence=confidence,
         explanation=explain(ev, category, confidence, priority, urgency, sentiment),
         suggested_title=suggested_title(subject, body),
-        source=TriageSource.FALLBACK.value,
+        source=_SOURCE,
         model=MODEL,
         latency_ms=round((time.perf_counter() - started) * 1000),
-        extra={"scores": {c.value: round(s, 2) for c, s in ev.scores.items()}},
+        extra={"scores": {c: round(s, 2) for c, s in ev.scores.items()}},
     )
 
 

@@ -9,7 +9,7 @@ import re
 
 from ...core.vocab import Category, Priority, Sentiment, priority_for_urgency
 from .cues_en import ACRONYMS
-from .matching import Evidence
+from .matching import CATEGORY_VALUES, Evidence
 
 #: Urgency a ticket starts from before cues, by category.
 BASE_URGENCY = {
@@ -34,21 +34,21 @@ CRITICAL_CUE = 32
 _CAPS_WORD = re.compile(r"\b[A-Z][A-Z']{2,}\b")
 
 
-def decide_category(ev: Evidence) -> tuple[Category, float]:
+def decide_category(ev: Evidence) -> tuple[str, float]:
     """The best-scoring category and an honest confidence (how much matched, how clear a lead)."""
-    ranked = sorted(Category, key=lambda c: (-ev.scores[c], TIE_ORDER.index(c)))
+    ranked = sorted(CATEGORY_VALUES, key=lambda c: (-ev.scores[c], TIE_ORDER.index(c)))
     top, second = ranked[0], ranked[1]
     s1, s2 = ev.scores[top], ev.scores[second]
     if s1 < 1.0:
         # Nothing (or next to nothing) matched: a general ticket, and we say we are unsure.
-        return Category.GENERAL, round(0.2 + 0.1 * s1, 2)
+        return Category.GENERAL.value, round(0.2 + 0.1 * s1, 2)
     evidence = 1.0 - 2.718281828 ** (-s1 / 4.0)  # how much matched: 0..1
     lead = (s1 - s2) / s1  # by how far the winner leads: 0..1
     confidence = 0.25 + 0.7 * evidence * (0.35 + 0.65 * lead)
     return top, round(min(confidence, 0.95), 2)
 
 
-def decide_urgency(ev: Evidence, category: Category, sentiment: Sentiment) -> int:
+def decide_urgency(ev: Evidence, category: str, sentiment: str) -> int:
     """0..100: the category's base plus the strongest severity cues minus dampeners and tone."""
     # Cues worth the same points are one kind of evidence ("error", "failed", "wrong" ...):
     # count each kind once, so a long list of small complaints does not add up to an outage.
@@ -86,7 +86,7 @@ def shouting(*texts: str) -> tuple[int, int]:
     return caps, bangs
 
 
-def decide_sentiment(ev: Evidence, caps: int, bangs: int, words: int) -> Sentiment:
+def decide_sentiment(ev: Evidence, caps: int, bangs: int, words: int) -> str:
     """The customer's tone; shouting and ``!!!`` are named in ``ev.tone_cues`` when they count."""
     anger, frustration = ev.anger, ev.frustration
     if caps >= 3 and caps >= 0.3 * max(words, 1) or caps >= 6:
@@ -98,12 +98,12 @@ def decide_sentiment(ev: Evidence, caps: int, bangs: int, words: int) -> Sentime
     elif bangs:
         frustration += 0.3
     if anger >= 2.4 or (anger >= 1.5 and frustration >= 1.5):
-        return Sentiment.ANGRY
+        return Sentiment.ANGRY.value
     if anger + frustration >= 1.0:
-        return Sentiment.FRUSTRATED
+        return Sentiment.FRUSTRATED.value
     if ev.politeness >= 1.0:
-        return Sentiment.CALM
-    return Sentiment.NEUTRAL
+        return Sentiment.CALM.value
+    return Sentiment.NEUTRAL.value
 
 
 def _top(cues: dict[str, float], limit: int) -> list[str]:
@@ -111,14 +111,15 @@ def _top(cues: dict[str, float], limit: int) -> list[str]:
     return [f"'{label}'" for label, _ in ranked[:limit]]
 
 
-def _explain_category(ev: Evidence, category: Category) -> list[str]:
+def _explain_category(ev: Evidence, category: str) -> list[str]:
     cat_cues = _top(ev.cues[category], 5)
     if cat_cues:
         parts = [f"{category}: matched {', '.join(cat_cues)}"]
     else:
         parts = [f"{category}: no topic cues matched, default category"]
     runner_up = max(
-        (c for c in Category if c != category), key=lambda c: (ev.scores[c], -TIE_ORDER.index(c))
+        (c for c in CATEGORY_VALUES if c != category),
+        key=lambda c: (ev.scores[c], -TIE_ORDER.index(c)),
     )
     if ev.scores[runner_up] > 0:
         parts.append(
@@ -141,11 +142,11 @@ def _explain_priority(ev: Evidence, priority: str, urgency: int) -> str:
 
 def explain(
     ev: Evidence,
-    category: Category,
+    category: str,
     confidence: float,
     priority: str,
     urgency: int,
-    sentiment: Sentiment,
+    sentiment: str,
 ) -> str:
     """One line (at most 500 characters) naming the cues behind each decision."""
     parts = _explain_category(ev, category)

@@ -9,12 +9,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ...core.vocab import Category
+from ...core.vocab import Category, values
 from .cues_en import NEGATION_FILLERS, NEGATORS
 from .syntax import TOKEN
 from .tables import Tables, cue_tables
 
 _APOSTROPHES = re.compile(r"['\u2019\u2018`´]")
+#: The category values in vocabulary order, as plain strings (cheaper per ticket than the
+#: enum class; a member and its value are the same dict key).
+CATEGORY_VALUES: tuple[str, ...] = values(Category)
 
 
 def tokens(text: str, typos: dict[str, str]) -> list[str]:
@@ -65,10 +68,10 @@ def scan(tokens: list[str], phrases: dict, starts: dict[str, tuple[int, ...]]) -
 class Evidence:
     """Everything the cues of one ticket said, for the decisions and the explanation."""
 
-    scores: dict[Category, float] = field(default_factory=lambda: dict.fromkeys(Category, 0.0))
+    scores: dict[str, float] = field(default_factory=lambda: dict.fromkeys(CATEGORY_VALUES, 0.0))
     #: category -> cue label -> contribution
-    cues: dict[Category, dict[str, float]] = field(
-        default_factory=lambda: {cat: {} for cat in Category}
+    cues: dict[str, dict[str, float]] = field(
+        default_factory=lambda: {cat: {} for cat in CATEGORY_VALUES}
     )
     negated: list[str] = field(default_factory=list)
     urgency_cues: dict[str, float] = field(default_factory=dict)
