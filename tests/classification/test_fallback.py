@@ -6,19 +6,14 @@ import time
 
 import pytest
 
-from ticketing.classification.fallback import (
-    CATEGORIES,
-    PRIORITIES,
-    SENTIMENTS,
-    classify,
-    suggested_title,
-)
+from ticketing.classification.fallback import classify, suggested_title
+from ticketing.core.vocab import Category, Priority, Sentiment, values
 
 
 def assert_valid(result) -> None:
-    assert result.category in CATEGORIES
-    assert result.priority in PRIORITIES
-    assert result.sentiment in SENTIMENTS
+    assert result.category in values(Category)
+    assert result.priority in values(Priority)
+    assert result.sentiment in values(Sentiment)
     assert 0 <= result.urgency_score <= 100
     assert 0.0 <= result.confidence <= 1.0
     assert 0 < len(result.explanation) <= 500

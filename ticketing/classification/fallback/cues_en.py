@@ -1,52 +1,25 @@
-"""The local fallback classifier: deterministic rules over ticket language, no network.
+"""English cue data for the local classifier: phrases, their weights, and word lists.
 
-How it works (see docs/triage-fallback.md):
+Data only — the engine that reads it is in the sibling modules (``tables`` builds the lookup
+tables from these rows on first use). Tune a phrase here; change the algorithm there.
 
-1. The text is lower-cased, apostrophes dropped ("can't" -> "cant") and split into tokens;
-   common typos of cue words ("pasword", "refnud", "acount") are mapped back to the word.
-2. Tokens are matched greedily, longest phrase first, against two cue tables built once:
-   *topic* cues (weights towards billing / technical / account / general) and *signal* cues
-   (urgency points, tone points). Subject matches weigh more than body matches; a cue right
-   after a negator ("no error", "not urgent") is discounted where that makes sense.
-3. The category with the highest score wins; the confidence comes from how much matched and
-   by how far the winner leads. No cue at all -> ``general`` with low confidence.
-4. Urgency (0..100) is a base for the kind of ticket plus the strongest severity and impact
-   cues minus dampeners; priority is read from the urgency. Sentiment comes from tone cues,
-   shouting in capitals and exclamation marks.
-
-Everything is plain Python: the tables compile on first use (``_tables()``), not at import.
+Pattern syntax (``syntax.expand``): ``"a|b c|d"`` is a choice of phrases; slots joined by
+``" / "`` form a sequence (``"cancel|close / my|the? / account"``), a slot ending in ``?`` being
+optional; a word ending in ``+`` also matches its inflections (``refund+`` -> refunds,
+refunded, refunding). Categories are ``core.vocab.Category`` members.
 """
 
 from __future__ import annotations
 
-import itertools
-import re
-import time
-from dataclasses import dataclass
-from functools import cache
+from ...core.vocab import Category
 
-from .result import TriageResult
+B, T, A, G = Category.BILLING, Category.TECHNICAL, Category.ACCOUNT, Category.GENERAL
 
-MODEL = "fallback-v1"
-CATEGORIES = ("billing", "technical", "account", "general")
-PRIORITIES = ("low", "medium", "high", "critical")
-SENTIMENTS = ("calm", "neutral", "frustrated", "angry")
-
-#: Subject words say more about the ticket than any one body word.
-SUBJECT_WEIGHT = 1.6
-#: Only the first part of a very long body is read: enough to classify, bounded cost.
-MAX_BODY_CHARS = 6000
-
-B, T, A, G = "billing", "technical", "account", "general"
-
-# --------------------------------------------------------------------------------------
-# Cue tables. A pattern is "a|b c|d" (alternative phrases) or slots joined by " / "
-# ("cancel|close / my|the? / account"), a slot ending in "?" being optional; a word ending in
-# "+" also matches its inflections (refund+ -> refunds, refunded, refunding).
-# --------------------------------------------------------------------------------------
+#: Typos of these cue words (5+ letters) are mapped back to the word ("pasword", "refnud").
+TYPO_VARIANTS = True
 
 # (pattern, {category: weight}, negatable)
-TOPIC_CUES: list[tuple[str, dict[str, float], bool]] = [
+TOPIC_CUES: list[tuple[str, dict[Category, float], bool]] = [
     # ---- technical: failures, outages, performance, connectivity, install/update ----
     ("outage+|downtime", {T: 5}, True),
     ("is|are|was|went|goes|been|keeps|being / down", {T: 3.5}, True),
@@ -622,50 +595,6 @@ TOPIC_CUES: list[tuple[str, dict[str, float], bool]] = [
     ("booking|reservation|appointment|ticket for|event|tickets for", {G: 2}, False),
 ]
 
-#: German core words of each category (tickets often arrive in German). No typo variants
-#: are made from these: they would collide with English words ("sendung" / "sending").
-TOPIC_CUES_DE: list[tuple[str, dict[str, float], bool]] = [
-    (
-        "fehler|fehlermeldung|absturz|abstürze|stürzt ab|abgestürzt|funktioniert nicht|"
-        "funktionieren nicht|geht nicht|ausfall|ausgefallen|störung|störungen|serverausfall|"
-        "systemausfall|verbindungsprobleme|verbindungsabbruch|keine verbindung|lädt nicht|"
-        "friert ein|einfrieren|hängt sich auf|zeitüberschreitung|datenverlust|"
-        "sicherheitslücke|technisches problem|technische probleme|technischen problemen|"
-        "synchronisierung|synchronisation|installation|aktualisierung|langsam|leistung",
-        {T: 3.5},
-        False,
-    ),
-    (
-        "verbindung|netzwerk|server|datenbank|software|schnittstelle|integration|drucker|"
-        "gerät|anwendung|webseite|plattform|system|systeme|sicherheit",
-        {T: 1.2},
-        False,
-    ),
-    (
-        "rechnung|rechnungen|zahlung|zahlungen|rückerstattung|erstattung|gutschrift|"
-        "abbuchung|abgebucht|doppelt abgebucht|gebühr|gebühren|abonnement|abo|lastschrift|"
-        "überweisung|kreditkarte|mahnung|rechnungsstellung|abrechnung|bezahlung|bezahlt|"
-        "erstatten|preis|preise|kosten|tarif|vertrag|kündigung",
-        {B: 3.5},
-        False,
-    ),
-    (
-        "passwort|kennwort|anmeldung|anmelden|einloggen|benutzerkonto|kundenkonto|"
-        "registrierung|registrieren|zwei faktor|verifizierung|gesperrt|benutzername|"
-        "konto löschen|konto schließen|konto gesperrt|zugangsdaten",
-        {A: 4},
-        False,
-    ),
-    ("konto|zugang|zugriff|profil", {A: 1.5}, False),
-    (
-        "bestellung|bestellungen|lieferung|versand|sendung|paket|lieferadresse|rücksendung|"
-        "umtausch|newsletter|feedback|bewertung|beschwerde|vorschlag|produktinformationen",
-        {G: 3},
-        False,
-    ),
-    ("produkt|produkte|anfrage|frage|fragen|informationen|angebot|beratung", {G: 1.2}, False),
-]
-
 # (pattern, urgency points, anger, frustration, politeness, negatable)
 SIGNAL_CUES: list[tuple[str, float, float, float, float, bool]] = [
     # ---- severity and impact ----
@@ -1108,50 +1037,14 @@ SIGNAL_CUES: list[tuple[str, float, float, float, float, bool]] = [
     ),
 ]
 
-SIGNAL_CUES_DE: list[tuple[str, float, float, float, float, bool]] = [
-    (
-        "ausfall|ausgefallen|datenverlust|sicherheitsvorfall|alle benutzer|alle nutzer|"
-        "alle mitarbeiter|kritisch",
-        40,
-        0,
-        0,
-        0,
-        False,
-    ),
-    (
-        "dringend|sofort|umgehend|so schnell wie möglich|schnellstmöglich|heute|frist",
-        24,
-        0,
-        0,
-        0,
-        False,
-    ),
-    ("fehler|funktioniert nicht|geht nicht|problem|probleme|störung|gesperrt", 12, 0, 0, 0, False),
-    ("frage|fragen|anfrage|informationen|vorschlag|wie kann ich", -15, 0, 0, 0.3, False),
-    (
-        "bitte|danke|vielen dank|mit freundlichen grüßen|freundliche grüße|sehr geehrte|"
-        "sehr geehrter|sehr geehrtes|hallo|guten tag",
-        0,
-        0,
-        0,
-        0.6,
-        False,
-    ),
-    ("unverschämt|inakzeptabel|frechheit|katastrophe|scheiße|verdammt", 0, 2.0, 0.5, 0, False),
-    (
-        "schon wieder|immer noch|erneut|zum dritten mal|seit tagen|seit wochen|ärgerlich",
-        4,
-        0,
-        1.0,
-        0,
-        False,
-    ),
-]
+# ---- word lists: negation, typo guards, shouting, titles ----
 
+#: Words that negate the cue right after them (one filler word allowed between).
 NEGATORS = frozenset(
     "no not never without nothing none isnt arent wasnt werent dont doesnt didnt hasnt "
     "havent hadnt wont cant cannot nor neither".split()
 )
+#: Words that may stand between a negator and its cue ("no real errors").
 NEGATION_FILLERS = frozenset("a an any the my our real really major big more longer such".split())
 #: Words that look like typos of cue words but are ordinary words in their own right.
 PROTECTED_WORDS = frozenset(
@@ -1168,536 +1061,25 @@ PROTECTED_WORDS = frozenset(
     "paying playing praying saying staying laying lying dying tying buying "
     "hours house horse shore share shape shake stake stack stick stock block black blank "
     "plank thank thanks tanks banks bank blame flame frame fresh cheap cheat chest check "
-    "checks chess class glass grass brass cross gross"
+    "checks chess class glass grass brass cross gross "
     "pay pat day say way may ray lay fee few fed see bee feel feed pin pan pen pun bin tin win "
     "sign sing sigh log lot dog fog bog ship shop chip slip skip hip tip rip "
     "charges chargers charger charter chapter barge large larger bus but bet "
     "plan plane plant clan plain loan loin lean login logic legit begin begging "
     "account accent amount mount count counts accounts ".split()
 )
+#: Words in capitals that are acronyms, not shouting.
 ACRONYMS = frozenset(
     "API VPN SSL TLS URL PIN CSV PDF USB DNS HTTP HTTPS SSO ETA VAT ASAP IT ID OTP MFA FAQ SMS "
     "CPU GPU RAM SSD HDD IOS AWS GCP SQL SDK UI UX CEO CTO CFO HR QA EU US UK USA GDPR KYC "
     "IBAN SEPA ACH ATM POS EMI GST TV PC MAC WIFI LTE ISP SIM IP LAN WAN NAS ERP CRM SAML "
     "LDAP DHL UPS USPS EOD EST PST UTC GMT CET AM PM OK".split()
 )
-
-_APOSTROPHES = re.compile(r"['\u2019\u2018`´]")
-_TOKEN = re.compile(r"[a-z0-9\u00df-\u00f6\u00f8-\u00ff]+|[$€£]")
-_CAPS_WORD = re.compile(r"\b[A-Z][A-Z']{2,}\b")
-_LETTERS = re.compile(r"[A-Za-z]")
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
-_SPACES = re.compile(r"\s+")
-_REPLY_PREFIX = re.compile(r"^\s*((re|fw|fwd|aw|wg|sv|tr)\s*(\[\d+\])?\s*:\s*)+", re.I)
-_TICKET_TAG = re.compile(r"^\s*(\[[^\]]{1,40}\]\s*)+")
-_GREETING = re.compile(
-    r"^\s*(hi|hello|hey|dear|good (morning|afternoon|evening)|greetings|to whom it may concern"
-    r"|hallo|guten tag|sehr geehrte[rs]?|liebe[rs]?)"
-    r"\b[^,.!?\n]{0,40}[,.!:\n-]+\s*",
-    re.I,
-)
-_PLEASANTRY = re.compile(
-    r"^\s*(i hope (you are|you're|this finds you) [^.!?\n]{0,40}[.!?]+|thanks? (you )?for "
-    r"(your|the) (help|time)[^.!?\n]{0,20}[.!?]+)\s*",
-    re.I,
-)
-_GENERIC_SUBJECTS = frozenset(
+#: Subjects that say nothing: the suggested title comes from the body instead.
+GENERIC_SUBJECTS = frozenset(
     "help|help me|help needed|need help|question|questions|issue|problem|urgent|urgent!|"
     "hi|hello|hey|support|support request|request|ticket|inquiry|enquiry|query|"
     "no subject|(no subject)|untitled|fyi|important|asap|please help|help please|complaint".split(
         "|"
     )
 )
-
-
-@dataclass(frozen=True, slots=True)
-class _Topic:
-    label: str
-    weights: tuple[tuple[str, float], ...]
-    negatable: bool
-
-
-@dataclass(frozen=True, slots=True)
-class _Signal:
-    label: str
-    urgency: float
-    anger: float
-    frustration: float
-    politeness: float
-    negatable: bool
-
-
-@dataclass(slots=True)
-class _Tables:
-    topic: dict[tuple[str, ...], _Topic]
-    #: first token -> the lengths of the phrases starting with it, longest first
-    topic_starts: dict[str, tuple[int, ...]]
-    signal: dict[tuple[str, ...], _Signal]
-    signal_starts: dict[str, tuple[int, ...]]
-    typos: dict[str, str]
-
-
-# ---------------------------------------------------------------- table construction
-
-
-def _inflections(word: str) -> set[str]:
-    """A word and its common English inflections (regular forms only)."""
-    forms = {word, word + "s", word + "es", word + "ed", word + "ing", word + "er", word + "ers"}
-    if word.endswith("e"):
-        forms |= {word + "d", word[:-1] + "ing", word + "r", word + "rs"}
-    if word.endswith("y") and len(word) > 3:
-        forms |= {word[:-1] + "ies", word[:-1] + "ied"}
-    if (
-        len(word) >= 3
-        and word[-1] in "bdglmnprt"
-        and word[-2] in "aeiou"
-        and word[-3] not in ("aeiou")
-    ):
-        forms |= {word + word[-1] + "ed", word + word[-1] + "ing", word + word[-1] + "er"}
-    return forms
-
-
-def _alternatives(slot: str) -> list[tuple[str, ...]]:
-    """The token tuples one slot stands for: "a|b c|refund+" -> (a,), (b, c), (refund,), ..."""
-    choices: list[tuple[str, ...]] = []
-    for alt in slot.split("|"):
-        alt = alt.strip()
-        if alt.endswith("+") and len(alt) > 1:
-            head = _TOKEN.findall(alt[:-1])
-            choices.extend((*head[:-1], form) for form in sorted(_inflections(head[-1])))
-        elif alt:
-            choices.append(tuple(_TOKEN.findall(alt)))
-    return choices
-
-
-def _expand(pattern: str) -> list[tuple[str, ...]]:
-    """Expand one cue pattern into every token tuple it stands for.
-
-    Without " / " a pattern is an alternation of phrases. With it, it is a sequence of
-    slots, each an alternation; a slot ending in "?" may be left out.
-    """
-    slots: list[list[tuple[str, ...]]] = []
-    for raw in pattern.split(" / "):
-        raw = raw.strip()
-        optional = raw.endswith("?")
-        choices = _alternatives(raw[:-1] if optional else raw)
-        if optional:
-            choices.append(())
-        slots.append(choices)
-    phrases = []
-    for combo in itertools.product(*slots):
-        tokens = tuple(tok for part in combo for tok in part)
-        if tokens:
-            phrases.append(tokens)
-    return phrases
-
-
-_KEYBOARD_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
-_KEY_NEIGHBOURS = {
-    ch: "".join(
-        other
-        for r2, row2 in enumerate(_KEYBOARD_ROWS)
-        for c2, other in enumerate(row2)
-        if abs(r2 - r) <= 1 and abs(c2 - c) <= 1 and other != ch
-    )
-    for r, row in enumerate(_KEYBOARD_ROWS)
-    for c, ch in enumerate(row)
-}
-
-
-def _typo_variants(word: str) -> set[str]:
-    """Deletions, doubled letters, swaps and (long words) neighbouring-key slips of a word."""
-    out: set[str] = set()
-    n = len(word)
-    for i in range(n):
-        out.add(word[:i] + word[i + 1 :])  # deletion
-        out.add(word[:i] + word[i] + word[i:])  # doubled letter
-        if i < n - 1:
-            out.add(word[:i] + word[i + 1] + word[i] + word[i + 2 :])  # swap
-    if n >= 6:  # a neighbouring key hit instead of, or as well as, the right one
-        for i in range(1, n):
-            for ch in _KEY_NEIGHBOURS.get(word[i], ""):
-                out.add(word[:i] + ch + word[i + 1 :])
-                out.add(word[:i] + ch + word[i:])
-    out.discard(word)
-    if word[-1] in "dsr":  # "ignored" -> "ignore" is another word, not a typo
-        out.discard(word[:-1])
-    return out
-
-
-def _short_label(tokens: tuple[str, ...]) -> str:
-    return " ".join(tokens)
-
-
-@cache
-def _tables() -> _Tables:
-    """Build the phrase dictionaries once per process (on first use, not at import)."""
-    topic: dict[tuple[str, ...], dict[str, float]] = {}
-    topic_neg: dict[tuple[str, ...], bool] = {}
-    for pattern, weights, negatable in TOPIC_CUES + TOPIC_CUES_DE:
-        for phrase in _expand(pattern):
-            merged = topic.setdefault(phrase, {})
-            for cat, weight in weights.items():
-                merged[cat] = max(merged.get(cat, 0.0), weight)
-            topic_neg[phrase] = topic_neg.get(phrase, True) and negatable
-    signal: dict[tuple[str, ...], list[float]] = {}
-    signal_neg: dict[tuple[str, ...], bool] = {}
-    for pattern, urgency, anger, frustration, politeness, negatable in SIGNAL_CUES + SIGNAL_CUES_DE:
-        for phrase in _expand(pattern):
-            current = signal.get(phrase)
-            values = [urgency, anger, frustration, politeness]
-            if current is None:
-                signal[phrase] = values
-            else:  # the same phrase in two rows: keep the strongest reading of each
-                signal[phrase] = [max(a, b, key=abs) for a, b in zip(current, values, strict=True)]
-            signal_neg[phrase] = signal_neg.get(phrase, True) and negatable
-
-    topic_cues = {
-        phrase: _Topic(_short_label(phrase), tuple(sorted(weights.items())), topic_neg[phrase])
-        for phrase, weights in topic.items()
-    }
-    signal_cues = {
-        phrase: _Signal(_short_label(phrase), *values, signal_neg[phrase])
-        for phrase, values in signal.items()
-    }
-
-    vocabulary = {tok for phrase in itertools.chain(topic, signal) for tok in phrase}
-
-    def tokens_of(cues: list) -> set[str]:
-        return {tok for pattern, *_ in cues for phrase in _expand(pattern) for tok in phrase}
-
-    german = tokens_of(TOPIC_CUES_DE + SIGNAL_CUES_DE) - tokens_of(TOPIC_CUES + SIGNAL_CUES)
-    typos: dict[str, str] = {}
-    ambiguous: set[str] = set()
-    for word in sorted(vocabulary):
-        if len(word) < 5 or not word.isalpha() or word in NEGATORS or word in german:
-            continue
-        for variant in _typo_variants(word):
-            if variant in vocabulary or variant in PROTECTED_WORDS or len(variant) < 5:
-                continue
-            if variant in typos and typos[variant] != word:
-                ambiguous.add(variant)
-            typos[variant] = word
-    for variant in ambiguous:
-        del typos[variant]
-
-    for cues in (topic_cues, signal_cues):
-        cues.update({phrase[0]: cue for phrase, cue in list(cues.items()) if len(phrase) == 1})
-    return _Tables(
-        topic=topic_cues,
-        topic_starts=_starts(topic_cues),
-        signal=signal_cues,
-        signal_starts=_starts(signal_cues),
-        typos=typos,
-    )
-
-
-def _starts(phrases: dict) -> dict[str, tuple[int, ...]]:
-    lengths: dict[str, set[int]] = {}
-    for phrase in phrases:
-        if isinstance(phrase, tuple):
-            lengths.setdefault(phrase[0], set()).add(len(phrase))
-    return {tok: tuple(sorted(ls, reverse=True)) for tok, ls in lengths.items()}
-
-
-# ---------------------------------------------------------------------- matching
-
-
-def _tokens(text: str, typos: dict[str, str]) -> list[str]:
-    tokens = _TOKEN.findall(_APOSTROPHES.sub("", text.lower()))
-    get = typos.get
-    return [get(tok, tok) for tok in tokens]
-
-
-def _negated(tokens: list[str], start: int) -> bool:
-    """True when a negator stands right before position ``start`` (one filler allowed)."""
-    if start >= 1 and tokens[start - 1] in NEGATORS:
-        return True
-    return start >= 2 and tokens[start - 1] in NEGATION_FILLERS and tokens[start - 2] in NEGATORS
-
-
-def _scan(tokens: list[str], phrases: dict, starts: dict[str, tuple[int, ...]]) -> list:
-    """Greedy longest-phrase matches, left to right: [(cue, start index), ...].
-
-    ``phrases`` holds n-token phrases under their token tuple and one-token ones under the
-    plain token as well (no tuple to build for the commonest case).
-    """
-    found = []
-    n = len(tokens)
-    resume = 0
-    get_lengths, get_cue = starts.get, phrases.get
-    for i, token in enumerate(tokens):
-        if i < resume:
-            continue
-        lengths = get_lengths(token)
-        if lengths is None:
-            continue
-        for length in lengths:
-            if length == 1:
-                cue = get_cue(token)
-            elif i + length <= n:
-                cue = get_cue(tuple(tokens[i : i + length]))
-            else:
-                continue
-            if cue is not None:
-                found.append((cue, i))
-                resume = i + length
-                break
-    return found
-
-
-@dataclass(slots=True)
-class _Evidence:
-    scores: dict[str, float]
-    cues: dict[str, dict[str, float]]  # category -> cue label -> contribution
-    negated: list[str]
-    urgency_cues: dict[str, float]
-    anger: float
-    frustration: float
-    politeness: float
-    tone_cues: dict[str, float]
-
-
-def _collect(parts: list[tuple[str, float]]) -> _Evidence:
-    tables = _tables()
-    ev = _Evidence(
-        scores=dict.fromkeys(CATEGORIES, 0.0),
-        cues={cat: {} for cat in CATEGORIES},
-        negated=[],
-        urgency_cues={},
-        anger=0.0,
-        frustration=0.0,
-        politeness=0.0,
-        tone_cues={},
-    )
-    for text, weight in parts:
-        if not text:
-            continue
-        tokens = _tokens(text, tables.typos)
-        seen_topic: dict[str, int] = {}
-        for cue, start in _scan(tokens, tables.topic, tables.topic_starts):
-            if cue.negatable and _negated(tokens, start):
-                ev.negated.append(cue.label)
-                continue
-            # The same cue repeated adds less and less: 1, 1/2, 1/3 ...
-            repeat = seen_topic.get(cue.label, 0) + 1
-            seen_topic[cue.label] = repeat
-            for cat, w in cue.weights:
-                gain = w * weight / repeat
-                ev.scores[cat] += gain
-                ev.cues[cat][cue.label] = ev.cues[cat].get(cue.label, 0.0) + gain
-        for cue, start in _scan(tokens, tables.signal, tables.signal_starts):
-            if cue.negatable and _negated(tokens, start):
-                ev.negated.append(cue.label)
-                continue
-            if cue.urgency:
-                ev.urgency_cues[cue.label] = max(
-                    ev.urgency_cues.get(cue.label, 0.0), cue.urgency, key=abs
-                )
-            if cue.anger or cue.frustration or cue.politeness:
-                ev.anger += cue.anger
-                ev.frustration += cue.frustration
-                ev.politeness += cue.politeness
-                if cue.anger or cue.frustration:
-                    ev.tone_cues[cue.label] = cue.anger + cue.frustration
-    return ev
-
-
-# ---------------------------------------------------------------------- decisions
-
-#: Urgency a ticket starts from before cues, by category.
-_BASE_URGENCY = {"technical": 30.0, "billing": 32.0, "account": 30.0, "general": 20.0}
-#: Urgency added by the customer's tone: an angry customer is an escalation risk.
-_TONE_URGENCY = {"angry": 10, "frustrated": 4, "neutral": 0, "calm": 0}
-
-
-#: On a tie the specific business topic wins over a generic failure word.
-_TIE_ORDER = ("billing", "account", "general", "technical")
-
-
-def _decide_category(ev: _Evidence) -> tuple[str, float]:
-    ranked = sorted(CATEGORIES, key=lambda c: (-ev.scores[c], _TIE_ORDER.index(c)))
-    top, second = ranked[0], ranked[1]
-    s1, s2 = ev.scores[top], ev.scores[second]
-    if s1 < 1.0:
-        # Nothing (or next to nothing) matched: a general ticket, and we say we are unsure.
-        return "general", round(0.2 + 0.1 * s1, 2)
-    evidence = 1.0 - 2.718281828 ** (-s1 / 4.0)  # how much matched: 0..1
-    lead = (s1 - s2) / s1  # by how far the winner leads: 0..1
-    confidence = 0.25 + 0.7 * evidence * (0.35 + 0.65 * lead)
-    return top, round(min(confidence, 0.95), 2)
-
-
-def _decide_urgency(ev: _Evidence, category: str, sentiment: str) -> int:
-    # Cues worth the same points are one kind of evidence ("error", "failed", "wrong" ...):
-    # count each kind once, so a long list of small complaints does not add up to an outage.
-    kinds = set(ev.urgency_cues.values())
-    positives = sorted((v for v in kinds if v > 0), reverse=True)
-    negatives = sorted(v for v in kinds if v < 0)
-    total = _BASE_URGENCY[category]
-    for rank, value in enumerate(positives[:4]):
-        total += value * (1.0, 0.5, 0.3, 0.2)[rank]
-    for rank, value in enumerate(negatives[:3]):
-        total += value * (1.0, 0.5, 0.25)[rank]
-    total += _TONE_URGENCY[sentiment]
-    return max(0, min(100, round(total)))
-
-
-#: Only a cue at least this strong (outage, data loss, security, everyone affected) may make a
-#: ticket critical; a pile of lesser cues (urgent + deadline + locked out) stops at high.
-_CRITICAL_CUE = 32
-
-
-def _priority(urgency: int, strongest_cue: float) -> str:
-    if urgency >= 75 and strongest_cue >= _CRITICAL_CUE:
-        return "critical"
-    if urgency >= 50:
-        return "high"
-    if urgency >= 30:
-        return "medium"
-    return "low"
-
-
-def _shouting(*texts: str) -> tuple[int, int]:
-    """(words in capitals that are not acronyms, exclamation marks)."""
-    caps = 0
-    bangs = 0
-    for text in texts:
-        if not text:
-            continue
-        bangs += text.count("!")
-        for word in _CAPS_WORD.findall(text):
-            if word.replace("'", "") not in ACRONYMS:
-                caps += 1
-    return caps, bangs
-
-
-def _decide_sentiment(ev: _Evidence, caps: int, bangs: int, words: int) -> str:
-    anger, frustration = ev.anger, ev.frustration
-    if caps >= 3 and caps >= 0.3 * max(words, 1) or caps >= 6:
-        anger += 1.5
-        ev.tone_cues["capitals"] = 1.5
-    if bangs >= 3:
-        anger += 1.0
-        ev.tone_cues["!!!"] = 1.0
-    elif bangs:
-        frustration += 0.3
-    if anger >= 2.4 or (anger >= 1.5 and frustration >= 1.5):
-        return "angry"
-    if anger + frustration >= 1.0:
-        return "frustrated"
-    if ev.politeness >= 1.0:
-        return "calm"
-    return "neutral"
-
-
-def _clean_title(text: str) -> str:
-    text = _TICKET_TAG.sub("", _REPLY_PREFIX.sub("", text))
-    text = _SPACES.sub(" ", text).strip(" \t-:;,.")
-    return text
-
-
-def _trim(text: str, limit: int = 120) -> str:
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1]
-    space = cut.rfind(" ")
-    if space >= limit // 2:
-        cut = cut[:space]
-    return cut.rstrip(" ,;:-") + "…"
-
-
-def suggested_title(subject: str, body: str) -> str:
-    """A short, clean title: the subject when it says something, else the body's opening."""
-    subject = _clean_title(subject or "")
-    if (
-        len(subject) >= 4
-        and subject.lower().strip("!?. ") not in _GENERIC_SUBJECTS
-        and len(_LETTERS.findall(subject)) >= 3
-    ):
-        title = subject
-    else:
-        text = (body or "")[:1000].strip()
-        for _ in range(3):  # drop a greeting line and pleasantries before the point
-            stripped = _PLEASANTRY.sub("", _GREETING.sub("", text, count=1), count=1)
-            if stripped == text:
-                break
-            text = stripped
-        first = next((s for s in _SENTENCE_END.split(text) if len(s.strip()) >= 3), "")
-        title = _clean_title(first.strip().rstrip(".!?"))
-        if not title:
-            title = subject or "Support request"
-    title = title[0].upper() + title[1:] if title else "Support request"
-    return _trim(title)
-
-
-def _top(cues: dict[str, float], limit: int) -> list[str]:
-    ranked = sorted(cues.items(), key=lambda kv: (-abs(kv[1]), kv[0]))
-    return [f"'{label}'" for label, _ in ranked[:limit]]
-
-
-def _explain(
-    ev: _Evidence, category: str, confidence: float, priority: str, urgency: int, sentiment: str
-) -> str:
-    cat_cues = _top(ev.cues[category], 5)
-    if cat_cues:
-        parts = [f"{category}: matched {', '.join(cat_cues)}"]
-    else:
-        parts = [f"{category}: no topic cues matched, default category"]
-    runner_up = max(
-        (c for c in CATEGORIES if c != category), key=lambda c: (ev.scores[c], -_TIE_ORDER.index(c))
-    )
-    if ev.scores[runner_up] > 0:
-        parts.append(
-            f"also {runner_up} ({', '.join(_top(ev.cues[runner_up], 2))}; "
-            f"score {ev.scores[runner_up]:.1f} vs {ev.scores[category]:.1f})"
-        )
-    urgency_up = {k: v for k, v in ev.urgency_cues.items() if v > 0}
-    urgency_down = {k: v for k, v in ev.urgency_cues.items() if v < 0}
-    pr = f"priority {priority} (urgency {urgency}"
-    if urgency_up:
-        pr += f"; raised by {', '.join(_top(urgency_up, 3))}"
-    if urgency_down:
-        pr += f"; lowered by {', '.join(_top(urgency_down, 2))}"
-    parts.append(pr + ")")
-    tone = _top(ev.tone_cues, 3)
-    parts.append(f"sentiment {sentiment}" + (f" ({', '.join(tone)})" if tone else ""))
-    if ev.negated:
-        negated = list(dict.fromkeys(ev.negated))[:3]
-        parts.append(f"ignored negated {', '.join(repr(n) for n in negated)}")
-    parts.append(f"confidence {confidence:.2f}")
-    text = "; ".join(parts) + "."
-    return text if len(text) <= 500 else text[:499] + "…"
-
-
-def classify(subject: str, body: str) -> TriageResult:
-    """Triage one ticket with the local rules: deterministic, offline, about 50 µs."""
-    started = time.perf_counter()
-    subject = subject or ""
-    body = (body or "")[:MAX_BODY_CHARS]
-    ev = _collect([(subject[:500], SUBJECT_WEIGHT), (body, 1.0)])
-    category, confidence = _decide_category(ev)
-    caps, bangs = _shouting(subject, body)
-    words = len(subject.split()) + len(body.split())
-    sentiment = _decide_sentiment(ev, caps, bangs, words)
-    urgency = _decide_urgency(ev, category, sentiment)
-    priority = _priority(urgency, max(ev.urgency_cues.values(), default=0.0))
-    explanation = _explain(ev, category, confidence, priority, urgency, sentiment)
-    return TriageResult(
-        category=category,
-        priority=priority,
-        sentiment=sentiment,
-        urgency_score=urgency,
-        confidence=confidence,
-        explanation=explanation,
-        suggested_title=suggested_title(subject, body),
-        source="fallback",
-        model=MODEL,
-        latency_ms=round((time.perf_counter() - started) * 1000),
-        extra={"scores": {c: round(s, 2) for c, s in ev.scores.items()}},
-    )
-
-
-def warm_up() -> None:
-    """Build the cue tables now (about 0.1 s) so the first ticket is as fast as the rest."""
-    _tables()
