@@ -31,9 +31,7 @@ PREFIX_LENGTH = len(TOKEN_PREFIX) + 8
 
 
 def _hash_password(password: str) -> str:
-    return generate_password_hash(
-        password, method=current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
-    )
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
 
 
 @cache
@@ -184,7 +182,7 @@ def authenticate(email: str, password: str) -> User | None:
     user = find_user(email) if email else None
     stored = user.password_hash if user is not None and user.password_hash else None
     if stored is None:
-        stored = _dummy_hash(current_app.config.get("PASSWORD_HASH_METHOD", "scrypt"))
+        stored = _dummy_hash(current_app.config["PASSWORD_HASH_METHOD"])
     ok = check_password_hash(stored, password or "")
     if user is None or not user.password_hash or not ok or not user.active:
         return None
@@ -279,7 +277,7 @@ def resolve_token(text: str) -> TokenMatch | None:
     if row is None or not row.User.active:
         return None
     now = utcnow()
-    interval = timedelta(seconds=current_app.config.get("TOKEN_TOUCH_SECONDS", 60))
+    interval = timedelta(seconds=current_app.config["TOKEN_TOUCH_SECONDS"])
     touched = row.last_used_at is None or now - row.last_used_at >= interval
     if touched:
         db.session.execute(

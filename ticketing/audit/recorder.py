@@ -87,7 +87,7 @@ class _Pending:
 
 
 def _enabled() -> bool:
-    return not has_app_context() or current_app.config.get("AUDIT_ENABLED", True)
+    return not has_app_context() or current_app.config["AUDIT_ENABLED"]
 
 
 def _request_id() -> str | None:

@@ -238,7 +238,7 @@ def build_client(config: dict[str, Any]) -> anthropic.Anthropic:
         api_key=config["ANTHROPIC_API_KEY"],
         base_url=config.get("ANTHROPIC_BASE_URL") or None,
         max_retries=0,
-        timeout=float(config.get("CLASSIFY_TIMEOUT") or 20.0),
+        timeout=float(config["CLASSIFY_TIMEOUT"]),
     )
 
 
@@ -284,15 +284,15 @@ class ClaudeClassifier:
         """Settings from ``app.config``; ``timeout``/``max_attempts`` override them."""
         cfg = app.config
         policy = RetryPolicy(
-            max_attempts=max_attempts or max(1, int(cfg.get("CLASSIFY_MAX_RETRIES", 3)) + 1),
-            backoff_base=float(cfg.get("CLASSIFY_BACKOFF_BASE", 0.5)),
-            backoff_max=float(cfg.get("CLASSIFY_BACKOFF_MAX", 8.0)),
-            retry_after_max=float(cfg.get("CLASSIFY_RETRY_AFTER_MAX", 30.0)),
+            max_attempts=max_attempts or max(1, int(cfg["CLASSIFY_MAX_RETRIES"]) + 1),
+            backoff_base=float(cfg["CLASSIFY_BACKOFF_BASE"]),
+            backoff_max=float(cfg["CLASSIFY_BACKOFF_MAX"]),
+            retry_after_max=float(cfg["CLASSIFY_RETRY_AFTER_MAX"]),
         )
         return cls(
             get_client(app),
             cfg.get("CLASSIFY_MODEL") or "claude-haiku-5-5",
-            timeout=float(timeout or cfg.get("CLASSIFY_TIMEOUT") or 20.0),
+            timeout=float(timeout or cfg["CLASSIFY_TIMEOUT"]),
             policy=policy,
         )
 

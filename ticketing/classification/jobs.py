@@ -86,9 +86,9 @@ def run_triage(ticket_id: int, job_id: str | None = None) -> dict | None:
 def job_timeout() -> int:
     """Seconds RQ lets a triage job run: every attempt timing out plus every backoff."""
     cfg = current_app.config
-    attempts = int(cfg.get("CLASSIFY_MAX_RETRIES", 3)) + 1
-    per_attempt = float(cfg.get("CLASSIFY_TIMEOUT", 20)) + float(
-        max(cfg.get("CLASSIFY_BACKOFF_MAX", 8), cfg.get("CLASSIFY_RETRY_AFTER_MAX", 30))
+    attempts = int(cfg["CLASSIFY_MAX_RETRIES"]) + 1
+    per_attempt = float(cfg["CLASSIFY_TIMEOUT"]) + float(
+        max(cfg["CLASSIFY_BACKOFF_MAX"], cfg["CLASSIFY_RETRY_AFTER_MAX"])
     )
     return int(attempts * per_attempt) + 60
 
@@ -210,7 +210,7 @@ def recover_stalled_triage(older_than_seconds: float | None = None, limit: int =
     """
     seconds = older_than_seconds
     if seconds is None:
-        seconds = float(current_app.config.get("TRIAGE_STALE_SECONDS", 900))
+        seconds = float(current_app.config["TRIAGE_STALE_SECONDS"])
     cutoff = utcnow() - timedelta(seconds=seconds)
     rows = db.session.execute(
         select(Ticket.id, Ticket.triage_job_id)

@@ -14,7 +14,7 @@ from redis import Redis
 def connect(app: Flask) -> Redis:
     url = app.config.get("REDIS_URL")
     if url:
-        return Redis.from_url(url, **app.config.get("REDIS_OPTIONS", {}))
+        return Redis.from_url(url, **app.config["REDIS_OPTIONS"])
     import fakeredis  # embedded mode only
 
     return fakeredis.FakeRedis()

@@ -51,7 +51,7 @@ def configure_logging(app: Flask) -> None:
         handler.setFormatter(OneLineFormatter(_FORMAT))
         handler.addFilter(ContextFilter())
         root.addHandler(handler)
-    root.setLevel(app.config.get("LOG_LEVEL", "INFO"))
+    root.setLevel(app.config["LOG_LEVEL"])
     # Alembic announces its plugins at INFO whenever it loads; that noise would land in the
     # output of every CLI command (and spoil --json). Migrations configure their own logging.
     logging.getLogger("alembic").setLevel(logging.WARNING)

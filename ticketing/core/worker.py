@@ -124,6 +124,6 @@ def make_worker(
         job_class=state.job_class,
         **options,
     )
-    worker.imminent_shutdown_delay = int(app.config.get("WORKER_SHUTDOWN_GRACE", 20))
-    worker.upkeep_interval = int(app.config.get("UPKEEP_INTERVAL_SECONDS", 3600))
+    worker.imminent_shutdown_delay = int(app.config["WORKER_SHUTDOWN_GRACE"])
+    worker.upkeep_interval = int(app.config["UPKEEP_INTERVAL_SECONDS"])
     return worker

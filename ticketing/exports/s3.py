@@ -104,7 +104,7 @@ class S3Storage:
         return cls(
             bucket,
             prefix,
-            url_ttl=int(config.get("EXPORT_URL_TTL") or 300),
+            url_ttl=int(config["EXPORT_URL_TTL"]),
             endpoint_url=config.get("EXPORT_S3_ENDPOINT_URL"),
             region=config.get("EXPORT_S3_REGION"),
         )
