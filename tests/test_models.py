@@ -17,7 +17,7 @@ def insert_ticket(**overrides):
 @pytest.mark.parametrize(
     "overrides",
     [
-        {"status": "pending"},
+        {"status": "waiting"},
         {"priority": "urgent"},
         {"category": "hacked"},
         {"category_source": "robot"},

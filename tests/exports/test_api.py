@@ -56,7 +56,7 @@ def test_post_answers_202_with_the_resource_and_a_status_url(client, make_ticket
         {"status": "open,in_progress"},
         {"category": "unclassified,billing", "priority": "high"},
         {"q": "refund"},
-        {"q": "refund", "status": "resolved"},
+        {"q": "refund", "status": "resolved,closed,on_hold"},
         {"has_note": True, "sentiment": "frustrated,calm"},
         {"tag": "vip"},
         {"created_from": "2026-01-01", "created_to": "2026-06-30"},

@@ -118,7 +118,7 @@ def expected_stats(
     series = [end - timedelta(days=29 - i) for i in range(30)]
     return {
         "total": len(rows),
-        "open": sum(1 for r in rows if r["status"] in ("open", "in_progress")),
+        "open": sum(1 for r in rows if r["status"] not in ("resolved", "closed")),
         "avg_per_day": round(len(rows) / days, 2) if days else 0.0,
         "window": {
             "start": start.isoformat() if start else None,

@@ -13,7 +13,7 @@ VALID = {"subject": "Login fails", "body": "I cannot log in."}
         ("body", ""),
         ("body", "   \n "),
         ("body", "x" * 20_001),
-        ("status", "pending"),
+        ("status", "waiting"),
         ("priority", "urgent"),
         ("category", "hacked"),
         ("note", "x" * 5_001),

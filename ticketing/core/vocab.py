@@ -20,6 +20,10 @@ class TicketStatus(StrEnum):
 
     OPEN = "open"
     IN_PROGRESS = "in_progress"
+    #: Waiting on the customer (their reply reopens it).
+    PENDING = "pending"
+    #: Waiting on someone else: a third party, a fix, a shipment.
+    ON_HOLD = "on_hold"
     RESOLVED = "resolved"
     CLOSED = "closed"
 
@@ -121,6 +125,8 @@ def values(enum: type[StrEnum]) -> tuple[str, ...]:
 
 #: Statuses that mean "nobody needs to act": resolving stamps ``resolved_at``.
 CLOSED_STATUSES: tuple[str, ...] = (TicketStatus.RESOLVED.value, TicketStatus.CLOSED.value)
+#: Statuses where the ticket waits on someone other than the team.
+WAITING_STATUSES: tuple[str, ...] = (TicketStatus.PENDING.value, TicketStatus.ON_HOLD.value)
 #: Every other status: the ticket still needs work ("unresolved" on the dashboard).
 UNRESOLVED_STATUSES: tuple[str, ...] = tuple(
     s for s in values(TicketStatus) if s not in CLOSED_STATUSES
@@ -152,6 +158,7 @@ def as_data() -> dict[str, object]:
     return {
         "statuses": list(values(TicketStatus)),
         "closed_statuses": list(CLOSED_STATUSES),
+        "waiting_statuses": list(WAITING_STATUSES),
         "priorities": list(values(Priority)),
         "categories": list(values(Category)),
         "sentiments": list(values(Sentiment)),
