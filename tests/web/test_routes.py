@@ -27,12 +27,23 @@ def test_submit_serves_the_public_page(client):
     assert "<title>Submit a request" in html
 
 
-def test_enums_reach_the_page_as_parseable_json(client):
+def test_the_vocabulary_reaches_the_page_as_parseable_json(client):
+    from ticketing.core import vocab
+
     html = client.get("/").get_data(as_text=True)
-    raw = re.search(r"data-enums='([^']*)'", html).group(1)
-    enums = json.loads(raw.replace("&#34;", '"').replace("&amp;", "&"))
-    assert enums["statuses"] == ["open", "in_progress", "resolved", "closed"]
-    assert "unclassified" not in enums["categories"]
+    raw = re.search(r"data-vocab='([^']*)'", html).group(1)
+    data = json.loads(raw.replace("&#34;", '"').replace("&amp;", "&").replace("&#39;", "'"))
+    assert data["statuses"] == ["open", "in_progress", "resolved", "closed"]
+    assert data["urgency_floors"] == {"critical": 75, "high": 50, "medium": 30}
+    assert "unclassified" not in data["categories"]
+    # Everything the core hands out reaches the page unchanged, plus the page's few extras.
+    assert vocab.as_data().items() <= data.items()
+    assert (data["unclassified"], data["unset"], data["manual_source"]) == (
+        vocab.UNCLASSIFIED,
+        vocab.UNSET,
+        "manual",
+    )
+    assert data["triage_sources"] == ["claude", "fallback"]
 
 
 def test_static_files_are_served(client):

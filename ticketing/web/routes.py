@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, render_template
 
-from ..models import CATEGORIES, PRIORITIES, SENTIMENTS, STATUSES
+from ..core import vocab
 
 bp = Blueprint(
     "web",
@@ -26,14 +26,19 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
-def _page(mode: str) -> Response:
-    enums = {
-        "statuses": list(STATUSES),
-        "priorities": list(PRIORITIES),
-        "categories": list(CATEGORIES),
-        "sentiments": list(SENTIMENTS),
+def page_vocabulary() -> dict[str, object]:
+    """The vocabulary the page reads (its ``data-vocab`` JSON island): it keeps no copy."""
+    return {
+        **vocab.as_data(),
+        "triage_sources": list(vocab.values(vocab.TriageSource)),
+        "manual_source": vocab.Source.MANUAL.value,
+        "unclassified": vocab.UNCLASSIFIED,
+        "unset": vocab.UNSET,
     }
-    response = Response(render_template("index.html", mode=mode, enums=enums))
+
+
+def _page(mode: str) -> Response:
+    response = Response(render_template("index.html", mode=mode, vocab=page_vocabulary()))
     response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "same-origin"
