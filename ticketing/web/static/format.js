@@ -59,10 +59,9 @@ export function orDash(value) {
   return value === null || value === undefined ? "—" : value;
 }
 
-const SOURCE_NAMES = { claude: "Claude", fallback: "Local fallback" };
 /** Who produced a triage result, for people ("Claude", "Local fallback", "Manual"). */
 export function sourceName(source) {
-  return SOURCE_NAMES[source] || label(source);
+  return source === "fallback" ? "Local fallback" : label(source);
 }
 
 /** "refund, vip ,," → ["refund", "vip"] (tags typed as one comma-separated field). */
