@@ -2,6 +2,12 @@
 
 import json
 import re
+from pathlib import Path
+
+import ticketing.web
+
+STATIC = Path(ticketing.web.__file__).parent / "static"
+SCRIPTS = sorted(STATIC.rglob("*.js"))
 
 
 def test_index_serves_the_staff_page_with_a_strict_csp(client):
@@ -51,10 +57,12 @@ def test_the_vocabulary_reaches_the_page_as_parseable_json(client):
 
 
 def test_static_files_are_served(client):
-    # A module script is refused by the browser unless it is served as JavaScript.
+    # A module script is refused by the browser unless it is served as JavaScript, and every
+    # module is revalidated, so a browser never runs a new app.js against an old ui.js.
     for name in ("app.js", "theme.js", "api.js", "views/tickets.js"):
         js = client.get(f"/web/static/{name}")
         assert js.status_code == 200 and "javascript" in js.mimetype, name
+        assert js.headers["Cache-Control"] == "no-cache" and js.headers["ETag"], name
         js.close()
     css = client.get("/web/static/app.css")
     assert css.status_code == 200 and css.mimetype == "text/css"
@@ -63,18 +71,18 @@ def test_static_files_are_served(client):
 
 def test_every_module_import_resolves_to_a_served_file(client):
     """A relative import naming a missing file would break the whole page at load."""
-    from pathlib import Path
-
-    import ticketing.web
-
-    static = Path(ticketing.web.__file__).parent / "static"
-    for script in static.rglob("*.js"):
+    imported = set()
+    for script in SCRIPTS:
         source = script.read_text(encoding="utf-8")
-        for target in re.findall(r'^import .* from "(\.[^"]+)";$', source, flags=re.M):
-            path = (script.parent / target).resolve().relative_to(static.resolve()).as_posix()
+        for target in re.findall(r'^import [^;]*? from "(\.[^"]+)";$', source, flags=re.M):
+            path = (script.parent / target).resolve().relative_to(STATIC.resolve()).as_posix()
+            imported.add(path)
             response = client.get(f"/web/static/{path}")
             assert response.status_code == 200, (script.name, target)
             response.close()
+    # Every module but the entry point and the classic theme script is imported by another.
+    everything = {p.relative_to(STATIC).as_posix() for p in SCRIPTS}
+    assert everything - imported == {"app.js", "theme.js"}
 
 
 def test_the_page_is_not_in_the_openapi_document(client):
@@ -88,15 +96,16 @@ def test_unknown_api_paths_still_answer_json_not_the_page(client):
     assert response.mimetype == "application/json"
 
 
+def test_no_script_is_over_500_lines():
+    """One module per concern: a view that outgrows this is split into smaller ones."""
+    sizes = {p.name: len(p.read_text().splitlines()) for p in SCRIPTS}
+    assert max(sizes.values()) <= 500, sizes
+
+
 def test_no_script_ever_writes_html_strings():
     """Ticket data reaches the page as text only: no HTML-string sinks in any script."""
-    from pathlib import Path
-
-    import ticketing.web
-
-    scripts = sorted((Path(ticketing.web.__file__).parent / "static").rglob("*.js"))
-    assert len(scripts) > 10
-    for script in scripts:
+    assert len(SCRIPTS) > 10
+    for script in SCRIPTS:
         code = re.sub(r"/\*.*?\*/", "", script.read_text(), flags=re.S)  # comments name them
         for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("):
             assert sink not in code, (script.name, sink)
