@@ -8,6 +8,11 @@ import ticketing.web
 
 STATIC = Path(ticketing.web.__file__).parent / "static"
 SCRIPTS = sorted(STATIC.rglob("*.js"))
+ASSET = r"/web/v/[0-9a-f]{16}/"
+
+
+def asset_url(html: str, name: str) -> str:
+    return re.search(rf'"({ASSET}{re.escape(name)})"', html).group(1)
 
 
 def test_index_serves_the_staff_page_with_a_strict_csp(client):
@@ -16,11 +21,16 @@ def test_index_serves_the_staff_page_with_a_strict_csp(client):
     assert response.mimetype == "text/html"
     html = response.get_data(as_text=True)
     assert 'data-mode="app"' in html
-    assert '<script type="module" src="/web/static/app.js">' in html
-    assert "/web/static/app.css" in html
-    # The theme is set by a classic script in <head>, before the body is painted.
     head = html.split("<body", 1)[0]
-    assert re.search(r'<script src="/web/static/theme\.js"></script>', head)
+    assert re.search(rf'<script type="module" src="{ASSET}app\.js"></script>', head)
+    assert re.search(rf'<link rel="stylesheet" href="{ASSET}app\.css">', head)
+    # The theme is set by a classic script in <head>, before the body is painted.
+    assert re.search(rf'<script src="{ASSET}theme\.js"></script>', head)
+    # Every other module is named up front, so the browser need not wait for each import.
+    preloaded = re.findall(rf'<link rel="modulepreload" href="{ASSET}([^"]+)">', head)
+    assert sorted(preloaded) == sorted(
+        p.relative_to(STATIC).as_posix() for p in SCRIPTS if p.name not in ("app.js", "theme.js")
+    )
     csp = response.headers["Content-Security-Policy"]
     assert "script-src 'self'" in csp and "unsafe-inline" not in csp
     assert "object-src 'none'" in csp
@@ -57,16 +67,50 @@ def test_the_vocabulary_reaches_the_page_as_parseable_json(client):
 
 
 def test_static_files_are_served(client):
-    # A module script is refused by the browser unless it is served as JavaScript, and every
-    # module is revalidated, so a browser never runs a new app.js against an old ui.js.
+    # A module script is refused by the browser unless it is served as JavaScript.
     for name in ("app.js", "theme.js", "api.js", "views/tickets.js"):
         js = client.get(f"/web/static/{name}")
         assert js.status_code == 200 and "javascript" in js.mimetype, name
-        assert js.headers["Cache-Control"] == "no-cache" and js.headers["ETag"], name
         js.close()
     css = client.get("/web/static/app.css")
     assert css.status_code == 200 and css.mimetype == "text/css"
     css.close()
+
+
+def test_page_files_are_cached_under_their_version_without_anyones_cookie(app, agent_user):
+    """The page's files are kept by the browser until they change (a change is a new URL,
+    so old and new modules never mix), and a signed-in person's cookie never rides along."""
+    browser = app.test_client()
+    login = {"email": agent_user.email, "password": agent_user.password}
+    assert browser.post("/api/auth/login", json=login).status_code == 200
+    page = browser.get("/")
+    assert "session=" in page.headers["Set-Cookie"]  # the page itself refreshes the session
+    for name in ("app.js", "views/ticket-edit.js", "app.css"):
+        response = browser.get(asset_url(page.get_data(as_text=True), name))
+        assert response.status_code == 200, name
+        assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+        assert "Set-Cookie" not in response.headers and "Cookie" not in response.vary, name
+        response.close()
+    # A URL of another version (a page from before a deploy) is served but revalidated.
+    stale = browser.get("/web/v/0000000000000000/app.js")
+    assert stale.status_code == 200 and stale.headers["Cache-Control"] == "no-cache"
+    stale.close()
+    assert browser.get("/web/v/0000000000000000/../routes.py").status_code == 404
+    assert browser.get("/web/v/0000000000000000/nothing.js").status_code == 404
+
+
+def test_the_version_changes_when_a_file_does(monkeypatch, tmp_path):
+    import shutil
+
+    from ticketing.web.routes import asset_version, bp
+
+    copy = tmp_path / "static"
+    shutil.copytree(STATIC, copy)
+    monkeypatch.setattr(bp, "static_folder", str(copy))
+    before = asset_version()
+    assert asset_version() == before  # stable while nothing changes
+    (copy / "views" / "login.js").write_text("export const changed = 1;\n")
+    assert asset_version() != before
 
 
 def test_every_module_import_resolves_to_a_served_file(client):

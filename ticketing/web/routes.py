@@ -6,7 +6,18 @@ client uses, so nothing here reads or writes tickets.
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, render_template
+import hashlib
+from functools import lru_cache
+from pathlib import Path
+
+from flask import (
+    Blueprint,
+    Response,
+    render_template,
+    request,
+    request_finished,
+    send_from_directory,
+)
 
 from ..core import vocab
 
@@ -37,8 +48,77 @@ def page_vocabulary() -> dict[str, object]:
     }
 
 
+#: How long a browser keeps a file fetched under the current version's URL.
+ASSET_MAX_AGE = 365 * 24 * 3600
+
+
+def _static_files() -> list[str]:
+    static = Path(bp.static_folder)
+    return sorted(p.relative_to(static).as_posix() for p in static.rglob("*") if p.is_file())
+
+
+@lru_cache(maxsize=8)
+def _content_hash(signature: tuple[tuple[str, int, int], ...]) -> str:
+    digest = hashlib.sha256()
+    for name, _mtime, _size in signature:
+        digest.update(name.encode())
+        digest.update((Path(bp.static_folder) / name).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def asset_version() -> str:
+    """A hash of every static file: an edited file or a new deploy makes new URLs. Re-read only
+    when a file's size or mtime changed (so an edit shows on the next page load)."""
+    static = Path(bp.static_folder)
+    stats = ((name, (static / name).stat()) for name in _static_files())
+    return _content_hash(tuple((name, st.st_mtime_ns, st.st_size) for name, st in stats))
+
+
+def page_modules() -> list[str]:
+    """The ES modules app.js imports, directly or not: the page names them all up front
+    (``modulepreload``), so a browser can fetch them at once instead of import by import."""
+    scripts = (name for name in _static_files() if name.endswith(".js"))
+    return [name for name in scripts if name not in ("app.js", "theme.js")]
+
+
+@bp.get("/web/v/<version>/<path:filename>")
+def asset(version: str, filename: str) -> Response:
+    """A static file under a versioned URL. The modules import each other by relative paths,
+    so they all share the page's version: cached for a year when it is the current one (a
+    change is a new URL, so a browser never mixes old and new modules), revalidated if not."""
+    current = version == asset_version()
+    response = send_from_directory(
+        bp.static_folder, filename, max_age=ASSET_MAX_AGE if current else None
+    )
+    if current:
+        response.cache_control.immutable = True
+    return response
+
+
+@bp.record_once
+def _register(state) -> None:
+    request_finished.connect(_shareable_assets, state.app, weak=False)
+
+
+def _shareable_assets(_app, response: Response, **_extra) -> None:
+    """A cached file carries nobody's session: Flask re-sends a permanent session's cookie on
+    every response (with ``Vary: Cookie``), which would store one person's cookie with a public
+    file and, as the cookie is re-signed each second, make the browser fetch it again anyway.
+    Runs after the session was saved (``request_finished``)."""
+    if request.endpoint == "web.asset" and response.cache_control.immutable:
+        del response.headers["Set-Cookie"]
+        response.vary.discard("Cookie")
+
+
 def _page(mode: str) -> Response:
-    response = Response(render_template("index.html", mode=mode, vocab=page_vocabulary()))
+    page = render_template(
+        "index.html",
+        mode=mode,
+        vocab=page_vocabulary(),
+        version=asset_version(),
+        modules=page_modules(),
+    )
+    response = Response(page)
     response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "same-origin"
