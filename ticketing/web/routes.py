@@ -1,7 +1,8 @@
-"""Serve the single page (staff view at ``/``, public "Submit a request" at ``/submit``).
+"""Serve the single page (staff view at ``/``, public "Submit a request" at ``/submit``) and
+its files (native ES modules, CSS) under a content-versioned URL.
 
 Plain Flask, not part of the OpenAPI document: the page talks to the same ``/api`` a REST
-client uses, so nothing here reads or writes tickets.
+client uses, so nothing here reads or writes tickets. It hands the page the vocabulary as data.
 """
 
 from __future__ import annotations
