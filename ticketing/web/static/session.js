@@ -42,7 +42,8 @@ export function renderUser() {
 }
 
 /** Keep the session a login or GET /api/auth/me answered with ({user, csrf_token}). */
-export function acceptSession(data = {}) {
+export function acceptSession(answer) {
+  const data = answer || {};
   session.user = data.user || data;
   session.csrf = data.csrf_token || session.csrf;
   session.checked = true;

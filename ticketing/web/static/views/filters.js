@@ -7,7 +7,7 @@ import { field, select } from "../ui.js";
 import { vocab } from "../vocab.js";
 
 /** Every filter the list API takes, in the order they are posted. */
-export const FILTER_KEYS = [
+const FILTER_KEYS = [
   "status",
   "category",
   "priority",

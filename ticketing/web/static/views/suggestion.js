@@ -6,7 +6,7 @@ import { api, errorText, notAvailable } from "../api.js";
 import { clear, debounce, el } from "../dom.js";
 import { fmtPercent, label, orDash, sourceName } from "../format.js";
 
-export const MIN_DESCRIPTION = 20;
+const MIN_DESCRIPTION = 20;
 
 function sourceLine(s) {
   const confident =
