@@ -3,10 +3,6 @@ Debian's Chromium through Playwright (never a downloaded browser).
 
 Without ``/usr/bin/chromium`` (or the playwright package) the e2e tests skip with the reason —
 except under ``CI=true``, where a missing browser is a failure.
-
-Tests marked ``needs_api`` drive flows whose API (triage, stats, exports, accounts) is built on
-other branches. They are deselected until ``NEEDS_API_MERGED`` below is True (the lead flips it
-after merging) or ``E2E_NEEDS_API=1`` is set.
 """
 
 from __future__ import annotations
@@ -24,9 +20,6 @@ from tests.conftest import IN_CI, make_config, migrate_database, worker_id
 from ticketing import create_app
 from ticketing.core.extensions import db
 
-#: Flip to True once the triage, stats, exports and accounts branches are merged.
-NEEDS_API_MERGED = True
-
 CHROMIUM = os.environ.get("E2E_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -38,17 +31,6 @@ CHROMIUM_ARGS = [
 ]
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 SEEDED = 40
-
-
-def pytest_collection_modifyitems(config, items):
-    if NEEDS_API_MERGED or os.environ.get("E2E_NEEDS_API") == "1":
-        return
-    kept, deselected = [], []
-    for item in items:
-        (deselected if item.get_closest_marker("needs_api") else kept).append(item)
-    if deselected:
-        config.hook.pytest_deselected(items=deselected)
-        items[:] = kept
 
 
 def _unavailable(reason: str):

@@ -2,7 +2,7 @@
 
 The browser's requests to those endpoints are answered by ``page.route`` with the shapes the
 contracts promise (and with their failure modes: 401, 404, 429, a failed job). This checks
-what the page does with an answer; test_needs_api.py checks the real APIs end to end.
+what the page does with an answer; test_live_apis.py checks the real APIs end to end.
 """
 
 from __future__ import annotations
@@ -285,3 +285,26 @@ def test_list_shows_skeleton_rows_while_loading_and_a_capped_total(page, api):
     expect(page.locator("#tickets-table tbody tr")).to_have_count(3)
     expect(page.locator(".total")).to_have_text("10,000+ tickets")
     expect(page.locator(".page-info")).to_have_text("Page 1 of 400+")
+
+
+def test_urgency_is_coloured_with_the_classifiers_bands(page, api):
+    from ticketing.core.vocab import URGENCY_FLOORS, priority_for_urgency
+
+    # Each floor and the score just under it: the page's colour names the same priority band
+    # as the classifier's (the bands reach the page as data, not as a copy in the script).
+    scores = sorted({s for floor in URGENCY_FLOORS.values() for s in (floor, floor - 1)})
+    seeded = api.get(f"/api/tickets?per_page={len(scores)}")["items"]
+    pairs = enumerate(zip(seeded, scores, strict=True))
+    items = [dict(t, id=1000 + i, urgency_score=s) for i, (t, s) in pairs]
+    meta = {"page": 1, "per_page": 25, "total": len(items), "pages": 1}
+    page.route("**/api/tickets?*", lambda route: fulfill(route, {"items": items, "meta": meta}))
+    page.goto("/#/tickets")
+    meters = page.locator('#tickets-table td[data-label="Urgency"] .urgency')
+    expect(meters).to_have_count(len(scores))
+    shown = meters.evaluate_all("ms => ms.map(m => m.className)")
+    assert shown == [f"urgency urgency-{priority_for_urgency(s)}" for s in scores]
+    # Four bands, each with its own colour in the stylesheet.
+    fills = meters.evaluate_all(
+        "ms => ms.map(m => getComputedStyle(m.querySelector('.urgency-fill')).backgroundColor)"
+    )
+    assert len(set(fills)) == len(URGENCY_FLOORS) + 1

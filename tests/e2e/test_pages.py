@@ -301,13 +301,14 @@ def test_dark_theme_toggle_is_remembered_after_reload(new_context):
     expect(dark_system.get_by_role("button", name="Light theme")).to_be_visible()
 
 
+#: Each view, and what shows once it has loaded its data (checked and shot in that state).
 VIEWS = [
-    ("list", "/#/tickets"),
-    ("new", "/#/tickets/new"),
-    ("detail", "/#/tickets/{id}"),
-    ("dashboard", "/#/dashboard"),
-    ("exports", "/#/exports"),
-    ("submit", "/submit"),
+    ("list", "/#/tickets", ROWS),
+    ("new", "/#/tickets/new", "#suggestion h2"),
+    ("detail", "/#/tickets/{id}", ".thread .reply, .history > *, .events-list .event"),
+    ("dashboard", "/#/dashboard", 'figure[data-chart="per_day"]'),
+    ("exports", "/#/exports", ".exports-list > *"),
+    ("submit", "/submit", "form button[type=submit]"),
 ]
 
 
@@ -324,10 +325,11 @@ def test_each_view_fits_375px_with_labelled_inputs(new_context, api, theme):
         },
     )
     api.post(f"/api/tickets/{ticket['id']}/replies", {"body": "Looking into it."})
-    for name, path in VIEWS:
+    for name, path, loaded in VIEWS:
         page.goto(path.format(id=ticket["id"]))
         expect(page.locator("main h1")).to_be_visible()
-        page.wait_for_load_state("networkidle")
+        for part in loaded.split(", "):
+            expect(page.locator(part).first).to_be_visible()
         width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
         assert width[0] <= width[1], f"{name}: horizontal scroll {width}"
         unlabelled = page.evaluate(

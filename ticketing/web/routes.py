@@ -1,12 +1,24 @@
-"""Serve the single page (staff view at ``/``, public "Submit a request" at ``/submit``).
+"""Serve the single page (staff view at ``/``, public "Submit a request" at ``/submit``) and
+its files (native ES modules, CSS) under a content-versioned URL.
 
 Plain Flask, not part of the OpenAPI document: the page talks to the same ``/api`` a REST
-client uses, so nothing here reads or writes tickets.
+client uses, so nothing here reads or writes tickets. It hands the page the vocabulary as data.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, render_template
+import hashlib
+from functools import lru_cache
+from pathlib import Path
+
+from flask import (
+    Blueprint,
+    Response,
+    render_template,
+    request,
+    request_finished,
+    send_from_directory,
+)
 
 from ..core import vocab
 
@@ -26,8 +38,82 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
+def page_vocabulary() -> dict[str, object]:
+    """The vocabulary the page reads (its ``data-vocab`` JSON island): it keeps no copy."""
+    return vocab.as_data()
+
+
+#: How long a browser keeps a file fetched under the current version's URL.
+ASSET_MAX_AGE = 365 * 24 * 3600
+
+
+def _static_files() -> list[str]:
+    static = Path(blp.static_folder)
+    return sorted(p.relative_to(static).as_posix() for p in static.rglob("*") if p.is_file())
+
+
+@lru_cache(maxsize=8)
+def _content_hash(signature: tuple[tuple[str, int, int], ...]) -> str:
+    digest = hashlib.sha256()
+    for name, _mtime, _size in signature:
+        digest.update(name.encode())
+        digest.update((Path(blp.static_folder) / name).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def asset_version() -> str:
+    """A hash of every static file: an edited file or a new deploy makes new URLs. Re-read only
+    when a file's size or mtime changed (so an edit shows on the next page load)."""
+    static = Path(blp.static_folder)
+    stats = ((name, (static / name).stat()) for name in _static_files())
+    return _content_hash(tuple((name, st.st_mtime_ns, st.st_size) for name, st in stats))
+
+
+def page_modules() -> list[str]:
+    """The ES modules app.js imports, directly or not: the page names them all up front
+    (``modulepreload``), so a browser can fetch them at once instead of import by import."""
+    scripts = (name for name in _static_files() if name.endswith(".js"))
+    return [name for name in scripts if name not in ("app.js", "theme.js")]
+
+
+@blp.get("/web/v/<version>/<path:filename>")
+def asset(version: str, filename: str) -> Response:
+    """A static file under a versioned URL. The modules import each other by relative paths,
+    so they all share the page's version: cached for a year when it is the current one (a
+    change is a new URL, so a browser never mixes old and new modules), revalidated if not."""
+    current = version == asset_version()
+    response = send_from_directory(
+        blp.static_folder, filename, max_age=ASSET_MAX_AGE if current else None
+    )
+    if current:
+        response.cache_control.immutable = True
+    return response
+
+
+@blp.record_once
+def _register(state) -> None:
+    request_finished.connect(_shareable_assets, state.app, weak=False)
+
+
+def _shareable_assets(_app, response: Response, **_extra) -> None:
+    """A cached file carries nobody's session: Flask re-sends a permanent session's cookie on
+    every response (with ``Vary: Cookie``), which would store one person's cookie with a public
+    file and, as the cookie is re-signed each second, make the browser fetch it again anyway.
+    Runs after the session was saved (``request_finished``)."""
+    if request.endpoint == "web.asset" and response.cache_control.immutable:
+        del response.headers["Set-Cookie"]
+        response.vary.discard("Cookie")
+
+
 def _page(mode: str) -> Response:
-    response = Response(render_template("index.html", mode=mode, enums=vocab.as_data()))
+    page = render_template(
+        "index.html",
+        mode=mode,
+        vocab=page_vocabulary(),
+        version=asset_version(),
+        modules=page_modules(),
+    )
+    response = Response(page)
     response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "same-origin"

@@ -1,0 +1,89 @@
+/* Formatting for display. Every function returns plain text (the caller puts it in a text node). */
+
+const numberFormat = new Intl.NumberFormat("en-US", { maximumFractionDigits: 2 });
+
+function missing(value) {
+  return value === null || value === undefined || value === "";
+}
+
+export function fmtNumber(value) {
+  if (missing(value)) return "—";
+  const n = Number(value);
+  return Number.isFinite(n) ? numberFormat.format(n) : String(value);
+}
+
+/** "in_progress" → "In progress"; an empty value → "—". */
+export function label(value) {
+  if (missing(value)) return "—";
+  const s = String(value).replace(/_/g, " ");
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+export function fmtDate(iso) {
+  if (!iso) return "—";
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return String(iso);
+  return d.toLocaleString("en-GB", {
+    year: "numeric",
+    month: "short",
+    day: "numeric",
+    hour: "2-digit",
+    minute: "2-digit",
+  });
+}
+
+export function fmtAge(iso) {
+  if (!iso) return "—";
+  const seconds = (Date.now() - new Date(iso).getTime()) / 1000;
+  if (!Number.isFinite(seconds)) return "—";
+  if (seconds < 60) return "now";
+  if (seconds < 3600) return `${Math.floor(seconds / 60)} min`;
+  if (seconds < 86400) return `${Math.floor(seconds / 3600)} h`;
+  return `${Math.floor(seconds / 86400)} d`;
+}
+
+export function fmtBytes(n) {
+  if (n === null || n === undefined) return "—";
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MB`;
+}
+
+export function fmtPercent(value) {
+  if (value === null || value === undefined) return "—";
+  return `${Math.round(Number(value) * 100)}%`;
+}
+
+/** A value or "—" when there is none (0 stays 0). */
+export function orDash(value) {
+  return value === null || value === undefined ? "—" : value;
+}
+
+/** Who produced a triage result, for people ("Claude", "Local fallback", "Manual"). */
+export function sourceName(source) {
+  return source === "fallback" ? "Local fallback" : label(source);
+}
+
+/** "refund, vip ,," → ["refund", "vip"] (tags typed as one comma-separated field). */
+export function splitList(text) {
+  return text
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+/** An error's per-field messages as one line each ("Subject: Missing data."). */
+export function fieldMessages(fields) {
+  return Object.keys(fields || {}).map((k) => `${label(k)}: ${[].concat(fields[k]).join(" ")}`);
+}
+
+/** Only same-origin paths or http(s) URLs become links (never javascript: or data:). */
+export function safeUrl(url) {
+  if (!url || typeof url !== "string") return null;
+  try {
+    const parsed = new URL(url, window.location.href);
+    return parsed.protocol === "http:" || parsed.protocol === "https:" ? parsed.href : null;
+  } catch (e) {
+    return null;
+  }
+}

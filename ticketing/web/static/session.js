@@ -1,0 +1,91 @@
+/* The signed-in person: the session check on start, sign-in/out, and the top bar that shows
+ * who is signed in (name, Log out, the main navigation). */
+
+import { ApiError, api, errorText, notAvailable, session } from "./api.js";
+import { $, $$, clear, el } from "./dom.js";
+import { toast } from "./ui.js";
+
+const NAV = [
+  ["tickets", "#/tickets", "Tickets"],
+  ["new", "#/tickets/new", "New ticket"],
+  ["dashboard", "#/dashboard", "Dashboard"],
+  ["exports", "#/exports", "Exports"],
+];
+
+function renderNav() {
+  const nav = clear($("#nav"));
+  for (const [view, href, text] of NAV) {
+    nav.appendChild(el("a", { href, class: "nav-link", dataset: { view } }, text));
+  }
+  nav.hidden = false;
+}
+
+/** Mark the navigation link of the view shown (a ticket's detail belongs to "Tickets"). */
+export function markNav(name) {
+  $$("#nav .nav-link").forEach((a) => {
+    const active = a.dataset.view === name || (name === "ticket" && a.dataset.view === "tickets");
+    if (active) a.setAttribute("aria-current", "page");
+    else a.removeAttribute("aria-current");
+  });
+}
+
+/** The top bar as the session stands: the person's name and Log out, the navigation. */
+export function renderUser() {
+  const box = $("#user");
+  const button = $("#logout");
+  if (!box || !button) return;
+  const signedIn = Boolean(session.user && !session.user.anonymous);
+  box.hidden = !signedIn;
+  button.hidden = !signedIn;
+  $("#nav").hidden = !session.user;
+  box.textContent = signedIn ? session.user.name || session.user.email : "";
+}
+
+/** Keep the session a login or GET /api/auth/me answered with ({user, csrf_token}). */
+export function acceptSession(answer) {
+  const data = answer || {};
+  session.user = data.user || data;
+  session.csrf = data.csrf_token || session.csrf;
+  session.checked = true;
+  renderNav();
+  renderUser();
+}
+
+function anonymous() {
+  session.user = { anonymous: true };
+  renderNav();
+}
+
+/**
+ * Ask the server who is signed in. 401: nobody (the login view follows); 404: the server has
+ * no accounts, so the page is usable without signing in.
+ */
+export async function checkSession() {
+  try {
+    acceptSession(await api("GET", "/api/auth/me", null, { allow401: true }));
+    return;
+  } catch (err) {
+    session.checked = true;
+    if (err instanceof ApiError && err.status === 401) {
+      session.user = null;
+    } else if (notAvailable(err)) {
+      anonymous();
+    } else {
+      anonymous();
+      toast(`Could not check your session: ${errorText(err)}`, "error");
+    }
+  }
+  renderUser();
+}
+
+/** End the session on the server (whatever it answers) and in the page. */
+export async function signOut() {
+  try {
+    await api("POST", "/api/auth/logout", {}, { allow401: true });
+  } catch (e) {
+    /* signed out in the page either way */
+  }
+  session.user = null;
+  session.csrf = null;
+  renderUser();
+}

@@ -1,0 +1,184 @@
+/* Pieces every view shares: form fields with their errors, badges, the urgency meter, toasts. */
+
+import { errorText } from "./api.js";
+import { $, $$, clear, el, nextId } from "./dom.js";
+import { fmtPercent, label } from "./format.js";
+import { urgencyLevel, vocab } from "./vocab.js";
+
+/* ---------- notices ---------- */
+
+let toastTimer = null;
+/** A short message in the top bar's live region (kind: "ok" | "error"), gone after 5 s. */
+export function toast(message, kind) {
+  const box = $("#toast");
+  if (!box) return;
+  clear(box);
+  box.className = `toast toast-show${kind ? ` toast-${kind}` : ""}`;
+  box.appendChild(el("span", null, message));
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => {
+    box.className = "toast";
+    clear(box);
+  }, 5000);
+}
+
+const CHANGED = "tickets:changed";
+/** Tell views that summarise tickets (the dashboard) that something changed. */
+export function ticketsChanged() {
+  document.dispatchEvent(new CustomEvent(CHANGED));
+}
+/** fn() after each ticketsChanged(); returns the function that stops listening. */
+export function onTicketsChanged(fn) {
+  document.addEventListener(CHANGED, fn);
+  return () => document.removeEventListener(CHANGED, fn);
+}
+
+/* ---------- forms ---------- */
+
+/** A labelled field: <div class="field" data-field=name><label>, control, hint, error</div>. */
+export function field(labelText, control, opts = {}) {
+  if (!control.id) control.id = nextId("f");
+  const hint = opts.hint ? el("span", { class: "hint", id: `${control.id}-hint` }, opts.hint) : null;
+  const error = el("span", { class: "field-error", id: `${control.id}-error`, role: "alert" });
+  control.setAttribute("aria-describedby", [hint && hint.id, error.id].filter(Boolean).join(" "));
+  return el(
+    "div",
+    {
+      class: `field${opts.className ? ` ${opts.className}` : ""}`,
+      dataset: { field: opts.name || "" },
+    },
+    el("label", { for: control.id }, labelText),
+    control,
+    hint,
+    error
+  );
+}
+
+function messageText(messages) {
+  if (typeof messages === "string") return messages;
+  if (!Array.isArray(messages)) return JSON.stringify(messages);
+  return messages.map((m) => (typeof m === "string" ? m : JSON.stringify(m))).join(" ");
+}
+
+/**
+ * Show the API's per-field messages under their fields (aria-invalid, focus on the first);
+ * clears the previous ones. Returns the messages that have no field in this form.
+ */
+export function setFieldErrors(form, fields) {
+  $$(".field-error", form).forEach((span) => {
+    span.textContent = "";
+  });
+  $$("[aria-invalid]", form).forEach((c) => c.removeAttribute("aria-invalid"));
+  const unplaced = [];
+  for (const [name, messages] of Object.entries(fields || {})) {
+    const text = messageText(messages);
+    const box = form.querySelector(`.field[data-field="${CSS.escape(name)}"]`);
+    if (box) {
+      $(".field-error", box).textContent = text;
+      const control = box.querySelector("input, select, textarea");
+      if (control) control.setAttribute("aria-invalid", "true");
+    } else {
+      unplaced.push(`${label(name)}: ${text}`);
+    }
+  }
+  const first = form.querySelector("[aria-invalid]");
+  if (first) first.focus();
+  return unplaced;
+}
+
+/**
+ * A refused form submission: field messages under their fields, the rest in box.
+ * otherwise: the text when the error has no fields; placed: the text when every field
+ * message found its field.
+ */
+export function showFormError(form, box, err, { otherwise, placed = "" } = {}) {
+  const unplaced = setFieldErrors(form, err.fields);
+  if (err.fields) showError(box, unplaced.length ? unplaced.join(" ") : placed);
+  else showError(box, otherwise || errorText(err));
+}
+
+/** <select> of options: values (shown through label()) or [value, text] pairs. */
+export function select(options, value, attrs) {
+  const s = el("select", attrs);
+  for (const o of options) {
+    const [optionValue, text] = Array.isArray(o) ? o : [o, label(o)];
+    s.appendChild(el("option", { value: optionValue }, text));
+  }
+  s.value = value === null || value === undefined ? "" : value;
+  return s;
+}
+
+export function errorBox() {
+  return el("div", { class: "error-box", role: "alert", hidden: true });
+}
+
+export function showError(box, message) {
+  if (!box) return;
+  box.textContent = message || "";
+  box.hidden = !message;
+}
+
+/** A view's <h1>, focusable so a navigation can move focus to it. */
+export function heading(text, attrs) {
+  return el("h1", { tabindex: "-1", ...attrs }, text);
+}
+
+/* ---------- ticket fields ---------- */
+
+export function badge(kind, value, text) {
+  return el(
+    "span",
+    { class: `badge badge-${kind}${value ? ` ${kind}-${value}` : " badge-empty"}` },
+    text !== undefined ? text : label(value)
+  );
+}
+
+/** "AI" for a value set by triage, "manual" for one a person set. */
+export function sourceMark(source) {
+  if (!source) return null;
+  const ai = vocab.triageSources.includes(source);
+  return el(
+    "span",
+    {
+      class: `mark ${ai ? "mark-ai" : "mark-manual"}`,
+      title: ai ? `Set by triage (${source})` : "Set by a person",
+    },
+    ai ? "AI" : "manual"
+  );
+}
+
+export function categoryCell(t) {
+  const showConfidence =
+    t.confidence !== null && t.confidence !== undefined && t.category_source !== vocab.manualSource;
+  return el(
+    "span",
+    { class: "category-cell" },
+    badge("category", t.category, t.category ? label(t.category) : "Unclassified"),
+    " ",
+    sourceMark(t.category_source),
+    showConfidence
+      ? el("span", { class: "confidence", title: "Triage confidence" }, fmtPercent(t.confidence))
+      : null
+  );
+}
+
+/** A 0..100 bar coloured by the priority band the score falls in (the classifier's bands). */
+export function urgencyMeter(score) {
+  if (score === null || score === undefined) return el("span", { class: "muted" }, "—");
+  const fill = el("span", { class: "urgency-fill" });
+  fill.style.width = `${Math.max(0, Math.min(100, score))}%`; // CSSOM: allowed by the CSP
+  return el(
+    "span",
+    { class: `urgency urgency-${urgencyLevel(score)}`, title: `Urgency ${score} / 100` },
+    el("span", { class: "urgency-bar", "aria-hidden": "true" }, fill),
+    el("span", { class: "urgency-num" }, String(score))
+  );
+}
+
+export function tagList(tags) {
+  return el(
+    "ul",
+    { class: "tags" },
+    (tags || []).map((t) => el("li", { class: "tag" }, t))
+  );
+}

@@ -1,0 +1,216 @@
+/* The ticket detail's lists: the conversation (with the reply form), the triage history and the
+ * audit trail ("Activity"). Each card loads its own list and can be reloaded. */
+
+import { api, errorText, listOf, notAvailable } from "../api.js";
+import { clear, el, nextId } from "../dom.js";
+import { fmtDate, fmtPercent, label, orDash, sourceName } from "../format.js";
+import {
+  badge,
+  errorBox,
+  field,
+  setFieldErrors,
+  showError,
+  showFormError,
+  ticketsChanged,
+  toast,
+} from "../ui.js";
+
+/**
+ * A card whose body is a list loaded from path. opts: {title, id, empty, unavailable,
+ * listTag, listClass, item(x) → <li>}; a failure shows errorText (or opts.unavailable when the
+ * server has no such API). Returns {node, box, load()}.
+ */
+function listCard(ctx, path, opts) {
+  const box = el("div", { class: opts.boxClass });
+  async function load() {
+    let node;
+    try {
+      const items = listOf(await api("GET", path));
+      node = items.length
+        ? el(opts.listTag || "ol", { class: opts.listClass }, items.map(opts.item))
+        : el("p", { class: "muted" }, opts.empty);
+    } catch (err) {
+      const unavailable = opts.unavailable && notAvailable(err);
+      node = el(
+        "p",
+        { class: opts.errorClass || "muted" },
+        unavailable ? opts.unavailable : errorText(err)
+      );
+    }
+    if (!ctx.alive) return;
+    clear(box);
+    box.appendChild(node);
+  }
+  const node = el(
+    "section",
+    { class: "card", "aria-labelledby": opts.id },
+    el("h2", { id: opts.id }, opts.title),
+    box,
+    opts.footer || null
+  );
+  return { node, load };
+}
+
+function when(iso, attrs) {
+  return el("time", { class: "muted", datetime: iso, ...attrs }, fmtDate(iso));
+}
+
+/* ---------- conversation ---------- */
+
+function replyItem(rep) {
+  const kind = rep.internal ? "Internal" : "Public";
+  return el(
+    "li",
+    {
+      class: `reply${rep.internal ? " reply-internal" : ""}`,
+      dataset: { internal: rep.internal ? "true" : "false" },
+    },
+    el(
+      "div",
+      { class: "reply-head" },
+      el("strong", null, rep.author_name || rep.author_email || "Staff"),
+      " ",
+      el("span", { class: `badge badge-${kind.toLowerCase()}` }, kind),
+      " ",
+      when(rep.created_at)
+    ),
+    el("div", { class: "body-text" }, rep.body)
+  );
+}
+
+function replyForm(ctx, onAdded) {
+  const textarea = el("textarea", { name: "reply", rows: "3", required: true });
+  const internal = el("input", { type: "checkbox", name: "internal", id: nextId("internal") });
+  const errors = errorBox();
+  const button = el("button", { type: "submit", class: "btn btn-primary" }, "Add reply");
+  const form = el(
+    "form",
+    { class: "reply-form", novalidate: true },
+    field("Reply", textarea, { name: "body" }),
+    el(
+      "div",
+      { class: "check" },
+      internal,
+      el("label", { for: internal.id }, "Internal note (not visible to the requester)")
+    ),
+    errors,
+    el("div", { class: "form-actions" }, button)
+  );
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    showError(errors, "");
+    button.disabled = true;
+    const body = { body: textarea.value, internal: internal.checked };
+    try {
+      await api("POST", `/api/tickets/${ctx.id}/replies`, body);
+    } catch (err) {
+      button.disabled = false;
+      showFormError(form, errors, err);
+      return;
+    }
+    button.disabled = false;
+    textarea.value = "";
+    internal.checked = false;
+    setFieldErrors(form, {});
+    toast("Reply added.", "ok");
+    onAdded();
+    ticketsChanged();
+  });
+  return form;
+}
+
+/** The conversation card; onAdded() runs after a reply was added (it reloads the lists). */
+export function repliesCard(ctx, onAdded) {
+  return listCard(ctx, `/api/tickets/${ctx.id}/replies`, {
+    title: "Conversation",
+    id: "replies-h",
+    boxClass: "replies",
+    listClass: "thread",
+    empty: "No replies yet.",
+    errorClass: "error-box",
+    item: replyItem,
+    footer: replyForm(ctx, onAdded),
+  });
+}
+
+/* ---------- triage history ---------- */
+
+function historyItem(c) {
+  const muted = (text) => el("span", { class: "muted" }, text);
+  const hasLatency = c.latency_ms !== null && c.latency_ms !== undefined;
+  const figures = c.error
+    ? el("p", { class: "muted" }, "Error: ", c.error)
+    : el(
+        "p",
+        { class: "chips" },
+        badge("category", c.category),
+        badge("priority", c.priority),
+        badge("sentiment", c.sentiment),
+        el("span", { class: "chip" }, `Urgency ${orDash(c.urgency_score)}`),
+        el("span", { class: "chip" }, `${fmtPercent(c.confidence)} confident`)
+      );
+  return el(
+    "li",
+    { class: `history-item${c.error ? " history-error" : ""}` },
+    el(
+      "div",
+      { class: "reply-head" },
+      el("strong", null, sourceName(c.source)),
+      c.model ? muted(` · ${c.model}`) : null,
+      " ",
+      when(c.created_at),
+      hasLatency ? muted(` · ${c.latency_ms} ms`) : null
+    ),
+    figures,
+    c.explanation ? el("p", { class: "explanation" }, c.explanation) : null,
+    c.suggested_title ? el("p", { class: "muted" }, "Suggested title: ", c.suggested_title) : null
+  );
+}
+
+export function historyCard(ctx) {
+  return listCard(ctx, `/api/tickets/${ctx.id}/classifications`, {
+    title: "Triage history",
+    id: "history-h",
+    boxClass: "history",
+    listClass: "history-list",
+    empty: "Not classified by triage yet.",
+    unavailable: "Triage history is not available on this server.",
+    item: historyItem,
+  });
+}
+
+/* ---------- audit trail ---------- */
+
+function eventItem(ev) {
+  const what = ev.field
+    ? [
+        `${label(ev.field)}: `,
+        el("del", null, orDash(ev.old_value)),
+        " → ",
+        el("ins", null, orDash(ev.new_value)),
+      ]
+    : [label(ev.action)];
+  return el(
+    "li",
+    { class: "event" },
+    when(ev.created_at),
+    " ",
+    el("strong", null, ev.actor_label || label(ev.actor_type)),
+    ev.via ? el("span", { class: "muted" }, ` via ${ev.via}`) : null,
+    " — ",
+    ev.field ? `${label(ev.action)} · ` : null,
+    what
+  );
+}
+
+export function eventsCard(ctx) {
+  return listCard(ctx, `/api/tickets/${ctx.id}/events`, {
+    title: "Activity",
+    id: "events-h",
+    boxClass: "events",
+    listClass: "events-list",
+    empty: "No activity recorded.",
+    unavailable: "The audit trail is not available on this server.",
+    item: eventItem,
+  });
+}

@@ -1,0 +1,204 @@
+/* The ticket detail's side card: status, category and priority save on change, tags on Enter,
+ * the note on its button, optimistically (rolled back with the server's message when refused);
+ * "Classify" starts a triage job and follows it until done or failed. */
+
+import { api, errorText, notAvailable } from "../api.js";
+import { clear, el, wait } from "../dom.js";
+import { fieldMessages, splitList } from "../format.js";
+import { errorBox, field, select, showError, ticketsChanged, toast } from "../ui.js";
+import { vocab } from "../vocab.js";
+
+/* ---------- saving one change ---------- */
+
+/**
+ * PATCH changes, showing them at once; on refusal put the ticket back, call undo() for the
+ * control and say why in message. ctx: the detail view's {id, ticket, alive, renderSummary,
+ * loadEvents}.
+ */
+async function patch(ctx, changes, control, message, undo) {
+  const before = {};
+  for (const [k, v] of Object.entries(changes)) {
+    before[k] = ctx.ticket[k];
+    before[`${k}_source`] = ctx.ticket[`${k}_source`];
+    ctx.ticket[k] = v;
+    if (k === "category" || k === "priority") {
+      ctx.ticket[`${k}_source`] = v === null ? null : vocab.manualSource;
+    }
+  }
+  ctx.renderSummary();
+  showError(message, "");
+  control.setAttribute("aria-busy", "true");
+  try {
+    const fresh = await api("PATCH", `/api/tickets/${ctx.id}`, changes);
+    control.removeAttribute("aria-busy");
+    if (!ctx.alive) return;
+    ctx.ticket = fresh;
+    ctx.renderSummary();
+    toast("Saved.", "ok");
+    ticketsChanged();
+    ctx.loadEvents();
+  } catch (err) {
+    control.removeAttribute("aria-busy");
+    if (!ctx.alive) return;
+    Object.assign(ctx.ticket, before);
+    ctx.renderSummary();
+    undo();
+    const detail = err.fields ? ` ${fieldMessages(err.fields).join(" ")}` : "";
+    showError(message, `Not saved — ${errorText(err)}${detail}`);
+  }
+}
+
+/** A <select> that saves ticket[key] when changed (null for the empty option). */
+function savingSelect(ctx, key, options, message) {
+  const control = select(options, ctx.ticket[key], { name: key });
+  let previous = control.value;
+  control.addEventListener("focus", () => {
+    previous = control.value;
+  });
+  control.addEventListener("change", () => {
+    const old = previous;
+    previous = control.value;
+    patch(ctx, { [key]: control.value === "" ? null : control.value }, control, message, () => {
+      control.value = old;
+      previous = old;
+    });
+  });
+  return control;
+}
+
+function tagsControl(ctx, message) {
+  const input = el("input", { type: "text", name: "tags", autocomplete: "off" });
+  input.value = (ctx.ticket.tags || []).join(", ");
+  function save() {
+    const old = (ctx.ticket.tags || []).join(", ");
+    patch(ctx, { tags: splitList(input.value) }, input, message, () => {
+      input.value = old;
+    });
+  }
+  input.addEventListener("keydown", (e) => {
+    if (e.key === "Enter") {
+      e.preventDefault();
+      save();
+    }
+  });
+  const button = el("button", { type: "button", class: "btn btn-small", onclick: save }, "Save tags");
+  return { input, button };
+}
+
+function noteControl(ctx, message) {
+  const input = el("textarea", { name: "note", rows: "4" });
+  input.value = ctx.ticket.note || "";
+  function save() {
+    const old = ctx.ticket.note || "";
+    const note = input.value.trim() === "" ? null : input.value;
+    patch(ctx, { note }, input, message, () => {
+      input.value = old;
+    });
+  }
+  const button = el("button", { type: "button", class: "btn btn-small", onclick: save }, "Save note");
+  return { input, button };
+}
+
+/** The "Triage" card. classify: the view's classifyControl(). */
+export function editCard(ctx, classify) {
+  const message = errorBox();
+  message.id = "edit-error";
+  const status = savingSelect(ctx, "status", vocab.statuses, message);
+  const category = savingSelect(ctx, "category", [["", "Unclassified"], ...vocab.categories], message);
+  const priority = savingSelect(ctx, "priority", [["", "None"], ...vocab.priorities], message);
+  const tags = tagsControl(ctx, message);
+  const note = noteControl(ctx, message);
+  return el(
+    "aside",
+    { class: "card edit-card", "aria-label": "Edit ticket" },
+    el("h2", null, "Triage"),
+    field("Status", status, { name: "status" }),
+    field("Category", category, { name: "category" }),
+    field("Priority", priority, { name: "priority" }),
+    field("Tags", tags.input, { name: "tags", hint: "Comma-separated; Enter saves" }),
+    el("div", { class: "inline-actions" }, tags.button),
+    field("Internal note", note.input, { name: "note" }),
+    el("div", { class: "inline-actions" }, note.button),
+    message,
+    classify.node()
+  );
+}
+
+/* ---------- Classify: start a job, poll it until done or failed ---------- */
+
+const POLL_LIMIT_MS = 120000;
+
+async function pollJob(job, isAlive, onProgress) {
+  const url = job.status_url || `/api/jobs/${job.id}`;
+  const deadline = Date.now() + POLL_LIMIT_MS;
+  let delay = 400;
+  let current = job;
+  while (isAlive() && current.status !== "done" && current.status !== "failed") {
+    if (Date.now() > deadline) {
+      const still = current.status || "queued";
+      return { status: "failed", error: `still ${still} after 2 minutes; check back later` };
+    }
+    onProgress(current);
+    await wait(delay);
+    delay = Math.min(delay * 1.5, 3000);
+    current = await api("GET", url);
+  }
+  return current;
+}
+
+/**
+ * The Classify button and its live status line. node() builds them (again after each render
+ * of the detail view; the last status survives the re-render that follows a finished job).
+ */
+export function classifyControl(ctx) {
+  let box = null;
+  let last = null;
+
+  function show(text, status) {
+    last = [text, status];
+    if (!box) return;
+    clear(box);
+    box.dataset.status = status;
+    if (status === "queued" || status === "running") {
+      box.appendChild(el("span", { class: "spinner", "aria-hidden": "true" }));
+    }
+    box.appendChild(el("span", null, text));
+  }
+
+  async function run(button) {
+    button.disabled = true;
+    show("Queued…", "queued");
+    try {
+      const started = await api("POST", `/api/tickets/${ctx.id}/classify`, {});
+      const job = await pollJob(
+        started,
+        () => ctx.alive,
+        (j) => show(j.status === "running" ? "Running…" : "Queued…", j.status || "queued")
+      );
+      if (!ctx.alive) return;
+      button.disabled = false;
+      if (job.status === "done") {
+        show("Classification finished.", "done");
+        ticketsChanged();
+        await ctx.reload();
+      } else {
+        show(`Classification failed: ${job.error || "unknown error"}`, "failed");
+      }
+    } catch (err) {
+      if (!ctx.alive) return;
+      button.disabled = false;
+      const text = notAvailable(err) ? "Classification is not available on this server." : null;
+      show(text || errorText(err), "failed");
+    }
+  }
+
+  function node() {
+    box = el("div", { class: "classify-status", "aria-live": "polite", id: "classify-status" });
+    const button = el("button", { type: "button", class: "btn btn-primary", id: "classify" }, "Classify");
+    button.addEventListener("click", () => run(button));
+    if (last) show(...last);
+    return el("div", { class: "classify" }, button, box);
+  }
+
+  return { node };
+}

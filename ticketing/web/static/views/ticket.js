@@ -1,0 +1,154 @@
+/* #/tickets/<id> — one ticket: summary chips, the description, the conversation, triage history
+ * and activity, and the edit card (ticket-edit.js). */
+
+import { api, errorText } from "../api.js";
+import { $, clear, el } from "../dom.js";
+import { fmtDate, label } from "../format.js";
+import {
+  badge,
+  categoryCell,
+  errorBox,
+  heading,
+  showError,
+  sourceMark,
+  urgencyMeter,
+} from "../ui.js";
+import { eventsCard, historyCard, repliesCard } from "./ticket-activity.js";
+import { classifyControl, editCard } from "./ticket-edit.js";
+
+function chip(...content) {
+  return el("span", { class: "chip" }, content);
+}
+
+function summaryChips(t) {
+  const triage = t.triage_status
+    ? el("span", { class: "chip", dataset: { triage: t.triage_status } }, `Triage: ${label(t.triage_status)}`)
+    : null;
+  return el(
+    "div",
+    { class: "chips" },
+    badge("status", t.status),
+    chip("Priority: ", badge("priority", t.priority), " ", sourceMark(t.priority_source)),
+    chip("Category: ", categoryCell(t)),
+    chip("Sentiment: ", badge("sentiment", t.sentiment)),
+    chip("Urgency: ", urgencyMeter(t.urgency_score)),
+    triage
+  );
+}
+
+function descriptionCard(t) {
+  const from = t.requester_name || t.requester_email || "unknown requester";
+  const address = t.requester_name && t.requester_email ? el("span", null, " <", t.requester_email, ">") : null;
+  return el(
+    "article",
+    { class: "card ticket-body" },
+    el("h2", null, "Description"),
+    el(
+      "p",
+      { class: "meta muted" },
+      "From ",
+      el("span", { class: "requester" }, from),
+      address,
+      " · ",
+      fmtDate(t.created_at)
+    ),
+    el("div", { class: "body-text" }, t.body),
+    t.explanation ? el("p", { class: "explanation" }, el("strong", null, "Triage: "), t.explanation) : null,
+    t.suggested_title ? el("p", { class: "muted" }, "Suggested title: ", t.suggested_title) : null
+  );
+}
+
+function notFound(section, id, err) {
+  clear(section);
+  section.appendChild(heading(err.status === 404 ? `Ticket #${id} not found` : `Ticket #${id}`));
+  const box = errorBox();
+  showError(box, errorText(err));
+  section.appendChild(box);
+  section.appendChild(el("p", null, el("a", { href: "#/tickets" }, "Back to tickets")));
+}
+
+export function ticketView(main, route) {
+  const id = Number(route.parts[1]);
+  const section = el("section", { class: "view view-ticket" });
+  main.appendChild(section);
+  if (!id) {
+    section.appendChild(heading("Ticket not found"));
+    return {};
+  }
+  section.appendChild(heading(`Ticket #${id}`, { class: "skeleton-title" }));
+  section.appendChild(el("p", { class: "muted" }, "Loading…"));
+
+  let summary = null;
+  let events = null;
+  // What the parts of the page share: the ticket as last saved, and ways to refresh.
+  const ctx = {
+    id,
+    ticket: null,
+    alive: true,
+    renderSummary() {
+      clear(summary);
+      summary.appendChild(summaryChips(ctx.ticket));
+      if (ctx.ticket.triage_error) {
+        summary.appendChild(el("p", { class: "muted" }, "Last triage error: ", ctx.ticket.triage_error));
+      }
+    },
+    loadEvents: () => events.load(),
+    reload: load,
+  };
+  const classify = classifyControl(ctx);
+
+  function render() {
+    const t = ctx.ticket;
+    clear(section);
+    summary = el("div", { class: "ticket-summary" });
+    const replies = repliesCard(ctx, () => {
+      replies.load();
+      events.load();
+    });
+    const history = historyCard(ctx);
+    events = eventsCard(ctx);
+    section.appendChild(el("p", { class: "breadcrumb" }, el("a", { href: "#/tickets" }, "← Tickets")));
+    section.appendChild(
+      heading([el("span", { class: "muted" }, `#${t.id} `), t.subject], { id: "ticket-subject" })
+    );
+    section.appendChild(summary);
+    ctx.renderSummary();
+    const left = el(
+      "div",
+      { class: "col-main" },
+      descriptionCard(t),
+      replies.node,
+      history.node,
+      events.node
+    );
+    const right = el("div", { class: "col-side" }, editCard(ctx, classify));
+    section.appendChild(el("div", { class: "detail-grid" }, left, right));
+    replies.load();
+    history.load();
+    events.load();
+  }
+
+  async function load() {
+    let ticket;
+    try {
+      ticket = await api("GET", `/api/tickets/${id}`);
+    } catch (err) {
+      if (ctx.alive) notFound(section, id, err);
+      return;
+    }
+    if (!ctx.alive) return;
+    ctx.ticket = ticket;
+    // Keep keyboard focus on the heading when the placeholder heading had it.
+    const focused = document.activeElement;
+    const refocus = focused && focused.tagName === "H1" && section.contains(focused);
+    render();
+    if (refocus) $("h1", section).focus({ preventScroll: true });
+  }
+
+  load();
+  return {
+    destroy() {
+      ctx.alive = false;
+    },
+  };
+}

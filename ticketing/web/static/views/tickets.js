@@ -1,0 +1,323 @@
+/* #/tickets — the list: filters, search (debounced; "#123" jumps), sortable columns, pages,
+ * skeleton rows while loading, "Export these results". The hash holds the whole state. */
+
+import { api, errorText, notAvailable } from "../api.js";
+import { $, $$, clear, debounce, el } from "../dom.js";
+import { fieldMessages, fmtAge, fmtDate, fmtNumber } from "../format.js";
+import { navigate } from "../router.js";
+import {
+  badge,
+  categoryCell,
+  errorBox,
+  heading,
+  showError,
+  tagList,
+  urgencyMeter,
+} from "../ui.js";
+import { DEFAULT_PER_PAGE, DEFAULT_SORT, filterForm, filtersFrom } from "./filters.js";
+
+/** The id of a ticket just created in the page: its row is highlighted once. */
+export const CREATED_KEY = "ticketing.created";
+const COLUMNS = 9;
+const JUMP = /^#(\d+)$/;
+
+/* ---------- the table ---------- */
+
+function sortHeader(text, key, onSort) {
+  const button = el(
+    "button",
+    { type: "button", class: "sort", dataset: { sort: key }, onclick: () => onSort(key) },
+    text,
+    el("span", { class: "sort-arrow", "aria-hidden": "true" })
+  );
+  return el("th", { scope: "col", dataset: { sortKey: key } }, button);
+}
+
+/** The sort a click on a column header asks for: high-to-low first, then flip. */
+function nextSort(current, key) {
+  if (key === "created_at") return current === "-created_at" ? "created_at" : "-created_at";
+  return current === `-${key}` ? key : `-${key}`;
+}
+
+function tableHead(onSort) {
+  const plain = (text) => el("th", { scope: "col" }, text);
+  return el(
+    "thead",
+    null,
+    el(
+      "tr",
+      null,
+      plain("ID"),
+      plain("Subject"),
+      plain("Status"),
+      sortHeader("Priority", "priority", onSort),
+      plain("Category"),
+      plain("Sentiment"),
+      sortHeader("Urgency", "urgency_score", onSort),
+      plain("Tags"),
+      sortHeader("Age", "created_at", onSort)
+    )
+  );
+}
+
+function syncSortHeaders(thead, params) {
+  const sort = params.get("sort") || DEFAULT_SORT;
+  $$("th[data-sort-key]", thead).forEach((th) => {
+    const key = th.dataset.sortKey;
+    const dir = sort === key ? "ascending" : sort === `-${key}` ? "descending" : null;
+    if (dir) th.setAttribute("aria-sort", dir);
+    else th.removeAttribute("aria-sort");
+    $(".sort-arrow", th).textContent = { ascending: " ▲", descending: " ▼" }[dir] || "";
+  });
+}
+
+function cell(labelText, content, cls) {
+  return el("td", { "data-label": labelText, class: cls || null }, content);
+}
+
+function ticketRow(t, highlight) {
+  const link = el("a", { href: `#/tickets/${t.id}`, class: "subject-link" }, t.subject);
+  const requester = t.requester_email ? el("span", { class: "sub muted" }, t.requester_email) : null;
+  const age = el("time", { datetime: t.created_at, title: fmtDate(t.created_at) }, fmtAge(t.created_at));
+  return el(
+    "tr",
+    { dataset: { id: t.id }, class: highlight === t.id ? "row-new" : null },
+    cell("ID", `#${t.id}`, "col-id"),
+    cell("Subject", [link, requester], "col-subject"),
+    cell("Status", badge("status", t.status)),
+    cell("Priority", badge("priority", t.priority)),
+    cell("Category", categoryCell(t)),
+    cell("Sentiment", badge("sentiment", t.sentiment)),
+    cell("Urgency", urgencyMeter(t.urgency_score)),
+    cell("Tags", tagList(t.tags)),
+    cell("Age", age)
+  );
+}
+
+function skeletonRows(count) {
+  return Array.from({ length: count }, () =>
+    el(
+      "tr",
+      { class: "skeleton-row", "aria-hidden": "true" },
+      Array.from({ length: COLUMNS }, () => el("td", null, el("span", { class: "skeleton" })))
+    )
+  );
+}
+
+/* ---------- totals and pages ---------- */
+
+function totalText(meta) {
+  const capped = meta.total_exact === false;
+  const count = capped ? `${fmtNumber(meta.total)}+` : fmtNumber(meta.total || 0);
+  return count + (meta.total === 1 && !capped ? " ticket" : " tickets");
+}
+
+function pager(onPage) {
+  const prev = el("button", { type: "button", class: "btn", onclick: () => onPage(-1) }, "← Previous");
+  const next = el("button", { type: "button", class: "btn", onclick: () => onPage(1) }, "Next →");
+  const info = el("span", { class: "page-info", "aria-live": "polite" });
+  const nav = el("nav", { class: "pager", "aria-label": "Pages" }, prev, info, next);
+  function show(meta) {
+    const pages = meta.pages || 0;
+    const page = meta.page || 1;
+    const capped = meta.total_exact === false ? "+" : "";
+    info.textContent = pages ? `Page ${page} of ${fmtNumber(pages)}${capped}` : "";
+    prev.disabled = page <= 1;
+    next.disabled = page >= pages;
+    nav.hidden = pages <= 1 && page <= 1;
+  }
+  return { nav, show };
+}
+
+function emptyState(onClear) {
+  return el(
+    "div",
+    { class: "empty", hidden: true },
+    el("p", { class: "empty-title" }, "No tickets match."),
+    el("p", null, "Try fewer filters or a different search."),
+    el("button", { type: "button", class: "btn", onclick: onClear }, "Clear filters")
+  );
+}
+
+/* ---------- the view ---------- */
+
+export function ticketsView(main, route) {
+  const view = {};
+  let params = route.params;
+  let seq = 0;
+  let controller = null;
+  let focusSort = null; // the sort button to refocus once the sorted list is shown
+  const highlight = Number(sessionStorage.getItem(CREATED_KEY)) || null;
+  sessionStorage.removeItem(CREATED_KEY);
+
+  const clearFilters = () => navigate("/tickets", new URLSearchParams());
+  const filters = filterForm({ onApply: () => applyFilters(false), onClear: clearFilters });
+  const total = el("p", { class: "total", "aria-live": "polite" });
+  const errors = errorBox();
+  const exportButton = el(
+    "button",
+    { type: "button", class: "btn", onclick: startExport },
+    "Export these results"
+  );
+  const toolbar = el(
+    "div",
+    { class: "toolbar" },
+    total,
+    el(
+      "div",
+      { class: "toolbar-actions" },
+      el("a", { class: "btn btn-primary", href: "#/tickets/new" }, "New ticket"),
+      exportButton
+    )
+  );
+  const thead = tableHead(sortBy);
+  const tbody = el("tbody");
+  const table = el(
+    "table",
+    { class: "tickets-table", id: "tickets-table" },
+    el("caption", { class: "visually-hidden" }, "Tickets"),
+    thead,
+    tbody
+  );
+  const empty = emptyState(clearFilters);
+  const pages = pager(goPage);
+  main.appendChild(
+    el(
+      "section",
+      { class: "view view-tickets" },
+      heading("Tickets"),
+      filters.form,
+      toolbar,
+      errors,
+      el("div", { class: "table-wrap" }, table),
+      empty,
+      pages.nav
+    )
+  );
+
+  function sortBy(key) {
+    const p = new URLSearchParams(params);
+    p.set("sort", nextSort(params.get("sort") || DEFAULT_SORT, key));
+    p.delete("page");
+    focusSort = key;
+    navigate("/tickets", p);
+  }
+
+  function goPage(delta) {
+    const p = new URLSearchParams(params);
+    const page = Math.max(1, (Number(p.get("page")) || 1) + delta);
+    if (page === 1) p.delete("page");
+    else p.set("page", String(page));
+    navigate("/tickets", p);
+  }
+
+  function applyFilters(replace) {
+    const jump = JUMP.exec(filters.search.value.trim());
+    if (jump) navigate(`/tickets/${jump[1]}`);
+    else navigate("/tickets", filters.params(), replace);
+  }
+
+  const stopTyping = searchAsYouType(filters.search, () => {
+    // Typing refines the same search: replace the history entry rather than add one per key.
+    applyFilters(Boolean(params.get("q")) || !filters.search.value.trim());
+  });
+
+  function showLoading() {
+    clear(tbody);
+    const rows = Math.min(Number(params.get("per_page")) || Number(DEFAULT_PER_PAGE), 8);
+    skeletonRows(rows).forEach((row) => tbody.appendChild(row));
+    table.setAttribute("aria-busy", "true");
+  }
+
+  function showPage(data) {
+    table.removeAttribute("aria-busy");
+    clear(tbody);
+    const items = data.items || [];
+    items.forEach((t) => tbody.appendChild(ticketRow(t, highlight)));
+    const meta = data.meta || {};
+    total.textContent = totalText(meta);
+    total.dataset.total = String(meta.total || 0);
+    empty.hidden = items.length > 0;
+    table.hidden = items.length === 0;
+    pages.show(meta);
+    if (focusSort) {
+      const button = thead.querySelector(`[data-sort="${focusSort}"]`);
+      if (button) button.focus();
+      focusSort = null;
+    }
+  }
+
+  function showFailure(err) {
+    table.removeAttribute("aria-busy");
+    clear(tbody);
+    table.hidden = true;
+    empty.hidden = true;
+    const detail = err.fields ? fieldMessages(err.fields) : [];
+    showError(errors, errorText(err) + (detail.length ? ` — ${detail.join("; ")}` : ""));
+  }
+
+  async function load() {
+    seq += 1;
+    const mine = seq;
+    if (controller) controller.abort();
+    controller = new AbortController();
+    showError(errors, "");
+    showLoading();
+    const query = new URLSearchParams(params);
+    if (!query.get("per_page")) query.set("per_page", DEFAULT_PER_PAGE);
+    try {
+      const data = await api("GET", `/api/tickets?${query}`, null, { signal: controller.signal });
+      if (mine === seq) showPage(data);
+    } catch (err) {
+      if (err.name !== "AbortError" && mine === seq) showFailure(err);
+    }
+  }
+
+  async function startExport() {
+    exportButton.disabled = true;
+    try {
+      const job = await api("POST", "/api/exports", filtersFrom(params));
+      navigate("/exports", new URLSearchParams({ id: job.id }));
+    } catch (err) {
+      exportButton.disabled = false;
+      const text = notAvailable(err) ? "Exports are not available on this server yet." : null;
+      showError(errors, text || errorText(err));
+    }
+  }
+
+  view.update = (next) => {
+    params = next.params;
+    filters.sync(params, document.activeElement === filters.search);
+    syncSortHeaders(thead, params);
+    load();
+  };
+  view.destroy = () => {
+    stopTyping();
+    if (controller) controller.abort();
+  };
+  view.update(route);
+  return view;
+}
+
+/**
+ * Search as the person types: search(…) 300 ms after the last key; "#123" jumps to ticket 123
+ * after the same pause (or on Enter). Returns the function that cancels what is pending.
+ */
+function searchAsYouType(input, search) {
+  const typed = debounce(search, 300);
+  const jump = debounce(() => {
+    const match = JUMP.exec(input.value.trim());
+    if (match) navigate(`/tickets/${match[1]}`);
+  }, 300);
+  input.addEventListener("input", () => {
+    const q = input.value.trim();
+    if (/^#\d*$/.test(q)) typed.cancel();
+    else typed();
+    if (JUMP.test(q)) jump();
+    else jump.cancel();
+  });
+  return () => {
+    typed.cancel();
+    jump.cancel();
+  };
+}

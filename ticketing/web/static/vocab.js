@@ -1,0 +1,42 @@
+/* The product's vocabulary, handed to the page by the server (ticketing.core.vocab.as_data() in
+ * the body's data-vocab JSON island). The page keeps no copy of any list: a new status or
+ * category shows up in every filter, menu and chart without touching this code. */
+
+function read() {
+  try {
+    return JSON.parse(document.body.dataset.vocab || "{}");
+  } catch (e) {
+    return {};
+  }
+}
+
+const data = read();
+
+function list(key) {
+  return Array.isArray(data[key]) ? data[key] : [];
+}
+
+export const vocab = Object.freeze({
+  statuses: list("statuses"),
+  closedStatuses: list("closed_statuses"),
+  priorities: list("priorities"), // lowest first
+  categories: list("categories"),
+  sentiments: list("sentiments"), // calmest first
+  sources: list("sources"),
+  triageStatuses: list("triage_statuses"),
+  exportStatuses: list("export_statuses"),
+  roles: list("roles"),
+  triageSources: list("triage_sources"), // the sources that are triage, not a person
+  manualSource: data.manual_source, // the source of a value a person set
+  unclassified: data.unclassified, // the list filter's and the stats' "no category yet"
+  unset: data.unset, // the stats' "no value" in a breakdown
+});
+
+// Urgency bands, highest floor first: [["critical", 75], ["high", 50], ["medium", 30]].
+const floors = Object.entries(data.urgency_floors || {}).sort((a, b) => b[1] - a[1]);
+
+/** The priority band an urgency score (0..100) falls in, as the classifier reads it. */
+export function urgencyLevel(score) {
+  const band = floors.find(([, floor]) => score >= floor);
+  return band ? band[0] : vocab.priorities[0];
+}
