@@ -81,6 +81,26 @@ class Config:
         # A ticket still queued/running for triage this long, with no live job, is re-queued
         # by the worker's upkeep (its worker died).
         self.TRIAGE_STALE_SECONDS = env_float("TRIAGE_STALE_SECONDS", 900.0)
+        # Claude as the real API behaves (docs/triage.md): personal data withheld before any
+        # text leaves, the team's corrections as examples, prices and a monthly budget, bulk
+        # work through the Message Batches API.
+        self.CLAUDE_REDACT_PII = env_bool("CLAUDE_REDACT_PII", True)
+        self.CLAUDE_EXAMPLES = env_int("CLAUDE_EXAMPLES", 4)
+        self.CLAUDE_EXAMPLE_POOL = env_int("CLAUDE_EXAMPLE_POOL", 500)
+        # US dollars per million tokens, input/output; CLAUDE_PRICES overrides per model
+        # ("claude-haiku-5-5=1/5,claude-sonnet-5=3/15"). Batches cost half.
+        self.CLAUDE_PRICE_INPUT = env_float("CLAUDE_PRICE_INPUT", 1.0)
+        self.CLAUDE_PRICE_OUTPUT = env_float("CLAUDE_PRICE_OUTPUT", 5.0)
+        self.CLAUDE_PRICES = os.environ.get("CLAUDE_PRICES") or ""
+        # US dollars per calendar month (UTC); reached -> the local classifier until the month
+        # ends. Unset or 0 = no budget.
+        self.CLAUDE_MONTHLY_BUDGET = env_float("CLAUDE_MONTHLY_BUDGET", 0.0) or None
+        self.CLAUDE_BATCH_MAX = env_int("CLAUDE_BATCH_MAX", 10_000)
+        # Language detection (lingua, local): the languages told apart, the team's main
+        # language (taken when a text is too short to tell) and lingua's mode.
+        self.LANGUAGES = os.environ.get("LANGUAGES") or "en,de,fr,es,it,pt,nl,pl"
+        self.LANGUAGE_DEFAULT = os.environ.get("LANGUAGE_DEFAULT") or "en"
+        self.LANGUAGE_DETECTOR_MODE = os.environ.get("LANGUAGE_DETECTOR_MODE") or "low"
         self.CLASSIFY_RATE_LIMIT = os.environ.get("CLASSIFY_RATE_LIMIT", "10/minute")
         self.SUGGEST_RATE_LIMIT = os.environ.get("SUGGEST_RATE_LIMIT", "60/minute")
         self.EXPORT_DIR = os.environ.get("EXPORT_DIR") or None  # default: <instance>/exports

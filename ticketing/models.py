@@ -29,6 +29,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from .core.extensions import db
 from .core.vocab import (
     ActorType,
+    BatchStatus,
     Category,
     ExportStatus,
     Priority,
@@ -188,6 +189,8 @@ class Ticket(db.Model):
     note: Mapped[str | None] = mapped_column(Text)
     requester_email: Mapped[str | None] = mapped_column(String(254), index=True)
     requester_name: Mapped[str | None] = mapped_column(String(120))
+    #: ISO 639-1 code, detected locally when the text is saved (triage may confirm it).
+    language: Mapped[str | None] = mapped_column(String(8), index=True)
     created_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
@@ -255,8 +258,54 @@ class Classification(db.Model):
     output_tokens: Mapped[int | None] = mapped_column(Integer)
     attempts: Mapped[int | None] = mapped_column(Integer)
     error: Mapped[str | None] = mapped_column(Text)
-    job_id: Mapped[str | None] = mapped_column(String(64))
+    job_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    #: The ticket's language as this run saw it (ISO 639-1).
+    language: Mapped[str | None] = mapped_column(String(8))
+    #: Kinds of personal data withheld from the text sent out ("email,card"); the audit trail
+    #: records them as a ``pii_withheld`` event.
+    redacted: Mapped[str | None] = mapped_column(String(100))
+    #: US dollars this run cost (tokens x the configured price; batches half).
+    cost_usd: Mapped[float | None] = mapped_column(Float)
+    batch_id: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow, index=True)
+
+
+class TriageBatch(db.Model):
+    """One Message Batches API submission: the record of bulk triage work in flight."""
+
+    __tablename__ = "triage_batches"
+    __table_args__ = (
+        CheckConstraint(_in("status", values(BatchStatus), nullable=False), name="status"),
+        Index("ix_triage_batches_status_id", "status", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider_id: Mapped[str | None] = mapped_column(String(100), unique=True)
+    status: Mapped[str] = mapped_column(String(16), default=BatchStatus.SUBMITTING.value)
+    model: Mapped[str | None] = mapped_column(String(80))
+    request_count: Mapped[int] = mapped_column(Integer, default=0)
+    succeeded: Mapped[int] = mapped_column(Integer, default=0)
+    errored: Mapped[int] = mapped_column(Integer, default=0)
+    applied: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+    polled_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+    applied_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+
+
+class TriageBatchItem(db.Model):
+    """One ticket in a batch; ``custom_id`` names its request and its triage job."""
+
+    __tablename__ = "triage_batch_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(
+        ForeignKey("triage_batches.id", ondelete="CASCADE"), index=True
+    )
+    ticket_id: Mapped[int] = mapped_column(Integer, index=True)
+    custom_id: Mapped[str] = mapped_column(String(64), unique=True)
 
 
 def new_export_id() -> str:

@@ -10,6 +10,7 @@ Revision ID: 7a1c2e9d4b10
 Revises: 643cec8f32b0
 Create Date: 2026-11-29 12:00:00
 """
+
 from alembic import op
 import sqlalchemy as sa
 

@@ -4,6 +4,7 @@ Revision ID: b3d5f7a9c1e2
 Revises: 7a1c2e9d4b10
 Create Date: 2026-11-29 13:00:00
 """
+
 from alembic import op
 
 
@@ -50,7 +51,5 @@ def upgrade():
 
 
 def downgrade():
-    op.execute(
-        "UPDATE tickets SET status = 'open' WHERE status IN ('pending', 'on_hold')"
-    )
+    op.execute("UPDATE tickets SET status = 'open' WHERE status IN ('pending', 'on_hold')")
     _replace_check(OLD)

@@ -2,15 +2,31 @@
 
 Each request takes the next scripted answer (the last one repeats). Every request is recorded
 with its arrival time, headers and JSON body, so tests can count attempts and check spacing.
+
+Like the real API, it **refuses** (400 ``invalid_request_error``, the real error shape with a
+``request_id``) what the real API refuses before any model runs: a request without ``model``,
+``max_tokens`` or ``messages``; a ``tool_choice`` naming no tool; and in a ``strict`` tool's
+schema an object without ``additionalProperties: false``, numeric bounds (``minimum``,
+``maximum``, ``multipleOf`` …), string bounds (``minLength``, ``maxLength``), array bounds other
+than ``minItems`` 0/1, unsupported string formats, or more optional properties in all strict
+tools together than the grammar compiler takes (the "compiled grammar is too large" 400).
+The messages are worded as the real API words them.
+
+It also implements the Message Batches endpoints the SDK uses (create, retrieve, results as
+JSONL): each request of a batch is validated like a message and answered from the script;
+``batch_polls_to_end`` says how many retrieves see ``in_progress`` before ``ended``.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import socket
 import threading
 import time
+import uuid
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -54,6 +70,113 @@ def hang(seconds: float = 30.0) -> dict[str, Any]:
     return {"kind": "hang", "seconds": seconds}
 
 
+def expired() -> dict[str, Any]:
+    """In a batch: the request expired before it was processed."""
+    return {"kind": "expired"}
+
+
+def missing() -> dict[str, Any]:
+    """In a batch: the request is absent from the results."""
+    return {"kind": "missing"}
+
+
+# ---------------------------------------------------------------- what the real API refuses
+NUMERIC_BOUNDS = ("exclusiveMaximum", "exclusiveMinimum", "maximum", "minimum", "multipleOf")
+STRING_BOUNDS = ("maxLength", "minLength")
+ARRAY_BOUNDS = ("maxItems", "uniqueItems", "contains", "minContains", "maxContains")
+STRING_FORMATS = {
+    "date-time",
+    "time",
+    "date",
+    "duration",
+    "email",
+    "hostname",
+    "uri",
+    "ipv4",
+    "ipv6",
+    "uuid",
+}
+#: Optional properties over all strict tools of a request that the grammar compiler takes.
+MAX_OPTIONAL_PROPERTIES = 24
+CUSTOM_ID = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
+
+
+class Refused(Exception):
+    """The request is invalid: a 400 ``invalid_request_error`` with this message."""
+
+
+def _unsupported(kind: str, names: list[str], where: str) -> Refused:
+    listed = ", ".join(sorted(names))
+    return Refused(f"{where}: For '{kind}' type, properties {listed} are not supported")
+
+
+def _bounds(kind: str, schema: dict) -> list[str]:
+    """The keywords of ``schema`` strict mode does not support for its type."""
+    if kind in ("integer", "number"):
+        return [k for k in NUMERIC_BOUNDS if k in schema]
+    if kind == "string":
+        bad = [k for k in STRING_BOUNDS if k in schema]
+        if schema.get("format") and schema["format"] not in STRING_FORMATS:
+            bad.append("format")
+        return bad
+    if kind == "array":
+        bad = [k for k in ARRAY_BOUNDS if k in schema]
+        if schema.get("minItems") not in (None, 0, 1):
+            bad.append("minItems")
+        return bad
+    return []
+
+
+def check_strict_schema(schema: Any, where: str) -> int:
+    """Raise Refused as the real API does; returns the number of optional properties."""
+    if not isinstance(schema, dict):
+        raise Refused(f"{where}: schema must be an object")
+    if "oneOf" in schema:
+        raise Refused(f"{where}: 'oneOf' is not supported, use 'anyOf'")
+    kind = schema.get("type")
+    bad = _bounds(kind, schema)
+    if bad:
+        raise _unsupported(kind, bad, where)
+    subs = [*(schema.get("anyOf") or []), *(schema.get("allOf") or [])]
+    optional = 0
+    if kind == "array" and "items" in schema:
+        subs.append(schema["items"])
+    if kind == "object":
+        if schema.get("additionalProperties") is not False:
+            raise Refused(
+                f"{where}: For 'object' type, 'additionalProperties' must be explicitly set "
+                "to false"
+            )
+        properties = schema.get("properties") or {}
+        required = set(schema.get("required") or [])
+        optional = len([p for p in properties if p not in required])
+        subs.extend(properties.values())
+    return optional + sum(check_strict_schema(sub, where) for sub in subs)
+
+
+def check_message_params(body: Any, prefix: str = "") -> None:
+    """What the Messages API checks before running a model."""
+    if not isinstance(body, dict):
+        raise Refused(f"{prefix or 'body'}: Input should be an object")
+    for name in ("model", "max_tokens", "messages"):
+        if name not in body:
+            raise Refused(f"{prefix}{name}: Field required")
+    tools = body.get("tools") or []
+    names = {t.get("name") for t in tools if isinstance(t, dict)}
+    choice = body.get("tool_choice") or {}
+    if choice.get("type") == "tool" and choice.get("name") not in names:
+        raise Refused(f"{prefix}tool_choice: Tool '{choice.get('name')}' not found in tools")
+    optional = 0
+    for i, tool in enumerate(tools):
+        if isinstance(tool, dict) and tool.get("strict"):
+            optional += check_strict_schema(tool.get("input_schema"), f"{prefix}tools.{i}.custom")
+    if optional > MAX_OPTIONAL_PROPERTIES:
+        raise Refused(
+            "The compiled grammar is too large, which would cause performance issues. "
+            "Simplify your tool schemas or reduce the number of strict tools."
+        )
+
+
 @dataclass
 class Seen:
     at: float
@@ -66,6 +189,8 @@ class Seen:
 class FakeAnthropic:
     script: list[dict[str, Any]] = field(default_factory=lambda: [tool()])
     requests: list[Seen] = field(default_factory=list)
+    batches: dict[str, dict[str, Any]] = field(default_factory=dict)
+    batch_polls_to_end: int = 0
     server: ThreadingHTTPServer | None = None
     stopping: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -86,7 +211,12 @@ class FakeAnthropic:
 
     @property
     def count(self) -> int:
-        return len(self.requests)
+        """Messages API calls seen (batch endpoints not counted)."""
+        return len(self.message_requests)
+
+    @property
+    def message_requests(self) -> list[Seen]:
+        return [r for r in self.requests if r.path == "/v1/messages"]
 
     def start(self) -> FakeAnthropic:
         fake = self
@@ -110,11 +240,28 @@ class FakeAnthropic:
                     body = json.loads(raw_body or b"{}")
                 except ValueError:
                     body = {}
+                path = self.path.split("?")[0]
                 with fake.lock:
                     fake.requests.append(
-                        Seen(time.monotonic(), self.path, dict(self.headers.items()), body)
+                        Seen(time.monotonic(), path, dict(self.headers.items()), body)
                     )
+                try:
+                    if path == "/v1/messages/batches":
+                        fake.create_batch(self, body)
+                        return
+                    check_message_params(body)
+                except Refused as err:
+                    fake.send_json(self, 400, error_body("invalid_request_error", str(err)))
+                    return
                 fake.respond(self, fake.next_step(), body)
+
+            def do_GET(self):  # noqa: N802
+                path = self.path.split("?")[0]
+                with fake.lock:
+                    fake.requests.append(
+                        Seen(time.monotonic(), path, dict(self.headers.items()), {})
+                    )
+                fake.get_batch(self, path)
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
@@ -146,10 +293,7 @@ class FakeAnthropic:
             status, data, content_type = step["status"], step["body"], step["type"]
             headers.update(step["headers"])
         else:  # error
-            payload = {
-                "type": "error",
-                "error": {"type": step["type"], "message": f"fake {step['type']}"},
-            }
+            payload = error_body(step["type"], f"fake {step['type']}")
             status, data, content_type = step["status"], json.dumps(payload), "application/json"
             headers.update(step["headers"])
         encoded = data.encode()
@@ -161,6 +305,129 @@ class FakeAnthropic:
             handler.send_header(name.replace("_", "-"), value)
         handler.end_headers()
         handler.wfile.write(encoded)
+
+    def send_json(self, handler, status: int, payload: Any, content_type="application/json"):
+        encoded = (payload if isinstance(payload, str) else json.dumps(payload)).encode()
+        handler.send_response(status)
+        handler.send_header("content-type", content_type)
+        handler.send_header("content-length", str(len(encoded)))
+        handler.send_header("request-id", f"req_fake_{len(self.requests)}")
+        handler.end_headers()
+        handler.wfile.write(encoded)
+
+    # ------------------------------------------------------------ Message Batches
+    def create_batch(self, handler, body: dict) -> None:
+        requests = body.get("requests")
+        if not isinstance(requests, list) or not requests:
+            raise Refused("requests: List should have at least 1 item after validation")
+        seen: set[str] = set()
+        for i, item in enumerate(requests):
+            cid = item.get("custom_id") if isinstance(item, dict) else None
+            if not isinstance(cid, str) or not CUSTOM_ID.match(cid):
+                raise Refused(
+                    f"requests.{i}.custom_id: String should match pattern '^[a-zA-Z0-9_-]{{1,64}}$'"
+                )
+            if cid in seen:
+                raise Refused(f"requests.{i}.custom_id: Duplicate custom_id '{cid}'")
+            seen.add(cid)
+            check_message_params(item.get("params"), f"requests.{i}.params.")
+        batch_id = f"msgbatch_fake{uuid.uuid4().hex[:16]}"
+        now = datetime.now(UTC)
+        answers = {item["custom_id"]: (self.next_step(), item["params"]) for item in requests}
+        with self.lock:
+            self.batches[batch_id] = {
+                "answers": answers,
+                "created_at": now,
+                "polls": 0,
+                "ended_at": None,
+            }
+        self.send_json(handler, 200, self.batch_object(batch_id))
+
+    def batch_object(self, batch_id: str) -> dict[str, Any]:
+        batch = self.batches[batch_id]
+        ended = batch["ended_at"] is not None
+        kinds = [step["kind"] for step, _ in batch["answers"].values()]
+        counts = {"processing": 0, "succeeded": 0, "errored": 0, "canceled": 0, "expired": 0}
+        if ended:
+            for kind in kinds:
+                if kind in ("tool", "text"):
+                    counts["succeeded"] += 1
+                elif kind == "expired":
+                    counts["expired"] += 1
+                elif kind != "missing":
+                    counts["errored"] += 1
+        else:
+            counts["processing"] = len(kinds)
+        host, port = self.server.server_address[:2]
+        return {
+            "id": batch_id,
+            "type": "message_batch",
+            "processing_status": "ended" if ended else "in_progress",
+            "request_counts": counts,
+            "created_at": batch["created_at"].isoformat(),
+            "expires_at": (batch["created_at"] + timedelta(hours=24)).isoformat(),
+            "ended_at": batch["ended_at"].isoformat() if ended else None,
+            "archived_at": None,
+            "cancel_initiated_at": None,
+            "results_url": (
+                f"http://{host}:{port}/v1/messages/batches/{batch_id}/results" if ended else None
+            ),
+        }
+
+    def get_batch(self, handler, path: str) -> None:
+        match = re.fullmatch(r"/v1/messages/batches/([\w-]+)(/results)?", path)
+        batch = self.batches.get(match.group(1)) if match else None
+        if batch is None:
+            self.send_json(handler, 404, error_body("not_found_error", f"{path} not found"))
+            return
+        batch_id = match.group(1)
+        if match.group(2):
+            if batch["ended_at"] is None:
+                self.send_json(
+                    handler,
+                    400,
+                    error_body(
+                        "invalid_request_error", f"Batch {batch_id} has not finished processing"
+                    ),
+                )
+                return
+            self.send_json(handler, 200, self.results_jsonl(batch), "application/binary")
+            return
+        with self.lock:
+            batch["polls"] += 1
+            if batch["ended_at"] is None and batch["polls"] > self.batch_polls_to_end:
+                batch["ended_at"] = datetime.now(UTC)
+        self.send_json(handler, 200, self.batch_object(batch_id))
+
+    def results_jsonl(self, batch: dict) -> str:
+        lines = []
+        for cid, (step, params) in batch["answers"].items():
+            kind = step["kind"]
+            if kind == "missing":
+                continue
+            if kind == "tool":
+                tool_name = (params.get("tool_choice") or {}).get("name", "record_triage")
+                block = {
+                    "type": "tool_use",
+                    "id": "toolu_1",
+                    "name": tool_name,
+                    "input": step["input"],
+                }
+                result = {"type": "succeeded", "message": self.message([block], "tool_use", params)}
+            elif kind == "text":
+                result = {
+                    "type": "succeeded",
+                    "message": self.message(
+                        [{"type": "text", "text": step["text"]}], "end_turn", params
+                    ),
+                }
+            elif kind == "expired":
+                result = {"type": "expired"}
+            else:
+                detail = error_body(step.get("type", "api_error"), "fake batch error")
+                result = {"type": "errored", "error": detail}
+            lines.append(json.dumps({"custom_id": cid, "result": result}))
+        return "\n".join(lines) + "\n"
 
     @staticmethod
     def message(content: list, stop_reason: str, body: dict) -> dict[str, Any]:
@@ -174,6 +441,15 @@ class FakeAnthropic:
             "stop_sequence": None,
             "usage": {"input_tokens": 321, "output_tokens": 54},
         }
+
+
+def error_body(kind: str, message: str) -> dict[str, Any]:
+    """The real API's error shape."""
+    return {
+        "type": "error",
+        "error": {"type": kind, "message": message},
+        "request_id": f"req_fake{uuid.uuid4().hex[:12]}",
+    }
 
 
 def refused_url() -> str:

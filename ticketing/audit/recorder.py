@@ -24,7 +24,7 @@ from sqlalchemy import event, insert, inspect, select
 from sqlalchemy.orm import InstanceState, Session
 
 from ..core.context import current_actor
-from ..models import Reply, Tag, Ticket, TicketEvent, utcnow
+from ..models import Classification, Reply, Tag, Ticket, TicketEvent, utcnow
 
 #: Ticket columns whose changes are recorded, in the order their events are written.
 #: Left out on purpose: ``id``/``created_at`` (never change), ``updated_at`` (bookkeeping,
@@ -53,7 +53,10 @@ UPDATED = "updated"
 DELETED = "deleted"
 REPLY_ADDED = "reply_added"
 INTERNAL_NOTE_ADDED = "internal_note_added"
-ACTIONS = (CREATED, UPDATED, DELETED, REPLY_ADDED, INTERNAL_NOTE_ADDED)
+#: Personal data withheld from text sent out for triage: ``new_value`` lists the kinds
+#: ("email,card"), never the values. Written when a triage run that withheld some is stored.
+PII_WITHHELD = "pii_withheld"
+ACTIONS = (CREATED, UPDATED, DELETED, REPLY_ADDED, INTERNAL_NOTE_ADDED, PII_WITHHELD)
 
 _PENDING_KEY = "ticketing.audit.pending"
 _INSERT_EVENTS = insert(TicketEvent.__table__)
@@ -178,6 +181,10 @@ def before_flush(session: Session, flush_context: Any, instances: Any) -> None:
             pending.new_tickets.append(obj)
         elif isinstance(obj, Reply):
             pending.new_replies.append(obj)
+        elif isinstance(obj, Classification) and obj.redacted:
+            pending.rows.append(
+                {"ticket_id": obj.ticket_id, "action": PII_WITHHELD, "new_value": obj.redacted}
+            )
     deleted_ids = set()
     for obj in session.deleted:
         if isinstance(obj, Ticket):

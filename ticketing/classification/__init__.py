@@ -11,13 +11,16 @@ from flask_smorest import Api
 
 
 def init_app(app: Flask, api: Api) -> None:
-    from ..core import cli, events, upkeep
+    from ..core import cli, events, health, upkeep
+    from . import batches, jobs, status
     from . import cli as commands
-    from . import jobs
     from .routes import blp
 
     events.ticket_saving.connect(jobs.on_ticket_saving, weak=False)
     events.ticket_saved.connect(jobs.on_ticket_saved, weak=False)
     upkeep.register(app, "triage_requeued", jobs.recover_stalled_triage)
+    upkeep.register(app, "triage_after_fault", jobs.retriage_after_fault)
+    upkeep.register(app, "triage_batches", batches.upkeep)
+    health.register(app, "claude", status.health_check)
     api.register_blueprint(blp)
     cli.add_commands(app, commands.COMMANDS)

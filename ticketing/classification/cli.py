@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from ..core.context import Actor, acting_as
 from ..core.extensions import db
-from ..core.vocab import ActorType, TriageSource, Via, values
+from ..core.vocab import ActorType, BatchStatus, TriageSource, Via, values
 from ..models import Ticket
 
 
@@ -74,13 +74,23 @@ def select_ticket_ids(unclassified: bool, every: bool, ids: tuple[int, ...]) -> 
 @click.option("--all", "every", is_flag=True, help="Every ticket.")
 @click.option("--id", "ids", multiple=True, type=int, help="This ticket (repeatable).")
 @click.option("--inline", is_flag=True, help="Triage here and now instead of queueing jobs.")
+@click.option(
+    "--batch",
+    is_flag=True,
+    help="Submit to Claude's Message Batches API (half price, results within 24 h).",
+)
 @with_appcontext
-def classify_command(unclassified: bool, every: bool, ids: tuple[int, ...], inline: bool) -> None:
-    """Queue triage for tickets (or run it inline with --inline) and say what happened."""
+def classify_command(
+    unclassified: bool, every: bool, ids: tuple[int, ...], inline: bool, batch: bool
+) -> None:
+    """Queue triage for tickets (or run it inline with --inline, or submit a Message Batches
+    API batch with --batch) and say what happened."""
     from .jobs import enqueue_triage, triage_ticket
 
     if sum(bool(x) for x in (unclassified, every, ids)) > 1:
         raise click.UsageError("choose one of --unclassified, --all or --id")
+    if inline and batch:
+        raise click.UsageError("choose --inline or --batch, not both")
     unclassified = unclassified or not (every or ids)
     wanted = select_ticket_ids(unclassified, every, ids)
     missing = sorted(set(ids) - set(wanted))
@@ -88,6 +98,11 @@ def classify_command(unclassified: bool, every: bool, ids: tuple[int, ...], inli
         click.echo(f"No such ticket: {', '.join(map(str, missing))}", err=True)
     if not wanted:
         click.echo("Nothing to classify.")
+        if missing:
+            sys.exit(1)
+        return
+    if batch:
+        submit_batches(wanted)
         if missing:
             sys.exit(1)
         return
@@ -129,4 +144,58 @@ def classify_command(unclassified: bool, every: bool, ids: tuple[int, ...], inli
         sys.exit(1)
 
 
-COMMANDS = (classify_command, evaluate_command)
+def submit_batches(ticket_ids: list[int]) -> None:
+    """``classify --batch``: one batch per ``CLAUDE_BATCH_MAX`` tickets."""
+    from .batches import BatchUnavailable, submit_batch
+    from .jobs import TRIAGE_ACTOR
+
+    size = int(current_app.config["CLAUDE_BATCH_MAX"])
+    with acting_as(TRIAGE_ACTOR):
+        for start in range(0, len(ticket_ids), size):
+            chunk = ticket_ids[start : start + size]
+            try:
+                row = submit_batch(chunk)
+            except BatchUnavailable as err:
+                raise click.ClickException(
+                    f"{err.message} (without --batch they are queued)"
+                ) from err
+            if row is None:
+                continue
+            if row.status == BatchStatus.FAILED:
+                click.echo(
+                    f"Batch #{row.id} refused ({row.error}); its {len(chunk)} ticket(s) were "
+                    "queued one by one."
+                )
+            else:
+                click.echo(
+                    f"Submitted batch #{row.id} ({row.provider_id}) with {len(chunk)} "
+                    "ticket(s); results are applied when it ends (flask tickets batches --poll)."
+                )
+
+
+@click.command("batches")
+@click.option("--poll", is_flag=True, help="Check the open batches now and apply what ended.")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 1000))
+@with_appcontext
+def batches_command(poll: bool, limit: int) -> None:
+    """List Message Batches submissions of triage (newest first); --poll applies ended ones."""
+    from . import batches
+
+    if poll:
+        report = batches.upkeep()
+        click.echo(
+            f"Polled {report['polled']} open batch(es); recovered {report['recovered']}; "
+            f"submitted {report['submitted']} pending ticket(s)."
+        )
+    page = batches.list_batches(1, limit)
+    if not page.items:
+        click.echo("No batches.")
+    for row in page.items:
+        click.echo(
+            f"#{row.id}\t{row.status}\t{row.provider_id or '-'}\t{row.request_count} request(s)"
+            f"\t{row.applied} applied\t{row.created_at:%Y-%m-%d %H:%M}"
+            + (f"\t{row.error}" if row.error else "")
+        )
+
+
+COMMANDS = (classify_command, evaluate_command, batches_command)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ..core import events, jobs
 from ..core.context import Actor, acting_as
@@ -30,6 +30,14 @@ TRIAGE_ACTOR = Actor(type=ActorType.TRIAGE, via=Via.JOB, label="triage")
 IN_FLIGHT = (TriageStatus.QUEUED.value, TriageStatus.RUNNING.value)
 #: Fields whose change means the ticket must be triaged again.
 TRIAGE_INPUTS = frozenset({"subject", "body"})
+#: ``events.save_options(triage=BATCH_MODE)``: triage through the Message Batches API.
+BATCH_MODE = "batch"
+#: Job ids of tickets waiting in (or for) a Message Batches submission: upkeep leaves them to
+#: the batch poller.
+BATCH_JOB_PREFIX = "batch-"
+#: A ticket waiting for the next batch submission (an import with ``triage="batch"``).
+PENDING_PREFIX = "batch-p-"
+SUBMIT_JOB_ID = "triage-batch-submit"
 
 
 def triage_ticket(ticket_id: int, job_id: str | None = None) -> Classification | None:
@@ -47,13 +55,16 @@ def triage_ticket(ticket_id: int, job_id: str | None = None) -> Classification |
     with acting_as(TRIAGE_ACTOR):
         try:
             started = services.begin_triage(ticket_id, job_id)
-            db.session.commit()
             if started is None:
+                db.session.commit()
                 log.info("triage %s: ticket %s no longer exists", job_id, ticket_id)
                 return None
-            result = services.classify_safely(
-                services.get_classifier(), started.subject, started.body
+            classifier = services.get_classifier()
+            hints = services.hints_for(
+                classifier, started.subject, started.body, started.language, ticket_id
             )
+            db.session.commit()  # nothing stays open during the classifier's call
+            result = services.classify_safely(classifier, started.subject, started.body, hints)
             row = services.finish_triage(ticket_id, result, job_id)
             db.session.commit()
         except Exception as err:
@@ -108,6 +119,32 @@ def mark_queued(ticket: Ticket) -> str:
     ticket.triage_status = TriageStatus.QUEUED
     ticket.triage_error = None
     return job_id
+
+
+def mark_pending(ticket: Ticket) -> bool:
+    """In a saving transaction: the ticket waits for the next batch submission."""
+    ticket.triage_status = TriageStatus.QUEUED
+    ticket.triage_job_id = f"{PENDING_PREFIX}{uuid.uuid4().hex[:16]}"
+    ticket.triage_error = None
+    return True
+
+
+def ring_submit() -> None:
+    """After a commit: ask a worker to submit the pending tickets as one batch (a queued
+    submission picks up every pending ticket, so one is enough)."""
+    existing = jobs.fetch_job(SUBMIT_JOB_ID)
+    if existing is not None and jobs.job_status(existing) == TriageStatus.QUEUED:
+        return
+    try:
+        # By name: batches imports this module, not the other way round.
+        jobs.enqueue(
+            QUEUE,
+            "ticketing.classification.batches.submit_pending",
+            job_id=SUBMIT_JOB_ID,
+            description="submit pending triage as a batch",
+        )
+    except QueueUnavailable as err:  # the rows say pending: upkeep submits them later
+        log.warning("batch submission not queued yet: %s", err.message)
 
 
 def _put_on_queue(ticket_id: int, job_id: str) -> None:
@@ -179,19 +216,30 @@ def _row_status(ticket_id: int, job_id: str) -> str:
 
 
 def on_ticket_saving(app, change: events.Change) -> None:
-    """In the saving transaction: a new ticket, or one whose subject/body changed, is marked
-    as waiting for triage (``AUTO_CLASSIFY``; ``save_options(triage=False)`` opts out). The
-    mark is the record of the work: if the bell below is lost, upkeep finds the row."""
-    if app is None or not app.config["AUTO_CLASSIFY"] or not events.option("triage", True):
+    """In the saving transaction: a new ticket, or one whose subject/body changed, gets its
+    language detected and is marked as waiting for triage (``AUTO_CLASSIFY``;
+    ``save_options(triage=False)`` opts out, ``triage="batch"`` leaves it for a Message
+    Batches submission). The mark is the record of the work: if the bell below is lost,
+    upkeep finds the row."""
+    if app is None or not (change.created or change.fields & TRIAGE_INPUTS):
         return
-    if not (change.created or change.fields & TRIAGE_INPUTS):
+    ticket = change.obj
+    ticket.language = services.detect_language(ticket.subject, ticket.body, app)
+    mode = events.option("triage", True)
+    if not app.config["AUTO_CLASSIFY"] or not mode:
         return
-    change.notes["triage_job"] = mark_queued(change.obj)
+    if mode == BATCH_MODE:
+        change.notes["triage_batch"] = mark_pending(ticket)
+        return
+    change.notes["triage_job"] = mark_queued(ticket)
 
 
 def on_ticket_saved(app, change: events.Saved) -> None:
     """After the commit: put the triage job on the queue. A queue outage loses nothing: the
     ticket stays ``queued`` and ``recover_stalled_triage`` queues it again later."""
+    if change.notes.get("triage_batch"):
+        ring_submit()
+        return
     job_id = change.notes.get("triage_job")
     if not job_id:
         return
@@ -215,6 +263,7 @@ def recover_stalled_triage(older_than_seconds: float | None = None, limit: int =
     rows = db.session.execute(
         select(Ticket.id, Ticket.triage_job_id)
         .where(Ticket.triage_status.in_(IN_FLIGHT), Ticket.updated_at < cutoff)
+        .where(~func.coalesce(Ticket.triage_job_id, "").startswith(BATCH_JOB_PREFIX))
         .order_by(Ticket.id)
         .limit(limit)
     ).all()
@@ -233,3 +282,42 @@ def recover_stalled_triage(older_than_seconds: float | None = None, limit: int =
     if requeued:
         log.info("requeued %s stalled triage job(s)", requeued)
     return requeued
+
+
+def retriage_after_fault(limit: int = 500) -> int:
+    """Once a configuration fault is fixed, triage again with Claude the tickets the fallback
+    answered because of it (their ``triage_error`` says "configuration fault"): the fallback's
+    answer kept them usable meanwhile, Claude's was only delayed. Upkeep runs this each round;
+    nothing happens while the fault lasts or the budget is spent."""
+    from .claude import CONFIG_FAULT
+
+    app = current_app._get_current_object()
+    state = services.status.claude_state(app)
+    if state["status"] != "ok":
+        return 0
+    ids = list(
+        db.session.scalars(
+            select(Ticket.id)
+            .where(
+                Ticket.triage_status == TriageStatus.DONE,
+                Ticket.triage_error.startswith(f"{CONFIG_FAULT}:"),
+            )
+            .order_by(Ticket.id)
+            .limit(limit)
+        )
+    )
+    db.session.commit()
+    queued = 0
+    for ticket_id in ids:
+        try:
+            enqueue_triage(ticket_id)
+        except DomainError as err:
+            db.session.rollback()
+            log.warning("ticket %s not re-queued after the fault: %s", ticket_id, err.message)
+            break
+        queued += 1
+    if queued:
+        log.info(
+            "re-queued %s ticket(s) the fallback answered during a configuration fault", queued
+        )
+    return queued

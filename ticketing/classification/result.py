@@ -3,7 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .examples import Example
+
+
+@dataclass(frozen=True)
+class Hints:
+    """What a caller knows about a ticket beyond its text (for classifiers that take it)."""
+
+    language: str | None = None
+    examples: tuple[Example, ...] = ()
 
 
 @dataclass
@@ -23,6 +34,12 @@ class TriageResult:
     attempts: int | None = None
     #: Why this is not Claude's answer when Claude was asked (timeout, bad output, ...).
     error: str | None = None
+    #: ISO 639-1 code of the ticket's language (detected locally; Claude may confirm it).
+    language: str | None = None
+    #: Kinds of personal data withheld from the text sent out (``redact.KINDS``).
+    redacted: tuple[str, ...] = ()
+    #: What the run cost in US dollars (tokens x CLAUDE_PRICE*; batches half).
+    cost_usd: float | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:

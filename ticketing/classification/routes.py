@@ -15,9 +15,17 @@ from ..core.extensions import limiter
 from ..core.ratelimits import config_limit, per_user_key
 from ..core.schemas import ErrorEnvelope, PageQuery
 from ..core.vocab import JobStatus, TriageStatus
-from . import services
+from . import batches, services, status
 from .jobs import enqueue_triage
-from .schemas import ClassificationPage, JobOut, SuggestIn, SuggestionOut
+from .schemas import (
+    BatchOut,
+    BatchPage,
+    ClassificationPage,
+    ClaudeStatusOut,
+    JobOut,
+    SuggestIn,
+    SuggestionOut,
+)
 
 blp = Blueprint(
     "classification", __name__, url_prefix="/api", description="Triage: classify tickets"
@@ -117,3 +125,30 @@ class TicketClassifications(MethodView):
         """The ticket's triage runs, newest first, paginated like the ticket list."""
         page = services.list_history(ticket_id, params["page"], params["per_page"])
         return {"items": page.items, "meta": page.meta()}
+
+
+@blp.route("/classification/claude")
+class ClaudeStatus(MethodView):
+    @blp.response(200, ClaudeStatusOut)
+    def get(self):
+        """Claude for the dashboard: configuration fault, budget, spend per ticket and month."""
+        return status.summary(open_batches=batches.open_count())
+
+
+@blp.route("/classification/batches")
+class Batches(MethodView):
+    @blp.arguments(PageQuery, location="query", as_kwargs=False)
+    @blp.response(200, BatchPage)
+    def get(self, params):
+        """Message Batches submissions of triage, newest first."""
+        page = batches.list_batches(params["page"], params["per_page"])
+        return {"items": page.items, "meta": page.meta()}
+
+
+@blp.route("/classification/batches/<int:batch_id>")
+class BatchItem(MethodView):
+    @blp.response(200, BatchOut)
+    @blp.alt_response(404, schema=ErrorEnvelope, description="No such batch")
+    def get(self, batch_id):
+        """One batch: how many requests, answered, applied."""
+        return batches.get_batch(batch_id)

@@ -5,7 +5,16 @@ from __future__ import annotations
 from marshmallow import Schema, fields, pre_load, validate
 
 from ..core.schemas import NOT_BLANK, StrictSchema, not_blank, page_schema, strip_strings
-from ..core.vocab import Category, JobStatus, Priority, Sentiment, TriageSource, values
+from ..core.vocab import (
+    BatchStatus,
+    Category,
+    JobStatus,
+    Priority,
+    Sentiment,
+    TriageSource,
+    values,
+)
+from .redact import KINDS
 
 
 class SuggestIn(StrictSchema):
@@ -38,12 +47,30 @@ class TriageOut(Schema):
     )
     model = fields.String(allow_none=True)
     latency_ms = fields.Integer(allow_none=True)
+    language = fields.String(
+        allow_none=True, metadata={"description": "ISO 639-1 code of the text's language"}
+    )
+
+
+def _kinds(obj) -> list[str]:
+    value = obj.get("redacted") if isinstance(obj, dict) else getattr(obj, "redacted", None)
+    if isinstance(value, str):
+        return [k for k in value.split(",") if k]
+    return list(value or ())
+
+
+REDACTED_DOC = {
+    "type": "array",
+    "items": {"type": "string", "enum": list(KINDS)},
+    "description": "kinds of personal data withheld from the text sent to Claude",
+}
 
 
 class SuggestionOut(TriageOut):
     """A live suggestion; ``error`` says why Claude did not answer when it was asked."""
 
     error = fields.String(allow_none=True)
+    redacted = fields.Function(_kinds, metadata=REDACTED_DOC)
 
 
 class ClassificationOut(TriageOut):
@@ -56,6 +83,11 @@ class ClassificationOut(TriageOut):
     attempts = fields.Integer(allow_none=True)
     error = fields.String(allow_none=True)
     job_id = fields.String(allow_none=True)
+    redacted = fields.Function(_kinds, metadata=REDACTED_DOC)
+    cost_usd = fields.Float(
+        allow_none=True, metadata={"description": "US dollars (tokens x price; batches half)"}
+    )
+    batch_id = fields.Integer(allow_none=True)
     created_at = fields.DateTime()
 
 
@@ -80,3 +112,78 @@ class JobOut(Schema):
         allow_none=True,
         metadata={"description": "why the job failed, or why Claude's answer was not used"},
     )
+
+
+class FaultOut(Schema):
+    """A configuration fault: the API refused the set-up (key, model, schema)."""
+
+    status = fields.Integer(metadata={"description": "HTTP status the API answered"})
+    type = fields.String(metadata={"description": "the API's error type"})
+    message = fields.String()
+    since = fields.String(metadata={"description": "when it started (ISO 8601)"})
+    last_seen = fields.String()
+    count = fields.Integer(metadata={"description": "requests refused since"})
+
+
+class BudgetOut(Schema):
+    monthly_usd = fields.Float(allow_none=True, metadata={"description": "null = no budget"})
+    spent_usd = fields.Float(allow_none=True)
+    remaining_usd = fields.Float(allow_none=True)
+    exhausted = fields.Boolean(
+        metadata={"description": "true: the local classifier answers until resets_at"}
+    )
+    resets_at = fields.String()
+
+
+class SpendOut(Schema):
+    month = fields.String(metadata={"description": "YYYY-MM (UTC)"})
+    runs = fields.Integer(metadata={"description": "Claude runs with a cost"})
+    tickets = fields.Integer()
+    input_tokens = fields.Integer()
+    output_tokens = fields.Integer()
+    usd = fields.Float()
+    per_ticket_usd = fields.Float(allow_none=True)
+
+
+class ClaudeStatusOut(Schema):
+    """Claude as the dashboard shows it: state, fault, budget and spend."""
+
+    ok = fields.Boolean()
+    status = fields.String(
+        metadata={
+            "enum": ["disabled", "ok", "fault", "budget_exhausted"],
+            "description": "fault: a configuration fault (see fault); budget_exhausted: the "
+            "local classifier answers until the month ends",
+        }
+    )
+    fault = fields.Nested(FaultOut, allow_none=True)
+    enabled = fields.Boolean()
+    model = fields.String()
+    redact_pii = fields.Boolean()
+    examples = fields.Integer(metadata={"description": "corrected tickets shown per request"})
+    budget = fields.Nested(BudgetOut)
+    month = fields.Nested(SpendOut, metadata={"description": "this month so far"})
+    by_month = fields.List(fields.Nested(SpendOut), metadata={"description": "oldest first"})
+    open_batches = fields.Integer()
+
+
+class BatchOut(Schema):
+    """A Message Batches API submission of triage requests."""
+
+    id = fields.Integer()
+    provider_id = fields.String(allow_none=True, metadata={"description": "the API's batch id"})
+    status = fields.String(metadata={"enum": list(values(BatchStatus))})
+    model = fields.String(allow_none=True)
+    request_count = fields.Integer()
+    succeeded = fields.Integer()
+    errored = fields.Integer(metadata={"description": "errored, expired or canceled"})
+    applied = fields.Integer(metadata={"description": "results stored on their tickets"})
+    error = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+    submitted_at = fields.DateTime(allow_none=True)
+    polled_at = fields.DateTime(allow_none=True)
+    ended_at = fields.DateTime(allow_none=True)
+    applied_at = fields.DateTime(allow_none=True)
+
+
+BatchPage = page_schema(BatchOut, "TriageBatchPage")

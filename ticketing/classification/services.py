@@ -19,12 +19,13 @@ from ..core.pagination import Page, paginate
 from ..core.vocab import Source, TriageStatus
 from ..models import Classification, Ticket, utcnow
 from ..tickets.services import get_ticket
-from . import fallback
-from .result import TriageResult
+from . import fallback, language, status
+from .examples import Example, example_source
+from .result import Hints, TriageResult
 
 log = logging.getLogger(__name__)
 
-Classifier = Callable[[str, str], TriageResult]
+Classifier = Callable[..., TriageResult]
 OVERRIDE_KEY = "classifier_override"
 #: Ticket fields a triage run always refreshes; category/priority only when not manual.
 REFRESHED_FIELDS = ("sentiment", "urgency_score", "confidence", "explanation", "suggested_title")
@@ -39,7 +40,8 @@ def set_classifier(app: Flask, classifier: Classifier | None) -> None:
 
 
 def get_classifier(app: Flask | None = None, *, live: bool = False) -> Classifier:
-    """The classifier config chooses: Claude when ``ANTHROPIC_API_KEY`` is set, else the fallback.
+    """The classifier config chooses: Claude when ``ANTHROPIC_API_KEY`` is set (and this
+    month's ``CLAUDE_MONTHLY_BUDGET`` is not spent), else the fallback.
 
     ``live`` is for a person waiting (the create form): one attempt with the short
     ``CLASSIFY_SUGGEST_TIMEOUT`` instead of the job's retries.
@@ -48,35 +50,93 @@ def get_classifier(app: Flask | None = None, *, live: bool = False) -> Classifie
     override = app.extensions.get(OVERRIDE_KEY)
     if override is not None:
         return override
-    if app.config.get("ANTHROPIC_API_KEY"):
-        from .claude import ClaudeClassifier
+    if not app.config.get("ANTHROPIC_API_KEY"):
+        return fallback.classify
+    spent = status.budget_exhausted(app)
+    if spent is not None:
+        return over_budget(spent)
+    from .claude import ClaudeClassifier
 
-        if live:
-            return ClaudeClassifier.from_app(
-                app, timeout=app.config.get("CLASSIFY_SUGGEST_TIMEOUT"), max_attempts=1
-            ).classify
-        return ClaudeClassifier.from_app(app).classify
-    return fallback.classify
+    faults = status.ClaudeFaults()
+    if live:
+        return ClaudeClassifier.from_app(
+            app, timeout=app.config["CLASSIFY_SUGGEST_TIMEOUT"], max_attempts=1, faults=faults
+        ).classify
+    return ClaudeClassifier.from_app(app, faults=faults).classify
 
 
-def classify_safely(classifier: Classifier, subject: str, body: str) -> TriageResult:
+def over_budget(budget: dict) -> Classifier:
+    """The fallback, saying on each result that Claude's monthly budget is spent."""
+    reason = (
+        f"Claude's monthly budget (${budget['monthly_usd']:.2f}) is spent; the local "
+        f"classifier answers until {budget['resets_at'][:10]}"
+    )
+
+    def classify(subject: str, body: str, hints=None) -> TriageResult:
+        result = fallback.classify(subject, body, language=getattr(hints, "language", None))
+        result.error = reason
+        return result
+
+    classify.takes_hints = True  # type: ignore[attr-defined]
+    return classify
+
+
+def detect_language(subject: str | None, body: str | None, app: Flask | None = None) -> str:
+    """The text's ISO 639-1 language, detected locally (``LANGUAGES``, ``LANGUAGE_DEFAULT``)."""
+    app = app or current_app._get_current_object()
+    return language.detector(app).detect(language.ticket_text(subject, body))
+
+
+def nearest_examples(
+    subject: str, body: str, exclude_id: int | None = None, app: Flask | None = None
+) -> tuple[Example, ...]:
+    """The team's corrected tickets nearest to this text (``CLAUDE_EXAMPLES`` of them)."""
+    app = app or current_app._get_current_object()
+    k = int(app.config["CLAUDE_EXAMPLES"])
+    if k <= 0:
+        return ()
+    return tuple(example_source(app).nearest(subject, body, k, exclude_id))
+
+
+def hints_for(
+    classifier: Classifier, subject: str, body: str, lang: str | None, ticket_id: int | None
+):
+    """What the classifier gets besides the text: the language, and for Claude the examples."""
+    if not getattr(classifier, "takes_hints", False):
+        return None
+    examples: tuple[Example, ...] = ()
+    if getattr(classifier, "wants_examples", False):
+        examples = nearest_examples(subject, body, ticket_id)
+    return Hints(language=lang, examples=examples)
+
+
+def classify_safely(classifier: Classifier, subject: str, body: str, hints=None) -> TriageResult:
     """Run ``classifier``; if it raises (a bug, an unexpected error), the fallback answers.
 
     The failure is kept in ``error`` so a ticket is never left without a result.
     """
+    lang = getattr(hints, "language", None)
     try:
-        result = classifier(subject, body)
+        if getattr(classifier, "takes_hints", False):
+            result = classifier(subject, body, hints=hints)
+        else:
+            result = classifier(subject, body)
     except Exception as err:  # noqa: BLE001 - any failure must still yield a triage
         log.exception("classifier failed; using the local fallback")
-        result = fallback.classify(subject, body)
+        result = fallback.classify(subject, body, language=lang)
         result.error = f"classifier failed: {type(err).__name__}: {err}"[:1000]
+    if result.language is None:
+        result.language = lang
     return result
 
 
 def suggest(subject: str | None, body: str) -> TriageResult:
     """A live suggestion for the create form: short timeout, falls back rather than fails."""
     classifier = get_classifier(live=True)
-    return classify_safely(classifier, subject or "", body)
+    lang = detect_language(subject, body)
+    hints = hints_for(classifier, subject or "", body, lang, None)
+    db.session.rollback()  # no transaction stays open during the call
+    return classify_safely(classifier, subject or "", body, hints)
 
 
 # ---------------------------------------------------------------------- triage runs
@@ -85,6 +145,7 @@ class TriageInput:
     ticket_id: int
     subject: str
     body: str
+    language: str | None = None
 
 
 def begin_triage(ticket_id: int, job_id: str | None) -> TriageInput | None:
@@ -98,8 +159,10 @@ def begin_triage(ticket_id: int, job_id: str | None) -> TriageInput | None:
     ticket.triage_status = TriageStatus.RUNNING
     if job_id:
         ticket.triage_job_id = job_id
+    if not ticket.language:  # written by a bulk insert (seed) that skipped the save events
+        ticket.language = detect_language(ticket.subject, ticket.body)
     db.session.flush()
-    return TriageInput(ticket.id, ticket.subject, ticket.body)
+    return TriageInput(ticket.id, ticket.subject, ticket.body, ticket.language)
 
 
 def locked_ticket(ticket_id: int) -> Ticket | None:
@@ -128,11 +191,16 @@ def apply_result(ticket: Ticket, result: TriageResult) -> set[str]:
         if getattr(ticket, field) != value:
             changed.add(field)
             setattr(ticket, field, value)
+    if result.language and ticket.language != result.language:
+        changed.add("language")  # Claude confirms or corrects the local detection
+        ticket.language = result.language
     ticket.classified_at = utcnow()
     return changed
 
 
-def record_history(ticket_id: int, result: TriageResult, job_id: str | None) -> Classification:
+def record_history(
+    ticket_id: int, result: TriageResult, job_id: str | None, batch_id: int | None = None
+) -> Classification:
     """One history row with everything the run produced (kept even when the ticket keeps
     a manual category: the history says what triage said, for the agreement figures)."""
     row = Classification(
@@ -152,25 +220,37 @@ def record_history(ticket_id: int, result: TriageResult, job_id: str | None) -> 
         attempts=result.attempts or 1,
         error=result.error,
         job_id=job_id,
+        language=result.language,
+        redacted=",".join(result.redacted) or None,
+        cost_usd=result.cost_usd,
+        batch_id=batch_id,
     )
     db.session.add(row)
     return row
 
 
 def finish_triage(
-    ticket_id: int, result: TriageResult, job_id: str | None
+    ticket_id: int,
+    result: TriageResult,
+    job_id: str | None,
+    *,
+    batch_id: int | None = None,
+    apply_if_superseded: bool = True,
 ) -> Classification | None:
     """Store the run in the history, apply it to the (locked) ticket, mark it ``done``.
 
     When a newer job has taken the ticket over meanwhile (its text was edited while this run
     was classifying), the answer is still applied and kept, but the status stays the newer
-    job's. Returns None when the ticket was deleted.
+    job's (a batch answer, hours old, is then only kept: ``apply_if_superseded=False``).
+    Returns None when the ticket was deleted.
     """
     ticket = locked_ticket(ticket_id)
     if ticket is None:
         return None
-    row = record_history(ticket_id, result, job_id)
-    apply_result(ticket, result)
+    row = record_history(ticket_id, result, job_id, batch_id)
+    superseded = job_id is not None and ticket.triage_job_id not in (None, job_id)
+    if apply_if_superseded or not superseded:
+        apply_result(ticket, result)
     if job_id is None or ticket.triage_job_id in (None, job_id):
         ticket.triage_status = TriageStatus.DONE
         ticket.triage_error = result.error

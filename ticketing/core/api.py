@@ -12,7 +12,7 @@ from flask_smorest import Api, Blueprint
 from sqlalchemy import text
 from werkzeug.routing import IntegerConverter
 
-from . import jobs
+from . import health, jobs
 from . import openapi as auth_doc
 from .access import public
 from .errors import DatabaseUnavailable, InvalidInput, UnsupportedMediaType
@@ -46,7 +46,8 @@ class Health(MethodView):
     @meta_blp.response(200, HealthOut)
     @meta_blp.alt_response(503, schema=ErrorEnvelope, description="The database does not answer")
     def get(self):
-        """Database and queue state; 503 when the database does not answer."""
+        """Database and queue state, and the features' checks (``degraded`` when one is not
+        ok, e.g. Claude misconfigured); 503 when the database does not answer."""
         try:
             db.session.execute(text("SELECT 1"))
         except Exception as err:  # noqa: BLE001 - any failure means "down"
@@ -54,11 +55,13 @@ class Health(MethodView):
             raise DatabaseUnavailable(
                 f"The database does not answer ({type(err).__name__})."
             ) from err
+        checks = health.report()
         return {
-            "status": "ok",
+            "status": "ok" if all(c.get("ok", True) for c in checks.values()) else "degraded",
             "database": db.engine.dialect.name,
             "queue": jobs.queue_health(),
             "version": API_VERSION,
+            "checks": checks,
         }
 
 

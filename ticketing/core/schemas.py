@@ -186,7 +186,14 @@ class ErrorEnvelope(Schema):
 
 
 class HealthOut(Schema):
-    status = fields.String()
+    status = fields.String(
+        metadata={"enum": ["ok", "degraded"], "description": "degraded: a check is not ok"}
+    )
     database = fields.String()
     queue = fields.String()
     version = fields.String()
+    checks = fields.Dict(
+        keys=fields.String(),
+        values=fields.Dict(),
+        metadata={"description": "Each feature's check: at least ok (bool) and status."},
+    )

@@ -88,6 +88,18 @@ class JobStatus(StrEnum):
     FAILED = "failed"
 
 
+class BatchStatus(StrEnum):
+    """A Message Batches API submission of triage requests (``triage_batches``)."""
+
+    #: Rows written, the API not yet told (a crash here is recovered by upkeep).
+    SUBMITTING = "submitting"
+    IN_PROGRESS = "in_progress"
+    #: Every result stored on its ticket.
+    APPLIED = "applied"
+    #: The API refused the batch; its tickets were queued one by one instead.
+    FAILED = "failed"
+
+
 class ExportStatus(StrEnum):
     PENDING = "pending"
     RUNNING = "running"
@@ -169,6 +181,7 @@ def as_data() -> dict[str, object]:
         "unset": UNSET,
         "triage_statuses": list(values(TriageStatus)),
         "export_statuses": list(values(ExportStatus)),
+        "batch_statuses": list(values(BatchStatus)),
         "roles": list(values(Role)),
         "urgency_floors": dict(URGENCY_FLOORS),
     }

@@ -58,6 +58,11 @@ def seed_command(count: int, days: int, seed_value: int, if_empty: bool) -> None
     show_default=True,
     help="Triage the imported tickets like any new ticket (when AUTO_CLASSIFY is on).",
 )
+@click.option(
+    "--batch-triage",
+    is_flag=True,
+    help="Triage the imported tickets through Claude's Message Batches API (half price).",
+)
 @click.option("--strict", is_flag=True, help="Stop at the first bad row and store nothing at all.")
 @click.option(
     "--rejects",
@@ -77,6 +82,7 @@ def import_command(
     batch_size: int,
     dry_run: bool,
     triage: bool,
+    batch_triage: bool,
     strict: bool,
     rejects_path: str | None,
     show: int,
@@ -117,7 +123,7 @@ def import_command(
                 label=f"{label} {file}",
                 file=sys.stderr,
             ) as bar,
-            events.save_options(triage=triage),
+            events.save_options(triage="batch" if triage and batch_triage else triage),
         ):
             report = run_import(
                 file,

@@ -50,6 +50,7 @@ def filter_options(command: Callable[..., Any]) -> Callable[..., Any]:
             "--has-note/--no-note", "has_note", default=None, help="With / without a note."
         ),
         click.option("--requester", help="Requester e-mail address."),
+        click.option("--language", multiple=True, help="ISO 639-1 code, e.g. de (repeat, or a,b)."),
         click.option("--created-from", help="From this date or ISO timestamp (inclusive, UTC)."),
         click.option(
             "--created-to", help="To this date (whole day) or timestamp (exclusive), UTC."

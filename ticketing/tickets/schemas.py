@@ -30,6 +30,8 @@ from ..core.vocab import (
 )
 
 MAX_TAGS = 20
+#: An ISO 639-1 language code.
+LANGUAGE_CODE = re.compile(r"^[a-z]{2}$")
 SORT_KEYS = ("created_at", "updated_at", "priority", "urgency_score")
 
 
@@ -118,6 +120,9 @@ class TicketOut(Schema):
     note = fields.String(allow_none=True)
     requester_email = fields.String(allow_none=True)
     requester_name = fields.String(allow_none=True)
+    language = fields.String(
+        allow_none=True, metadata={"description": "ISO 639-1 code, detected when saved"}
+    )
     tags = fields.List(fields.String(), attribute="tag_names")
     reply_count = fields.Method("get_reply_count")
     created_at = fields.DateTime()
@@ -129,6 +134,16 @@ class TicketOut(Schema):
 
 
 TicketPage = page_schema(TicketOut, "TicketPage")
+
+
+class LanguageList(CommaList):
+    """``language=de,fr``: ISO 639-1 codes, any case."""
+
+    def __init__(self, **kwargs):
+        super().__init__(item_max=2, **kwargs)
+
+    def openapi_schema(self) -> dict:
+        return {"type": "string", "pattern": r"^ *[A-Za-z]{2} *(, *[A-Za-z]{2} *)*$"}
 
 
 class TicketFilterQuery(Schema):
@@ -144,6 +159,7 @@ class TicketFilterQuery(Schema):
     tag = CommaList(item_max=50)
     has_note = fields.Boolean()
     requester = fields.String(validate=validate.Length(1, 254))
+    language = LanguageList(metadata={"description": "ISO 639-1 codes: language=de,fr"})
     created_from = DateOrDateTime()
     created_to = DateOrDateTime(end_of_day=True)
     q = fields.String(validate=validate.Length(1, 200))
@@ -154,6 +170,10 @@ class TicketFilterQuery(Schema):
             data["tag"] = [normalise_tag(t) for t in data["tag"]]
         if "requester" in data:
             data["requester"] = data["requester"].strip().lower()
+        if "language" in data:
+            data["language"] = [code.strip().lower() for code in data["language"]]
+            if not all(LANGUAGE_CODE.match(code) for code in data["language"]):
+                raise ValidationError("Use ISO 639-1 codes such as en, de.", "language")
         if "q" in data:
             data["q"] = data["q"].strip()
             if not data["q"]:

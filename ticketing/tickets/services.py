@@ -139,6 +139,8 @@ def filter_tickets(stmt: Select, filters: dict[str, Any]) -> Select:
         stmt = stmt.where(has_note if filters["has_note"] else ~has_note)
     if requester := filters.get("requester"):
         stmt = stmt.where(Ticket.requester_email == requester)
+    if languages := filters.get("language"):
+        stmt = stmt.where(Ticket.language.in_(languages))
     if created_from := filters.get("created_from"):
         stmt = stmt.where(Ticket.created_at >= created_from)
     if created_to := filters.get("created_to"):

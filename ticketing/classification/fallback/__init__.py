@@ -55,8 +55,13 @@ SUBJECT_WEIGHT = 1.6
 MAX_BODY_CHARS = 6000
 
 
-def classify(subject: str, body: str) -> TriageResult:
-    """Triage one ticket with the local rules: deterministic, offline, about 50 µs."""
+def classify(subject: str, body: str, language: str | None = None) -> TriageResult:
+    """Triage one ticket with the local rules: deterministic, offline, about 50 µs.
+
+    ``language`` (ISO 639-1) is the ticket's language when the caller knows it; inside an app
+    it is otherwise detected. A ticket in a language the rules do not read says so in its
+    explanation, with a confidence to match, instead of guessing confidently.
+    """
     started = time.perf_counter()
     subject = subject or ""
     body = (body or "")[:MAX_BODY_CHARS]
@@ -67,7 +72,7 @@ def classify(subject: str, body: str) -> TriageResult:
     sentiment = decide_sentiment(ev, caps, bangs, words)
     urgency = decide_urgency(ev, category, sentiment)
     priority = decide_priority(urgency, max(ev.urgency_cues.values(), default=0.0))
-    return TriageResult(
+    result = TriageResult(
         category=category,
         priority=priority,
         sentiment=sentiment,
@@ -80,6 +85,44 @@ def classify(subject: str, body: str) -> TriageResult:
         latency_ms=round((time.perf_counter() - started) * 1000),
         extra={"scores": {c: round(s, 2) for c, s in ev.scores.items()}},
     )
+    return language_note(result, language or _detected(subject, body))
+
+
+#: The most a ticket in a language without cue tables may claim, and one with only core words.
+FOREIGN_CONFIDENCE = 0.3
+PARTIAL_CONFIDENCE = 0.6
+
+
+def _detected(subject: str, body: str) -> str | None:
+    from flask import current_app, has_app_context
+
+    if not has_app_context() or "LANGUAGES" not in current_app.config:
+        return None
+    from ..language import detector, ticket_text
+
+    return detector(current_app).detect(ticket_text(subject, body))
+
+
+def language_note(result: TriageResult, language: str | None) -> TriageResult:
+    """Say so when the ticket is not in English: the rules read English (and core German)."""
+    result.language = language
+    if not language or language == "en":
+        return result
+    from ..language import RULES_LANGUAGES, name
+
+    if language in RULES_LANGUAGES:
+        note = f"written in {name(language)}: only its core ticket words are in the rules"
+        cap = PARTIAL_CONFIDENCE
+    else:
+        note = (
+            f"written in {name(language)} ({language}), which the local rules do not read: "
+            "a low-confidence guess"
+        )
+        cap = FOREIGN_CONFIDENCE
+    result.confidence = min(result.confidence, cap)
+    text = f"{note}; {result.explanation}"
+    result.explanation = text if len(text) <= 500 else text[:499] + "…"
+    return result
 
 
 def warm_up() -> None:

@@ -1,0 +1,150 @@
+"""Few-shot examples from the team: the corrected tickets nearest to the one being triaged.
+
+A ticket whose category or priority a person set (``*_source == "manual"``) is a labelled
+example of how this team uses the taxonomy. ``nearest`` picks the ``k`` most similar ones;
+Claude sees them (redacted, delimited) before the ticket.
+
+The selection sits behind a small interface, ``ExampleSource.nearest(subject, body, k,
+exclude_id)``, so a better similarity (sentence embeddings, once the learner stores vectors)
+replaces ``TokenOverlap`` without touching the prompt: ``set_example_source(app, source)``.
+
+``TokenOverlap`` is the cheap local measure: the most recent ``CLAUDE_EXAMPLE_POOL`` corrected
+tickets, scored by the idf-weighted overlap of their word sets with the ticket's (rare shared
+words count most), one query and a few milliseconds per ticket.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from sqlalchemy import func, or_, select
+
+from ..core.extensions import db
+from ..core.vocab import Source
+from ..models import Ticket
+
+EXTENSION_KEY = "triage_examples"
+#: Characters of an example's body read for similarity (and shown, cut further, in the prompt).
+BODY_CHARS = 1500
+_WORD = re.compile(r"[^\W\d_]{3,}", re.UNICODE)
+#: Words too common in support tickets to say anything about similarity.
+_STOP = frozenset(
+    "the and for you your with this that have has was are not but can could would please "
+    "thanks thank hello dear regards from will what when how why where which there their "
+    "they them our out all any been being into just also get got its it's ich und der die "
+    "das ist nicht mit".split()
+)
+
+
+@dataclass(frozen=True)
+class Example:
+    ticket_id: int
+    subject: str
+    body: str
+    category: str | None  # set only when a person chose it
+    priority: str | None
+
+    def labels(self) -> str:
+        parts = []
+        if self.category:
+            parts.append(f"category: {self.category}")
+        if self.priority:
+            parts.append(f"priority: {self.priority}")
+        return "; ".join(parts)
+
+
+class ExampleSource(Protocol):
+    def nearest(
+        self, subject: str, body: str, k: int, exclude_id: int | None = None
+    ) -> Sequence[Example]: ...
+
+
+def words(text: str) -> set[str]:
+    return {w for w in (m.lower() for m in _WORD.findall(text or "")) if w not in _STOP}
+
+
+def _as_example(row: Any) -> Example:
+    manual = Source.MANUAL.value
+    return Example(
+        ticket_id=row.id,
+        subject=row.subject,
+        body=row.body,
+        category=row.category if row.category_source == manual else None,
+        priority=row.priority if row.priority_source == manual else None,
+    )
+
+
+class TokenOverlap:
+    """Nearest corrected tickets by idf-weighted word overlap (no index, no model)."""
+
+    def __init__(self, pool: int = 500) -> None:
+        self.pool = pool
+
+    def candidates(self, exclude_id: int | None) -> list[Example]:
+        manual = Source.MANUAL.value
+        stmt = (
+            select(
+                Ticket.id,
+                Ticket.subject,
+                func.substr(Ticket.body, 1, BODY_CHARS).label("body"),
+                Ticket.category,
+                Ticket.category_source,
+                Ticket.priority,
+                Ticket.priority_source,
+            )
+            .where(
+                or_(
+                    (Ticket.category_source == manual) & Ticket.category.is_not(None),
+                    (Ticket.priority_source == manual) & Ticket.priority.is_not(None),
+                )
+            )
+            .order_by(Ticket.updated_at.desc(), Ticket.id.desc())
+            .limit(self.pool)
+        )
+        if exclude_id is not None:
+            stmt = stmt.where(Ticket.id != exclude_id)
+        return [_as_example(row) for row in db.session.execute(stmt)]
+
+    def nearest(
+        self, subject: str, body: str, k: int, exclude_id: int | None = None
+    ) -> list[Example]:
+        if k <= 0:
+            return []
+        query = words(f"{subject} {(body or '')[:BODY_CHARS]}")
+        if not query:
+            return []
+        pool = self.candidates(exclude_id)
+        bags = [words(f"{ex.subject} {ex.body}") for ex in pool]
+        df = Counter(w for bag in bags for w in bag & query)
+        n = len(pool) + 1
+        scored = []
+        for ex, bag in zip(pool, bags, strict=True):
+            shared = bag & query
+            if not shared:
+                continue
+            weight = sum(math.log(n / (1 + df[w])) + 1 for w in shared)
+            scored.append((weight / math.sqrt(len(bag) + 1), ex.ticket_id, ex))
+        scored.sort(key=lambda item: (-item[0], -item[1]))
+        return [ex for _, _, ex in scored[:k]]
+
+
+def set_example_source(app: Any, source: ExampleSource | None) -> None:
+    """Use ``source`` to pick examples in ``app`` (e.g. embeddings); None restores the default."""
+    if source is None:
+        app.extensions.pop(EXTENSION_KEY, None)
+    else:
+        app.extensions[EXTENSION_KEY] = source
+
+
+def example_source(app: Any) -> ExampleSource:
+    source = app.extensions.get(EXTENSION_KEY)
+    if source is None:
+        source = app.extensions[EXTENSION_KEY] = TokenOverlap(
+            int(app.config["CLAUDE_EXAMPLE_POOL"])
+        )
+    return source
