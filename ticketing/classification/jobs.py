@@ -285,15 +285,17 @@ def recover_stalled_triage(older_than_seconds: float | None = None, limit: int =
 
 
 def retriage_after_fault(limit: int = 500) -> int:
-    """Once a configuration fault is fixed, triage again with Claude the tickets the fallback
-    answered because of it (their ``triage_error`` says "configuration fault"): the fallback's
-    answer kept them usable meanwhile, Claude's was only delayed. Upkeep runs this each round;
-    nothing happens while the fault lasts or the budget is spent."""
+    """Triage again with Claude the tickets the fallback answered because of a configuration
+    fault (their ``triage_error`` says so): the fallback's answer kept them usable meanwhile,
+    Claude's was only delayed. Upkeep runs this each round. While the fault is still recorded
+    one such ticket is tried as a probe (a refused request costs nothing): if the set-up has
+    been fixed, the fault clears and the next round re-queues the rest. Nothing happens without
+    a key or when the budget is spent."""
     from .claude import CONFIG_FAULT
 
     app = current_app._get_current_object()
     state = services.status.claude_state(app)
-    if state["status"] != "ok":
+    if state["status"] not in ("ok", "fault"):
         return 0
     ids = list(
         db.session.scalars(
@@ -303,7 +305,7 @@ def retriage_after_fault(limit: int = 500) -> int:
                 Ticket.triage_error.startswith(f"{CONFIG_FAULT}:"),
             )
             .order_by(Ticket.id)
-            .limit(limit)
+            .limit(1 if state["status"] == "fault" else limit)
         )
     )
     db.session.commit()
@@ -317,7 +319,5 @@ def retriage_after_fault(limit: int = 500) -> int:
             break
         queued += 1
     if queued:
-        log.info(
-            "re-queued %s ticket(s) the fallback answered during a configuration fault", queued
-        )
+        log.info("re-queued %s ticket(s) answered by the fallback during a fault", queued)
     return queued

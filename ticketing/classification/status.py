@@ -96,13 +96,13 @@ def spend_since(start: datetime, end: datetime | None = None) -> dict[str, Any]:
     if end is not None:
         stmt = stmt.where(Classification.created_at < end)
     runs, tickets, tokens_in, tokens_out, usd = db.session.execute(stmt).one()
-    usd = round(float(usd or 0.0), 4)
+    usd = float(usd or 0.0)
     return {
         "runs": int(runs or 0),
         "tickets": int(tickets or 0),
         "input_tokens": int(tokens_in or 0),
         "output_tokens": int(tokens_out or 0),
-        "usd": usd,
+        "usd": round(usd, 6),
         "per_ticket_usd": round(usd / tickets, 6) if tickets else None,
     }
 
