@@ -62,4 +62,4 @@ class Pricing:
     ) -> float:
         price_in, price_out = self.prices(model)
         dollars = (input_tokens * price_in + output_tokens * price_out) / PER
-        return round(dollars * (BATCH_DISCOUNT if batch else 1.0), 6)
+        return round(dollars * (BATCH_DISCOUNT if batch else 1.0), 8)

@@ -102,8 +102,8 @@ def spend_since(start: datetime, end: datetime | None = None) -> dict[str, Any]:
         "tickets": int(tickets or 0),
         "input_tokens": int(tokens_in or 0),
         "output_tokens": int(tokens_out or 0),
-        "usd": round(usd, 6),
-        "per_ticket_usd": round(usd / tickets, 6) if tickets else None,
+        "usd": round(usd, 8),
+        "per_ticket_usd": round(usd / tickets, 8) if tickets else None,
     }
 
 
