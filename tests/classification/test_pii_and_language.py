@@ -185,3 +185,18 @@ def test_the_fallback_says_when_a_ticket_is_not_english_instead_of_guessing(app)
     assert english.language == "en" and not english.explanation.startswith("written in")
     # Outside an app, with the language given, the same note.
     assert fallback.classify("x", "y", language="pl").explanation.startswith("written in Polish")
+
+
+def test_the_language_benchmark_runs_in_smoke_mode():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[2] / "bench" / "language.py"
+    done = subprocess.run(
+        [sys.executable, str(script), "--smoke"], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    row = next(line for line in done.stdout.splitlines() if line.startswith("lingua-low"))
+    multilingual = float(row.split()[2])
+    assert multilingual >= 0.9, done.stdout

@@ -131,6 +131,59 @@ def test_classify_shows_queued_running_then_done_and_a_failure(page, api):
     )
 
 
+def test_dashboard_shows_a_claude_configuration_fault_loudly_and_the_spend(page):
+    month = {
+        "month": "2026-11",
+        "runs": 40,
+        "tickets": 38,
+        "input_tokens": 40000,
+        "output_tokens": 4000,
+        "usd": 0.06,
+        "per_ticket_usd": 0.00157,
+    }
+    claude = {
+        "ok": False,
+        "status": "fault",
+        "fault": {
+            "status": 400,
+            "type": "invalid_request_error",
+            "message": "tools.0.custom: For 'integer' type, properties maximum are not supported",
+            "since": "2026-11-29T10:00:00+00:00",
+            "last_seen": "2026-11-29T10:05:00+00:00",
+            "count": 17,
+        },
+        "enabled": True,
+        "model": "claude-haiku-5-5",
+        "redact_pii": True,
+        "examples": 4,
+        "budget": {
+            "monthly_usd": 50.0,
+            "spent_usd": 0.06,
+            "remaining_usd": 49.94,
+            "exhausted": False,
+            "resets_at": "2026-12-01T00:00:00+00:00",
+        },
+        "month": month,
+        "by_month": [dict(month, month="2026-10", usd=1.5), month],
+        "open_batches": 1,
+    }
+    page.route("**/api/classification/claude", lambda route: fulfill(route, claude))
+    page.goto("/#/dashboard")
+    card = page.locator("#claude")
+    alert = card.get_by_role("alert")
+    expect(alert).to_contain_text("Claude is misconfigured: HTTP 400 invalid_request_error")
+    expect(alert).to_contain_text("properties maximum are not supported")
+    expect(alert).to_contain_text("17 request(s) refused")
+    expect(card.locator('[data-key="claude.month.usd"] .counter-value')).to_have_text("$0.0600")
+    expect(card.locator('[data-key="claude.month.per_ticket_usd"] .counter-value')).to_have_text(
+        "$0.0016"
+    )
+    expect(card.locator('[data-key="claude.budget.remaining_usd"]')).to_contain_text(
+        "$49.94 of $50.00"
+    )
+    expect(card.locator('[data-key="claude.by_month.2026-10"]')).to_contain_text("$1.50")
+
+
 def test_dashboard_draws_every_key_the_stats_answer_has(page):
     stats = {
         "total": 1234,

@@ -9,6 +9,7 @@ import { fmtNumber, fmtPercent, label } from "../format.js";
 import { errorBox, heading, onTicketsChanged, showError } from "../ui.js";
 import { vocab } from "../vocab.js";
 import { barChart, perDayChart } from "./charts.js";
+import { claudeCard } from "./claude-card.js";
 import { filtersFrom } from "./filters.js";
 
 const REFRESH_MS = 60000;
@@ -130,6 +131,7 @@ export function dashboardView(main, route) {
   const counterBox = el("div", { class: "counters", id: "counters" });
   const chartBox = el("div", { class: "charts" });
   const triage = el("div", { class: "card triage", id: "triage" });
+  const claude = el("div", { class: "card claude", id: "claude" });
   const errors = errorBox();
   const updated = el("p", { class: "muted updated", "aria-live": "polite" });
   const refresh = el("button", { type: "button", class: "btn btn-small", onclick: load }, "Refresh");
@@ -145,6 +147,7 @@ export function dashboardView(main, route) {
     errors,
     counterBox,
     chartBox,
+    claude,
     triage
   );
   main.appendChild(section);
@@ -163,10 +166,14 @@ export function dashboardView(main, route) {
     section.setAttribute("aria-busy", "true");
     const query = new URLSearchParams(filtersFrom(params)).toString();
     try {
-      const stats = await api("GET", `/api/stats${query ? `?${query}` : ""}`);
+      const [stats, claudeState] = await Promise.all([
+        api("GET", `/api/stats${query ? `?${query}` : ""}`),
+        api("GET", "/api/classification/claude").catch(() => null),
+      ]);
       if (!alive) return;
       showError(errors, "");
       render(stats || {});
+      clear(claude).append(...claudeCard(claudeState));
     } catch (err) {
       if (!alive) return;
       const text = notAvailable(err) ? "Statistics are not available on this server yet." : null;
