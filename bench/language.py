@@ -112,9 +112,10 @@ def main() -> None:
     low = next((r for r in results if r["detector"] == "lingua-low"), None)
     for other in results:
         if low and other is not low:
+            speed = other["ms_per_text"] / low["ms_per_text"]
             print(
-                f"lingua-low vs {other['detector']}: {other['ms_per_text'] / low['ms_per_text']:.1f}x "
-                f"faster, {other['rss_mb'] - low['rss_mb']:+d} MB for {other['detector']}"
+                f"lingua-low vs {other['detector']}: {speed:.1f}x faster, "
+                f"{other['rss_mb'] - low['rss_mb']:+d} MB for {other['detector']}"
             )
 
 

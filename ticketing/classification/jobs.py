@@ -19,7 +19,7 @@ from ..core import events, jobs
 from ..core.context import Actor, acting_as
 from ..core.errors import DomainError, QueueUnavailable
 from ..core.extensions import db
-from ..core.vocab import ActorType, TriageStatus, Via
+from ..core.vocab import ActorType, ClaudeState, TriageStatus, Via
 from ..models import Classification, Ticket, utcnow
 from . import services
 
@@ -295,7 +295,7 @@ def retriage_after_fault(limit: int = 500) -> int:
 
     app = current_app._get_current_object()
     state = services.status.claude_state(app)
-    if state["status"] not in ("ok", "fault"):
+    if state["status"] not in (ClaudeState.OK, ClaudeState.FAULT):
         return 0
     ids = list(
         db.session.scalars(
@@ -305,7 +305,7 @@ def retriage_after_fault(limit: int = 500) -> int:
                 Ticket.triage_error.startswith(f"{CONFIG_FAULT}:"),
             )
             .order_by(Ticket.id)
-            .limit(1 if state["status"] == "fault" else limit)
+            .limit(1 if state["status"] == ClaudeState.FAULT else limit)
         )
     )
     db.session.commit()

@@ -8,6 +8,7 @@ from ..core.schemas import NOT_BLANK, StrictSchema, not_blank, page_schema, stri
 from ..core.vocab import (
     BatchStatus,
     Category,
+    ClaudeState,
     JobStatus,
     Priority,
     Sentiment,
@@ -151,7 +152,7 @@ class ClaudeStatusOut(Schema):
     ok = fields.Boolean()
     status = fields.String(
         metadata={
-            "enum": ["disabled", "ok", "fault", "budget_exhausted"],
+            "enum": list(values(ClaudeState)),
             "description": "fault: a configuration fault (see fault); budget_exhausted: the "
             "local classifier answers until the month ends",
         }

@@ -119,6 +119,8 @@ def classify_safely(classifier: Classifier, subject: str, body: str, hints=None)
     try:
         if getattr(classifier, "takes_hints", False):
             result = classifier(subject, body, hints=hints)
+        elif classifier is fallback.classify:
+            result = classifier(subject, body, language=lang)
         else:
             result = classifier(subject, body)
     except Exception as err:  # noqa: BLE001 - any failure must still yield a triage

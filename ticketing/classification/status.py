@@ -23,6 +23,7 @@ from sqlalchemy import func, select
 
 from ..core import kv
 from ..core.extensions import db
+from ..core.vocab import ClaudeState
 from ..models import Classification, utcnow
 
 log = logging.getLogger(__name__)
@@ -152,13 +153,13 @@ def claude_state(app: Flask | None = None) -> dict[str, Any]:
     """One word for Claude's state: disabled, fault, budget_exhausted or ok."""
     app = app or current_app
     if not app.config.get("ANTHROPIC_API_KEY"):
-        return {"ok": True, "status": "disabled", "fault": None}
+        return {"ok": True, "status": ClaudeState.DISABLED.value, "fault": None}
     fault = ClaudeFaults().current()
     if fault:
-        return {"ok": False, "status": "fault", "fault": fault}
+        return {"ok": False, "status": ClaudeState.FAULT.value, "fault": fault}
     if budget_exhausted(app):
-        return {"ok": True, "status": "budget_exhausted", "fault": None}
-    return {"ok": True, "status": "ok", "fault": None}
+        return {"ok": True, "status": ClaudeState.BUDGET_EXHAUSTED.value, "fault": None}
+    return {"ok": True, "status": ClaudeState.OK.value, "fault": None}
 
 
 def health_check() -> dict[str, Any]:

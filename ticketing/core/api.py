@@ -18,6 +18,7 @@ from .access import public
 from .errors import DatabaseUnavailable, InvalidInput, UnsupportedMediaType
 from .extensions import MAX_ID, db
 from .schemas import ErrorEnvelope, HealthOut
+from .vocab import HealthStatus
 
 #: Text no database column can hold: NUL (PostgreSQL refuses it) and lone UTF-16 surrogates
 #: (not encodable as UTF-8).
@@ -57,7 +58,9 @@ class Health(MethodView):
             ) from err
         checks = health.report()
         return {
-            "status": "ok" if all(c.get("ok", True) for c in checks.values()) else "degraded",
+            "status": HealthStatus.OK
+            if all(c.get("ok", True) for c in checks.values())
+            else HealthStatus.DEGRADED,
             "database": db.engine.dialect.name,
             "queue": jobs.queue_health(),
             "version": API_VERSION,

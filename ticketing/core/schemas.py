@@ -12,6 +12,8 @@ from typing import Any
 
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, post_load
 
+from .vocab import HealthStatus, values
+
 #: OpenAPI note for text that is trimmed and must keep a character (blank text is a 422).
 #: Spelled out because Python's strip() also removes \x1c-\x1f and \x85, which JSON
 #: Schema's (ECMA) ``\s`` does not count as space.
@@ -187,7 +189,7 @@ class ErrorEnvelope(Schema):
 
 class HealthOut(Schema):
     status = fields.String(
-        metadata={"enum": ["ok", "degraded"], "description": "degraded: a check is not ok"}
+        metadata={"enum": list(values(HealthStatus)), "description": "degraded: a check is not ok"}
     )
     database = fields.String()
     queue = fields.String()

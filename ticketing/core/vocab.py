@@ -100,6 +100,24 @@ class BatchStatus(StrEnum):
     FAILED = "failed"
 
 
+class ClaudeState(StrEnum):
+    """Claude as operators see it (``/api/health``'s ``claude`` check, the dashboard)."""
+
+    #: No ``ANTHROPIC_API_KEY``: the local classifier answers.
+    DISABLED = "disabled"
+    OK = "ok"
+    #: The API refuses the set-up (400/401/403/404): shown loudly until a request is accepted.
+    FAULT = "fault"
+    #: ``CLAUDE_MONTHLY_BUDGET`` spent: the local classifier until the month ends.
+    BUDGET_EXHAUSTED = "budget_exhausted"
+
+
+class HealthStatus(StrEnum):
+    OK = "ok"
+    #: The service answers, but a check is not ok (something an operator must fix).
+    DEGRADED = "degraded"
+
+
 class ExportStatus(StrEnum):
     PENDING = "pending"
     RUNNING = "running"
