@@ -57,6 +57,19 @@ def make_app(tmp: str, **overrides):
     return app
 
 
+def signed_in_client(app):
+    """A test client sending an agent's API token (every /api route needs a signed-in user)."""
+    from ticketing.accounts import services as accounts
+
+    with app.app_context():
+        user = accounts.create_user("bench@example.com", "Bench", "agent", "bench-password-1")
+        token = accounts.create_token(user, "bench")[1]
+        db.session.commit()
+    client = app.test_client()
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token}"
+    return client
+
+
 def seed(app, n: int) -> list[int]:
     with app.app_context():
         ids = []
@@ -102,14 +115,14 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         app = make_app(tmp)
-        client = app.test_client()
+        client = signed_in_client(app)
         times = []
         for i in range(args.suggestions):
             subject, body = TEXTS[i % len(TEXTS)]
             started = time.perf_counter()
             response = client.post("/api/classify", json={"subject": subject, "body": body})
             times.append((time.perf_counter() - started) * 1000)
-            assert response.status_code == 200
+            assert response.status_code == 200, (response.status_code, response.get_json())
         report("POST /api/classify (fallback)", times)
         report("triage run, fallback (SQLite)", run_triage(app, seed(app, args.tickets)))
 
@@ -121,7 +134,7 @@ def main() -> None:
             ids = seed(app, args.tickets)
             run_triage(app, ids[:5])  # SDK import and first connection
             report("triage run, Claude SDK -> local fake", run_triage(app, ids))
-            client = app.test_client()
+            client = signed_in_client(app)
             times = []
             for i in range(args.suggestions):
                 subject, body = TEXTS[i % len(TEXTS)]

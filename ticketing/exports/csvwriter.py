@@ -67,6 +67,7 @@ COLUMN_KINDS: dict[str, str] = {
     "tags": "tags",
     "requester_email": "text",
     "requester_name": "text",
+    "language": "enum",
     "note": "text",
     "classified_at": "time",
     "created_at": "time",
