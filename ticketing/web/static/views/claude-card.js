@@ -50,7 +50,7 @@ function banner(c) {
 function byMonth(rows) {
   return el(
     "table",
-    { class: "kv claude-months" },
+    { class: "claude-months" },
     el("thead", null, el("tr", null, ["Month", "Tickets", "Cost", "Per ticket"].map((h) => el("th", null, h)))),
     el(
       "tbody",
