@@ -10,13 +10,16 @@ replaces ``TokenOverlap`` without touching the prompt: ``set_example_source(app,
 
 ``TokenOverlap`` is the cheap local measure: the most recent ``CLAUDE_EXAMPLE_POOL`` corrected
 tickets, scored by the idf-weighted overlap of their word sets with the ticket's (rare shared
-words count most), one query and a few milliseconds per ticket.
+words count most). The pool and its word sets are kept for ``CACHE_SECONDS`` (a correction
+joins the pool within that time), so a bulk submission does not re-read it per ticket.
 """
 
 from __future__ import annotations
 
 import math
 import re
+import threading
+import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -31,6 +34,8 @@ from ..models import Ticket
 EXTENSION_KEY = "triage_examples"
 #: Characters of an example's body read for similarity (and shown, cut further, in the prompt).
 BODY_CHARS = 1500
+#: How long the pool of corrected tickets is reused before it is read again.
+CACHE_SECONDS = 30.0
 _WORD = re.compile(r"[^\W\d_]{3,}", re.UNICODE)
 #: Words too common in support tickets to say anything about similarity.
 _STOP = frozenset(
@@ -82,10 +87,18 @@ def _as_example(row: Any) -> Example:
 class TokenOverlap:
     """Nearest corrected tickets by idf-weighted word overlap (no index, no model)."""
 
-    def __init__(self, pool: int = 500) -> None:
+    def __init__(self, pool: int = 500, cache_seconds: float = CACHE_SECONDS) -> None:
         self.pool = pool
+        self.cache_seconds = cache_seconds
+        self._lock = threading.Lock()
+        self._cached: tuple[float, list[tuple[Example, set[str]]]] | None = None
 
-    def candidates(self, exclude_id: int | None) -> list[Example]:
+    def candidates(self) -> list[tuple[Example, set[str]]]:
+        """The pool with each example's word set (cached for ``cache_seconds``)."""
+        now = time.monotonic()
+        with self._lock:
+            if self._cached is not None and now - self._cached[0] < self.cache_seconds:
+                return self._cached[1]
         manual = Source.MANUAL.value
         stmt = (
             select(
@@ -106,9 +119,11 @@ class TokenOverlap:
             .order_by(Ticket.updated_at.desc(), Ticket.id.desc())
             .limit(self.pool)
         )
-        if exclude_id is not None:
-            stmt = stmt.where(Ticket.id != exclude_id)
-        return [_as_example(row) for row in db.session.execute(stmt)]
+        pool = [_as_example(row) for row in db.session.execute(stmt)]
+        bagged = [(ex, words(f"{ex.subject} {ex.body}")) for ex in pool]
+        with self._lock:
+            self._cached = (now, bagged)
+        return bagged
 
     def nearest(
         self, subject: str, body: str, k: int, exclude_id: int | None = None
@@ -118,12 +133,11 @@ class TokenOverlap:
         query = words(f"{subject} {(body or '')[:BODY_CHARS]}")
         if not query:
             return []
-        pool = self.candidates(exclude_id)
-        bags = [words(f"{ex.subject} {ex.body}") for ex in pool]
-        df = Counter(w for bag in bags for w in bag & query)
+        pool = [(ex, bag) for ex, bag in self.candidates() if ex.ticket_id != exclude_id]
+        df = Counter(w for _, bag in pool for w in bag & query)
         n = len(pool) + 1
         scored = []
-        for ex, bag in zip(pool, bags, strict=True):
+        for ex, bag in pool:
             shared = bag & query
             if not shared:
                 continue
