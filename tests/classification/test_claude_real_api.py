@@ -89,6 +89,22 @@ def test_the_fake_refuses_the_old_schema_as_the_real_api_does(fake_api):
     assert client.messages.create(**request).stop_reason == "tool_use"
 
 
+def test_too_many_optional_properties_are_a_grammar_too_large_400(fake_api):
+    client = anthropic.Anthropic(api_key="k", base_url=fake_api.base_url, max_retries=0)
+    wide = {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {f"p{i}": {"type": "string"} for i in range(25)},
+    }
+    with pytest.raises(anthropic.BadRequestError, match="compiled grammar is too large"):
+        client.messages.create(
+            model="m",
+            max_tokens=10,
+            messages=[{"role": "user", "content": "hi"}],
+            tools=[{"name": "t", "input_schema": wide, "strict": True}],
+        )
+
+
 def test_our_sent_schema_passes_the_fakes_strict_checks():
     from .fake_anthropic import check_strict_schema
 
