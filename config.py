@@ -96,6 +96,8 @@ class Config:
         # ends. Unset or 0 = no budget.
         self.CLAUDE_MONTHLY_BUDGET = env_float("CLAUDE_MONTHLY_BUDGET", 0.0) or None
         self.CLAUDE_BATCH_MAX = env_int("CLAUDE_BATCH_MAX", 10_000)
+        # While a batch is processing its poll job runs again this often (worker's scheduler).
+        self.CLAUDE_BATCH_POLL_SECONDS = env_float("CLAUDE_BATCH_POLL_SECONDS", 300.0)
         # Language detection (lingua, local): the languages told apart, the team's main
         # language (taken when a text is too short to tell) and lingua's mode.
         self.LANGUAGES = os.environ.get("LANGUAGES") or "en,de,fr,es,it,pt,nl,pl"

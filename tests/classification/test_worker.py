@@ -44,6 +44,7 @@ def worker_process(app, redis_url, database_url, claude_settings, tmp_path):
         "ANTHROPIC_API_KEY": claude_settings["ANTHROPIC_API_KEY"],
         "ANTHROPIC_BASE_URL": claude_settings["ANTHROPIC_BASE_URL"],
         "CLASSIFY_TIMEOUT": "5",
+        "CLAUDE_BATCH_POLL_SECONDS": "1",
         "FLASK_APP": "wsgi",
     }
     env.pop("TEST_DATABASE_URL", None)
@@ -113,3 +114,29 @@ def test_a_real_worker_triages_a_committed_ticket_with_claude(
 
     done = wait_for(job_done)
     assert done and done["result"]["source"] == "claude" and done["result"]["job_id"] == job["id"]
+
+
+def test_a_real_worker_submits_an_imported_batch_polls_it_again_and_applies_it(
+    client, runner, fake_api, worker_process, tmp_path
+):
+    """import --batch-triage rings one submission job; the worker submits the batch, finds it
+    still processing, schedules its next poll (RQ's scheduler in the worker), then applies it."""
+    fake_api.answer(tool())
+    fake_api.batch_polls_to_end = 1
+    path = tmp_path / "in.csv"
+    path.write_text("subject,body\nInvoice wrong,The amount is wrong.\nNo refund,Still none.\n")
+    result = runner.invoke(args=["tickets", "import", str(path), "--batch-triage"])
+    assert result.exit_code == 0, result.output
+
+    def applied():
+        items = client.get("/api/classification/batches").get_json()["items"]
+        return items if items and items[0]["status"] == "applied" else None
+
+    items = wait_for(applied, timeout=60)
+    assert items, "batch never applied: " + (tmp_path / "worker.log").read_text()[-3000:]
+    assert items[0]["request_count"] == 2 and items[0]["applied"] == 2
+    polls = [r for r in fake_api.requests if r.path.startswith("/v1/messages/batches/")]
+    assert len([r for r in polls if not r.path.endswith("/results")]) >= 2  # polled again
+    tickets = client.get("/api/tickets").get_json()["items"]
+    assert {t["category_source"] for t in tickets} == {"claude"}
+    assert fake_api.count == 0

@@ -9,12 +9,14 @@ The database is the record of the work:
    call) and the row becomes ``in_progress`` with the API's batch id. If the API refuses the
    batch, the row is ``failed`` and every ticket is queued for ordinary triage instead, so no
    ticket waits for a batch that does not exist.
-2. **Poll** (``poll_batch``, a job; upkeep polls every open batch each round; ``flask tickets
-   batches --poll``): once the API says ``ended``, every result is applied like a triage run
-   with ``job_id = custom_id``: a run already stored for that id is skipped, so applying twice
-   changes nothing. An errored, expired or unusable result, and a ticket missing from the
-   results, get the fallback's answer with the reason. A ticket edited since submission keeps
-   the newer run's answer (the batch's is only kept in the history).
+2. **Poll** (``poll_batch``, a job run after submission that schedules itself again every
+   ``CLAUDE_BATCH_POLL_SECONDS`` while the batch is processing; upkeep also polls every open
+   batch each round; ``flask tickets batches --poll``): once the API says ``ended``, every
+   result is applied like a triage run with ``job_id = custom_id``: a run already stored for
+   that id is skipped, so applying twice changes nothing. An errored, expired or unusable
+   result, and a ticket missing from the results, get the fallback's answer with the reason.
+   A ticket edited since submission keeps the newer run's answer (the batch's is only kept in
+   the history).
 3. **Recover** (upkeep): a batch left ``submitting`` by a crash is failed and its tickets queued
    one by one; tickets marked for a batch by an import (``triage="batch"``) are submitted by
    ``submit_pending`` (rung after the import's commit, and every upkeep round).
@@ -166,6 +168,19 @@ def _ring_poll(batch_id: int) -> None:
         log.warning("batch %s: poll not queued (%s); upkeep polls it", batch_id, err.message)
 
 
+def _poll_later(batch_id: int) -> None:
+    """Look again in ``CLAUDE_BATCH_POLL_SECONDS`` (the upkeep polls too, in case this is lost)."""
+    seconds = float(current_app.config["CLAUDE_BATCH_POLL_SECONDS"])
+    try:
+        queue.enqueue_later(
+            QUEUE, seconds, poll_batch, batch_id, description=f"poll triage batch {batch_id}"
+        )
+    except DomainError as err:
+        log.warning(
+            "batch %s: next poll not scheduled (%s); upkeep polls it", batch_id, err.message
+        )
+
+
 def _items(batch_id: int) -> list[TriageBatchItem]:
     return list(
         db.session.scalars(
@@ -269,6 +284,7 @@ def poll_batch(batch_id: int) -> dict[str, Any]:
     batch.errored = int(counts.errored + counts.expired + counts.canceled)
     if remote.processing_status != "ended":
         db.session.commit()
+        _poll_later(batch_id)
         return {"batch": batch_id, "status": batch.status, "processing": remote.processing_status}
     batch.ended_at = remote.ended_at or utcnow()
     db.session.commit()

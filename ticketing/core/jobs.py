@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from flask import Flask, current_app
@@ -93,6 +94,20 @@ def enqueue(queue: str, func, *args: Any, **options: Any) -> Job:
     except RedisError as err:
         raise QueueUnavailable() from err
     log.info("enqueued job %s %s on %s", job.id, job.func_name, queue)
+    return job
+
+
+def enqueue_later(queue: str, seconds: float, func, *args: Any, **options: Any) -> Job | None:
+    """Put ``func(*args)`` on ``queue`` in ``seconds`` (the worker runs RQ's scheduler). In
+    embedded mode nothing runs later, so nothing is scheduled (None): the caller's other path
+    (upkeep, a command) does the work. Raises ``QueueUnavailable`` when Redis is down."""
+    if not state().is_async:
+        return None
+    try:
+        job = get_queue(queue).enqueue_in(timedelta(seconds=seconds), func, *args, **options)
+    except RedisError as err:
+        raise QueueUnavailable() from err
+    log.info("scheduled job %s %s on %s in %.0f s", job.id, job.func_name, queue, seconds)
     return job
 
 
