@@ -29,6 +29,9 @@ from ..models import Classification, utcnow
 log = logging.getLogger(__name__)
 
 FAULT_KEY = "ticketing:claude:fault"
+#: The message of the fault last logged: swapped atomically, so of several processes hitting
+#: the same fault at once exactly one logs it.
+LOGGED_KEY = "ticketing:claude:fault:logged"
 #: Months of spend the dashboard shows.
 HISTORY_MONTHS = 6
 
@@ -40,10 +43,11 @@ class ClaudeFaults:
         now = utcnow().isoformat()
         try:
             store = kv.store()
+            previous = store.set(LOGGED_KEY, message, get=True)
+            new = previous is None or previous.decode() != message
             raw = store.get(FAULT_KEY)
             fault = json.loads(raw) if raw else None
-            new = fault is None or fault.get("message") != message
-            if new:
+            if fault is None or fault.get("message") != message:
                 fault = {"status": status, "type": kind, "message": message, "since": now}
                 fault["count"] = 0
             fault["count"] = int(fault.get("count", 0)) + 1
@@ -63,7 +67,7 @@ class ClaudeFaults:
 
     def clear(self) -> None:
         try:
-            if kv.store().delete(FAULT_KEY):
+            if kv.store().delete(FAULT_KEY, LOGGED_KEY):
                 log.warning("Claude configuration fault cleared: the API accepts requests again")
         except RedisError:
             pass
