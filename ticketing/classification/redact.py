@@ -17,12 +17,16 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-EMAIL = "email"
-PHONE = "phone"
-CARD = "card"
-IBAN = "iban"
-SECRET = "secret"  # noqa: S105 - the name of a kind, not a password
-KINDS = (SECRET, EMAIL, IBAN, CARD, PHONE)
+from ..core.vocab import PiiKind, values
+
+SECRET, EMAIL, IBAN, CARD, PHONE = (
+    PiiKind.SECRET,
+    PiiKind.EMAIL,
+    PiiKind.IBAN,
+    PiiKind.CARD,
+    PiiKind.PHONE,
+)
+KINDS = values(PiiKind)
 
 _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]{1,64}@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 #: Keys and tokens by their known shapes, then any long random-looking run.
@@ -102,13 +106,13 @@ class Redactor:
     @property
     def kinds(self) -> list[str]:
         """The kinds withheld so far, in a stable order."""
-        return [kind for kind in KINDS if self._counts.get(kind)]
+        return [kind for kind in KINDS if self._counts.get(kind)]  # plain strings
 
     def _placeholder(self, kind: str, value: str) -> str:
         key = (kind, value)
         if key not in self._by_value:
             self._counts[kind] = self._counts.get(kind, 0) + 1
-            placeholder = f"[{kind.upper()}_{self._counts[kind]}]"
+            placeholder = f"[{kind.value.upper()}_{self._counts[kind]}]"
             self._by_value[key] = placeholder
             self.values[placeholder] = value
         return self._by_value[key]

@@ -100,6 +100,16 @@ class BatchStatus(StrEnum):
     FAILED = "failed"
 
 
+class PiiKind(StrEnum):
+    """Kinds of personal data withheld from text sent to Claude (in the order they are found)."""
+
+    SECRET = "secret"  # noqa: S105 - the name of a kind, not a password
+    EMAIL = "email"
+    IBAN = "iban"
+    CARD = "card"
+    PHONE = "phone"
+
+
 class ClaudeState(StrEnum):
     """Claude as operators see it (``/api/health``'s ``claude`` check, the dashboard)."""
 
