@@ -137,7 +137,7 @@ def suggest(subject: str | None, body: str) -> TriageResult:
     classifier = get_classifier(live=True)
     lang = detect_language(subject, body)
     hints = hints_for(classifier, subject or "", body, lang, None)
-    db.session.rollback()  # no transaction stays open during the call
+    db.session.commit()  # no transaction stays open during the call
     return classify_safely(classifier, subject or "", body, hints)
 
 
