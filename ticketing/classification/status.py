@@ -172,7 +172,9 @@ def health_check() -> dict[str, Any]:
     state = claude_state(app)
     out = {**state, "model": app.config["CLASSIFY_MODEL"]}
     if app.config.get("CLAUDE_MONTHLY_BUDGET"):
-        out["budget"] = budget(app)
+        # Health is public: whether the budget is spent, not the amounts (the dashboard has them).
+        spent = budget(app)
+        out["budget"] = {"exhausted": spent["exhausted"], "resets_at": spent["resets_at"]}
     return out
 
 
