@@ -173,6 +173,24 @@ def test_every_ticket_gets_its_language_and_the_list_filters_by_it(app, client, 
     assert client.get(f"/api/tickets/{en['id']}").get_json()["language"] == "fr"
 
 
+def test_tickets_without_a_language_get_one_from_upkeep_without_touching_updated_at(
+    app, client, runner
+):
+    runner.invoke(args=["tickets", "seed", "--count", "30"])  # bulk insert: no save events
+    before = client.get("/api/tickets?per_page=100").get_json()["items"]
+    assert {t["language"] for t in before} == {None}
+    with app.app_context():
+        from ticketing.core.upkeep import run_all
+
+        report = run_all()
+    assert report["languages_detected"] == 30
+    after = {t["id"]: t for t in client.get("/api/tickets?per_page=100").get_json()["items"]}
+    assert all(after[t["id"]]["language"] for t in before)
+    assert all(after[t["id"]]["updated_at"] == t["updated_at"] for t in before)
+    events = client.get(f"/api/tickets/{before[0]['id']}/events").get_json()["items"]
+    assert not [e for e in events if e.get("field") == "language"]
+
+
 def test_the_fallback_says_when_a_ticket_is_not_english_instead_of_guessing(app):
     with app.app_context():
         french = fallback.classify("Remboursement", "Je veux être remboursé, la facture est fausse")

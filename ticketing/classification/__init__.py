@@ -12,7 +12,7 @@ from flask_smorest import Api
 
 def init_app(app: Flask, api: Api) -> None:
     from ..core import cli, events, health, upkeep
-    from . import batches, jobs, status
+    from . import batches, jobs, services, status
     from . import cli as commands
     from .routes import blp
 
@@ -21,6 +21,7 @@ def init_app(app: Flask, api: Api) -> None:
     upkeep.register(app, "triage_requeued", jobs.recover_stalled_triage)
     upkeep.register(app, "triage_after_fault", jobs.retriage_after_fault)
     upkeep.register(app, "triage_batches", batches.upkeep)
+    upkeep.register(app, "languages_detected", services.fill_missing_languages)
     health.register(app, "claude", status.health_check)
     api.register_blueprint(blp)
     cli.add_commands(app, commands.COMMANDS)

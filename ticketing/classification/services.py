@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import Flask, current_app
-from sqlalchemy import select
+from sqlalchemy import bindparam, func, select, update
 
 from ..core.extensions import db
 from ..core.pagination import Page, paginate
@@ -85,6 +85,34 @@ def detect_language(subject: str | None, body: str | None, app: Flask | None = N
     """The text's ISO 639-1 language, detected locally (``LANGUAGES``, ``LANGUAGE_DEFAULT``)."""
     app = app or current_app._get_current_object()
     return language.detector(app).detect(language.ticket_text(subject, body))
+
+
+def fill_missing_languages(limit: int = 2000) -> int:
+    """Detect the language of tickets that have none (written before detection existed, or by
+    a bulk insert such as the seeder), ``limit`` per call; commits. Upkeep runs it each round.
+    ``updated_at`` is kept: nobody changed these tickets."""
+    app = current_app._get_current_object()
+    rows = db.session.execute(
+        select(Ticket.id, Ticket.subject, func.substr(Ticket.body, 1, 2000))
+        .where(Ticket.language.is_(None))
+        .order_by(Ticket.id)
+        .limit(limit)
+    ).all()
+    if not rows:
+        db.session.commit()
+        return 0
+    params = [
+        {"tid": tid, "lang": detect_language(subject, body, app)} for tid, subject, body in rows
+    ]
+    stmt = (
+        update(Ticket.__table__)
+        .where(Ticket.__table__.c.id == bindparam("tid"))
+        .values(language=bindparam("lang"), updated_at=Ticket.__table__.c.updated_at)
+    )
+    db.session.execute(stmt, params)
+    db.session.commit()
+    log.info("detected the language of %s ticket(s)", len(params))
+    return len(params)
 
 
 def nearest_examples(
