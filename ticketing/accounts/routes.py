@@ -92,7 +92,12 @@ def _sign_in_keys(email: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
 
 
 def _count_attempt(keys, email: str, message: str = "Too many failed sign-ins.") -> None:
-    """Count this attempt against every limit (atomically), or refuse it with 429."""
+    """Count this attempt against every limit (atomically), or refuse it with 429.
+
+    The counters run on a connection of their own; the request's session gives its connection
+    back first (it has nothing to write yet), so a burst of requests can never hold every
+    pooled connection while each waits for a second one."""
+    db.session.commit()
     counted = []
     for config_key, *key in keys:
         attempt = ratelimits.hit(config_key, *key)
