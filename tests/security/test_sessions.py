@@ -86,9 +86,7 @@ def test_sign_out_everywhere_ends_every_browser_but_not_the_tokens(app, agent_us
     assert app.test_client().get("/api/auth/me", headers=bearer).status_code == 200
 
 
-def test_a_disabled_users_cookie_and_tokens_stop_at_once_and_stay_stopped(
-    app, client, agent_user
-):
+def test_a_disabled_users_cookie_and_tokens_stop_at_once_and_stay_stopped(app, client, agent_user):
     browser = sign_in(app, agent_user)
     stolen = copy_of(app, browser)
     bearer = {"Authorization": f"Bearer {agent_user.token}"}
@@ -104,9 +102,7 @@ def test_a_disabled_users_cookie_and_tokens_stop_at_once_and_stay_stopped(
 
 
 @pytest.mark.parametrize("change", [{"role": "admin"}, {"password": "a reset password 1"}])
-def test_a_role_change_or_password_reset_ends_the_persons_sessions(
-    app, client, agent_user, change
-):
+def test_a_role_change_or_password_reset_ends_the_persons_sessions(app, client, agent_user, change):
     browser = sign_in(app, agent_user)
     assert client.patch(f"/api/users/{agent_user.id}", json=change).status_code == 200
     assert browser.get("/api/auth/me").status_code == 401

@@ -111,9 +111,7 @@ def test_with_redis_down_sign_in_stays_limited_and_never_counts_in_memory(
     )
     private_redis.stop()
     assert private_redis.is_down()
-    responses = in_parallel(
-        20, lambda i: login(app, agent_user.email, f"wrong {i}", f"10.4.0.{i}")
-    )
+    responses = in_parallel(20, lambda i: login(app, agent_user.email, f"wrong {i}", f"10.4.0.{i}"))
     seen = statuses(responses)
     assert 1 <= password_checks.count <= ACCOUNT_LIMIT
     assert seen == {401: password_checks.count, 429: 20 - password_checks.count}
