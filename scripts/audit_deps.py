@@ -154,7 +154,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  warning: the database is {report.stale_days} days old; refresh it online")
     for line in report.vulnerable:
         print(f"  VULNERABLE {line}")
-    print("audit-deps: " + ("no known vulnerability" if report.ok else "vulnerabilities found"))
+    checked = len(pins) - len(report.unchecked)
+    verdict = "vulnerabilities found" if not report.ok else "no known vulnerability"
+    print(f"audit-deps: {verdict} ({checked} of {len(pins)} pins checked)")
     return 0 if report.ok else 1
 
 
