@@ -290,3 +290,21 @@ def test_upkeep_prunes_entries_past_the_retention(app, client):
         app.config["ACCESS_LOG_RETENTION_DAYS"] = 0  # keep forever
         _insert(app, utcnow() - timedelta(days=4000))
         assert access.prune() == {"removed": 0}
+
+
+def test_a_tokens_first_use_is_logged_once_even_when_it_comes_in_parallel(
+    app, client, agent_user
+):
+    from tests.security.outage import in_parallel
+
+    agent = bearer_client(app, agent_user)
+    created = agent.post("/api/auth/tokens", json={"name": "burst"}).get_json()
+    headers = {"Authorization": f"Bearer {created['token']}"}
+    codes = in_parallel(10, lambda i: app.test_client().get("/api/auth/me", headers=headers))
+    assert {r.status_code for r in codes} == {200}
+    first = [
+        e
+        for e in log(client, action="token_first_used")
+        if e["details"]["token_id"] == created["id"]
+    ]
+    assert len(first) == 1

@@ -139,3 +139,13 @@ def test_upkeep_forgets_sessions_over_a_day_past_their_end(app, agent_user):
         assert services.prune_sessions() == {"sessions_removed": 1}
         assert db.session.query(UserSession).count() == 1
     assert live.get("/api/auth/me").status_code == 200
+
+
+def test_signing_in_again_on_a_browser_ends_the_session_it_had(app, agent_user, make_user):
+    browser = sign_in(app, agent_user)
+    earlier = copy_of(app, browser)
+    other = make_user(email="other@example.com")
+    again = browser.post("/api/auth/login", json={"email": other.email, "password": other.password})
+    assert again.status_code == 200
+    assert browser.get("/api/auth/me").get_json()["user"]["email"] == other.email
+    assert earlier.get("/api/auth/me").status_code == 401  # the agent's session is over

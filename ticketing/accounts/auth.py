@@ -41,6 +41,9 @@ def unauthorized(message: str, error: str | None = None) -> Unauthenticated:
 def start_session(user: User) -> str:
     """Sign ``user`` in on this browser: a fresh session (no fixation), recorded in the
     database, and a CSRF token. The caller commits."""
+    previous = session.get("sid")
+    if isinstance(previous, str):
+        services.end_session(previous)  # whoever was signed in on this browser is signed out
     session.clear()
     session.permanent = True
     sid = secrets.token_urlsafe(32)

@@ -347,12 +347,16 @@ def resolve_token(text: str) -> TokenMatch | None:
     now = utcnow()
     interval = timedelta(seconds=current_app.config["TOKEN_TOUCH_SECONDS"])
     touched = row.last_used_at is None or now - row.last_used_at >= interval
+    first_use = False
     if touched:
-        db.session.execute(
-            update(ApiToken).where(ApiToken.id == row.id).values(last_used_at=now),
-            execution_options={"synchronize_session": False},
+        stmt = update(ApiToken).where(ApiToken.id == row.id)
+        if row.last_used_at is None:  # two first requests at once: only one is the first
+            stmt = stmt.where(ApiToken.last_used_at.is_(None))
+        done = db.session.execute(
+            stmt.values(last_used_at=now), execution_options={"synchronize_session": False}
         )
-    if row.last_used_at is None:
+        first_use = row.last_used_at is None and done.rowcount == 1
+    if first_use:
         user = row.User
         note_access(
             AccessAction.TOKEN_FIRST_USED,
