@@ -292,9 +292,7 @@ def test_upkeep_prunes_entries_past_the_retention(app, client):
         assert access.prune() == {"removed": 0}
 
 
-def test_a_tokens_first_use_is_logged_once_even_when_it_comes_in_parallel(
-    app, client, agent_user
-):
+def test_a_tokens_first_use_is_logged_once_even_when_it_comes_in_parallel(app, client, agent_user):
     from tests.security.outage import in_parallel
 
     agent = bearer_client(app, agent_user)
