@@ -39,6 +39,7 @@ lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	@! git grep -nE '^(<<<<<<<|>>>>>>>) ' -- . || (echo 'merge-conflict markers left in the files above' && false)
 
 format: install-dev
 	$(BIN)/ruff check --fix .
