@@ -7,7 +7,7 @@ PORT ?= 5000
 PYTEST_ARGS ?= -n 2
 export FLASK_APP := wsgi
 
-.PHONY: run test lint format install install-dev worker seed clean
+.PHONY: run test lint format install install-dev worker seed clean audit-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,10 +39,16 @@ lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	@! git grep -nE '^(<<<<<<<|>>>>>>>) ' -- . || (echo 'merge-conflict markers left in the files above' && false)
 
 format: install-dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+## make audit-deps: the pinned packages against known vulnerabilities (refreshes
+## scripts/vulnerability-db.json when the network allows; offline it checks the stored one)
+audit-deps: install-dev
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python scripts/audit_deps.py
 
 worker: install
 	$(BIN)/flask tickets worker

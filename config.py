@@ -128,12 +128,21 @@ class Config:
         # Proxies in front of the app whose X-Forwarded-* headers are trusted (Heroku: 1).
         self.TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
         self.LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
-        # Flask-Limiter: storage follows REDIS_URL; headers on; keep serving if Redis blips.
+        # Flask-Limiter (the cost limits on signed-in work: classify, suggest, exports): storage
+        # follows REDIS_URL; headers on. If Redis stops answering these fail open (no per-process
+        # memory fallback): see ticketing/core/ratelimits.py. Sign-in and intake limits count in
+        # the database instead, so they never fail open.
         self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
         self.RATELIMIT_STORAGE_OPTIONS = self.REDIS_OPTIONS
         self.RATELIMIT_HEADERS_ENABLED = True
-        self.RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+        self.RATELIMIT_SWALLOW_ERRORS = True
         self.RATELIMIT_STRATEGY = "fixed-window"
+        # Strict-Transport-Security: sent in production, and on any HTTPS answer elsewhere;
+        # 0 turns it off (and tells browsers to forget it).
+        self.HSTS_MAX_AGE = env_int("HSTS_MAX_AGE", 365 * 24 * 3600)
+        self.HSTS_INCLUDE_SUBDOMAINS = env_bool("HSTS_INCLUDE_SUBDOMAINS", False)
+        # The account-and-access log keeps entries this many days (0 = forever; at least 1).
+        self.ACCESS_LOG_RETENTION_DAYS = env_int("ACCESS_LOG_RETENTION_DAYS", 365)
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
         # True in production; otherwise None = "Secure when the request came over HTTPS".
@@ -157,7 +166,12 @@ class Config:
         return self.APP_ENV.lower() in {"production", "prod"}
 
     def validate(self) -> None:
-        """Refuse to run a production process without a real secret."""
+        """Refuse to run a production process without a real secret, or with settings that
+        cannot work."""
+        if self.ACCESS_LOG_RETENTION_DAYS < 0:
+            raise RuntimeError("ACCESS_LOG_RETENTION_DAYS must be 0 (keep forever) or more.")
+        if self.HSTS_MAX_AGE < 0:
+            raise RuntimeError("HSTS_MAX_AGE must be 0 (off) or more seconds.")
         if self.is_production and (not self.SECRET_KEY or len(self.SECRET_KEY) < 16):
             raise RuntimeError(
                 "SECRET_KEY must be set (16+ characters) when APP_ENV=production; "

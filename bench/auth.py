@@ -4,9 +4,9 @@
 
 Through the Flask test client on a temporary SQLite database: ``GET /api/health`` (a public
 route doing one ``SELECT 1``) anonymously — the baseline — then with a bearer token (one
-indexed lookup of the token's SHA-256 joined to its user) and with a session cookie (the user
-re-read by id). Also times one sign-in (a scrypt password check) and prints per-request
-overheads in milliseconds.
+indexed lookup of the token's SHA-256 joined to its user) and with a session cookie (its
+``user_sessions`` row, by the SHA-256 of the session id, joined to its user). Also times one
+sign-in (a scrypt password check) and prints per-request overheads in milliseconds.
 """
 
 from __future__ import annotations

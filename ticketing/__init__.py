@@ -60,7 +60,7 @@ def register_middleware(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from .core import context, events, jobs, kv
+    from .core import context, events, headers, jobs, kv, ratelimits
     from .core.extensions import db, limiter, migrate
     from .core.sqlite import register_sqlite_pragmas
 
@@ -68,6 +68,8 @@ def register_extensions(app: Flask) -> None:
     register_sqlite_pragmas(app)
     migrate.init_app(app, db, render_as_batch=True, compare_type=True)
     limiter.init_app(app)
+    ratelimits.init_app(app)
+    headers.init_app(app)
     kv.init_app(app)
     jobs.init_app(app)
     context.init_app(app)

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .core.extensions import db
 from .core.vocab import (
+    AccessAction,
     ActorType,
     BatchStatus,
     Category,
@@ -119,6 +120,21 @@ class ApiToken(db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column(TZDateTime)
 
     user: Mapped[User] = relationship(back_populates="tokens")
+
+
+class UserSession(db.Model):
+    """One sign-in on one browser: the cookie names it; the request is refused once it is
+    ended (sign-out, sign-out everywhere, a password change or reset, a role change, the user
+    disabled) or past ``expires_at``. Only the SHA-256 of the cookie's session id is stored."""
+
+    __tablename__ = "user_sessions"
+    __table_args__ = (Index("ix_user_sessions_user_id_ended_at", "user_id", "ended_at"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(TZDateTime, index=True)
+    ended_at: Mapped[datetime | None] = mapped_column(TZDateTime)
 
 
 class Tag(db.Model):
@@ -222,9 +238,19 @@ class Reply(db.Model):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     body: Mapped[str] = mapped_column(Text)
     internal: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Set only by an admin who posts for someone else (e.g. a customer who phoned in); the
+    #: author fields above always name the signed-in user who posted it.
+    on_behalf_of_name: Mapped[str | None] = mapped_column(String(120))
+    on_behalf_of_email: Mapped[str | None] = mapped_column(String(254))
     created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
 
     ticket: Mapped[Ticket] = relationship(back_populates="replies")
+
+    @property
+    def on_behalf_of(self) -> dict | None:
+        if not self.on_behalf_of_name:
+            return None
+        return {"name": self.on_behalf_of_name, "email": self.on_behalf_of_email}
 
 
 class Classification(db.Model):
@@ -362,3 +388,36 @@ class TicketEvent(db.Model):
     via: Mapped[str] = mapped_column(String(8))
     request_id: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
+
+
+class AccessEvent(db.Model):
+    """The account-and-access log: sign-ins, sign-outs, passwords, roles, tokens, exports.
+
+    Append-only: the app has no update or delete path except the retention prune, and on
+    PostgreSQL a trigger refuses every UPDATE and any DELETE outside that prune (see the
+    migration). No foreign keys, so nothing ever cascades into it.
+    """
+
+    __tablename__ = "access_events"
+    __table_args__ = (
+        CheckConstraint(_in("action", values(AccessAction), nullable=False), name="action"),
+        CheckConstraint(_in("via", values(Via), nullable=False), name="via"),
+        Index("ix_access_events_action_id", "action", "id"),
+        Index("ix_access_events_actor_id_id", "actor_id", "id"),
+        Index("ix_access_events_subject_id_id", "subject_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow, index=True)
+    action: Mapped[str] = mapped_column(String(32))
+    #: Who did it: a signed-in user (id + e-mail), the CLI, a job; null for an anonymous caller.
+    actor_id: Mapped[int | None] = mapped_column(Integer)
+    actor_label: Mapped[str | None] = mapped_column(String(254))
+    via: Mapped[str] = mapped_column(String(8))
+    #: The account concerned (signing in, changed, owning the token), when there is one.
+    subject_id: Mapped[int | None] = mapped_column(Integer)
+    subject_label: Mapped[str | None] = mapped_column(String(254))
+    address: Mapped[str | None] = mapped_column(String(64))
+    user_agent: Mapped[str | None] = mapped_column(String(300))
+    request_id: Mapped[str | None] = mapped_column(String(64))
+    details: Mapped[dict] = mapped_column(JSON, default=dict)

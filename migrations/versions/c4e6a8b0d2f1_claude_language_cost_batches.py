@@ -1,7 +1,7 @@
 """ticket language; per-run language, withheld PII kinds and cost; triage batches
 
 Revision ID: c4e6a8b0d2f1
-Revises: b3d5f7a9c1e2
+Revises: c4e6a8b0d2f3
 Create Date: 2026-11-29 12:00:00
 
 Only nullable columns are added to ``tickets`` (plain ALTER TABLE ADD COLUMN, no table rebuild
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 
 revision = "c4e6a8b0d2f1"
-down_revision = "b3d5f7a9c1e2"
+down_revision = "c4e6a8b0d2f3"
 branch_labels = None
 depends_on = None
 

@@ -192,7 +192,7 @@ def test_failed_logins_are_limited_per_account(anon_client, agent_user):
     locked = _login(anon_client, agent_user.email, agent_user.password, "10.0.9.9")
     assert locked.status_code == 429
     assert locked.get_json()["error"]["code"] == "rate_limited"
-    assert 1 <= int(locked.headers["Retry-After"]) <= 60
+    assert 1 <= int(locked.headers["Retry-After"]) <= 2 * 60  # the window slides
     assert "Try again in" in locked.get_json()["error"]["message"]
 
 

@@ -14,14 +14,15 @@ def test_create_user_normalises_email_and_hashes_the_password(app_ctx):
     db.session.commit()
     assert user.email == "ana.lopez@example.com"
     assert user.password_hash and "a long password 1" not in user.password_hash
-    assert services.authenticate("ANA.LOPEZ@example.com", "a long password 1") == user
-    assert services.authenticate("ana.lopez@example.com", "a long password 2") is None
+    assert services.authenticate("ANA.LOPEZ@example.com", "a long password 1").user == user
+    wrong = services.authenticate("ana.lopez@example.com", "a long password 2")
+    assert wrong.user is None and wrong.failure == "wrong_password" and wrong.account == user
 
 
 def test_create_user_without_password_generates_one_that_works(app_ctx):
     created = services.create_user_account("bo@example.com", "Bo", "admin")
     assert len(created.generated_password) >= 16
-    assert services.authenticate("bo@example.com", created.generated_password) is created.user
+    assert services.authenticate("bo@example.com", created.generated_password).user is created.user
 
 
 def test_duplicate_email_bad_role_and_short_password_are_refused(app_ctx):
@@ -41,9 +42,11 @@ def test_disabled_or_unknown_users_do_not_authenticate(app_ctx):
     user = services.create_user("ed@example.com", "Ed", "agent", "a long password 1")
     services.create_user("root@example.com", "Root", "admin", "a long password 1")
     services.disable_user(user)
-    assert services.authenticate("ed@example.com", "a long password 1") is None
-    assert services.authenticate("nobody@example.com", "a long password 1") is None
-    assert services.authenticate("", "") is None
+    disabled = services.authenticate("ed@example.com", "a long password 1")
+    assert disabled.user is None and disabled.failure == "disabled"
+    unknown = services.authenticate("nobody@example.com", "a long password 1")
+    assert unknown.user is None and unknown.failure == "unknown_account"
+    assert services.authenticate("", "").user is None
 
 
 def test_token_is_stored_only_as_a_hash_and_resolves_to_its_user(app_ctx):

@@ -83,10 +83,13 @@ def test_disabling_a_user_rejects_their_token_and_session_at_once(app, client, a
     )
     assert relogin.status_code == 401
 
-    # Enabled again: the token works again (it was never revoked), the old session does not.
+    # Enabled again: neither the old token (revoked when disabled) nor the old session works.
     assert client.patch(f"/api/users/{agent_user.id}", json={"active": True}).status_code == 200
-    assert by_token.get("/api/tickets", headers=headers).status_code == 200
+    assert by_token.get("/api/tickets", headers=headers).status_code == 401
     assert by_cookie.get("/api/tickets").status_code == 401
+    tokens = client.get(f"/api/users/{agent_user.id}/tokens").get_json()["items"]
+    assert tokens and all(t["revoked_at"] for t in tokens)
+    assert sign_in(app, agent_user).get("/api/tickets").status_code == 200  # a new sign-in does
 
 
 def test_password_reset_by_an_admin(app, client, agent_user):
@@ -190,10 +193,17 @@ def test_replies_and_tickets_record_who_wrote_them(app, agent_client, make_ticke
     ticket_id = created.get_json()["id"]
     reply = agent_client.post(f"/api/tickets/{ticket_id}/replies", json={"body": "Hello"})
     assert reply.get_json()["author_name"] == "Test Agent"
+    assert reply.get_json()["author_email"] == "agent@example.com"
+    assert reply.get_json()["on_behalf_of"] is None
+    # The author is whoever is signed in: nobody can claim another name ...
     named = agent_client.post(
-        f"/api/tickets/{ticket_id}/replies", json={"body": "Hi", "author_name": "Support team"}
+        f"/api/tickets/{ticket_id}/replies", json={"body": "Hi", "author_name": "Admin"}
     )
-    assert named.get_json()["author_name"] == "Support team"
+    assert named.status_code == 422 and "author_name" in named.get_json()["error"]["fields"]
+    # ... and only an admin may post on someone's behalf.
+    behalf = {"body": "Hi", "on_behalf_of": {"name": "Customer", "email": "c@example.com"}}
+    refused = agent_client.post(f"/api/tickets/{ticket_id}/replies", json=behalf)
+    assert refused.status_code == 403
     with app.app_context():
         agent_id = db.session.get(Ticket, ticket_id).created_by_id
         assert agent_id is not None

@@ -361,3 +361,16 @@ def test_urgency_is_coloured_with_the_classifiers_bands(page, api):
         "ms => ms.map(m => getComputedStyle(m.querySelector('.urgency-fill')).backgroundColor)"
     )
     assert len(set(fills)) == len(URGENCY_FLOORS) + 1
+
+
+def test_a_sign_out_the_server_could_not_record_keeps_the_person_signed_in(page):
+    user = {"user": {"id": 1, "email": "ana@example.com", "name": "Ana", "role": "agent"}}
+    page.route("**/api/auth/me", lambda route: fulfill(route, dict(user, csrf_token="t")))
+    down = {"error": {"code": "database_unavailable", "message": "The database is unavailable."}}
+    page.route("**/api/auth/logout", lambda route: fulfill(route, down, 503))
+    page.goto("/#/tickets")
+    expect(page.locator("#user")).to_have_text("Ana")
+    page.get_by_role("button", name="Log out").click()
+    expect(page.locator(".toast").last).to_contain_text("Not signed out")
+    expect(page.locator("#user")).to_have_text("Ana")  # still signed in, and told so
+    expect(page.get_by_role("heading", name="Sign in")).to_have_count(0)

@@ -19,7 +19,9 @@ PUBLIC = {
     ("POST", "/api/intake"),
 }
 #: Operations reserved to admins. Everything else an agent may do.
-ADMIN_ONLY = re.compile(r"^(DELETE /api/tickets/<int:ticket_id>|\w+ /api/users(/.*)?)$")
+ADMIN_ONLY = re.compile(
+    r"^(DELETE /api/tickets/<int:ticket_id>|\w+ /api/users(/.*)?|GET /api/access-log(/.*)?)$"
+)
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
 

@@ -5,24 +5,26 @@ session cookie set at sign-in (the web page). Every matched ``/api`` route needs
 unless its view is marked ``@public``; a view marked ``@admin_only`` also needs the admin role.
 Cookie-authenticated unsafe requests must echo the session's CSRF token in ``X-CSRF-Token``.
 The same marks drive the OpenAPI document (``openapi.py``), so the doc cannot drift.
+
+Sessions are rows in ``user_sessions`` (the cookie carries the session id; the database holds
+its hash). Each cookie request reads its row with its user in one query — no cache, so a
+sign-out, a sign-out everywhere, a password change or reset, a role change or a disabled
+account is refused from the very next request, and nothing depends on Redis.
 """
 
 from __future__ import annotations
 
 import hmac
 import secrets
-import time
 
 from flask import Flask, current_app, g, has_request_context, request, session
 from flask.sessions import SecureCookieSessionInterface
-from redis.exceptions import RedisError
 
-from ..core import kv
 from ..core.access import ADMIN, PUBLIC, SAFE_METHODS, access_for, auth_via
-from ..core.context import SYSTEM, Actor, set_actor
+from ..core.context import SYSTEM, set_actor, user_actor
 from ..core.errors import Forbidden, Unauthenticated
 from ..core.extensions import db
-from ..core.vocab import ActorType, Role
+from ..core.vocab import Role
 from ..models import User
 from . import services
 
@@ -36,63 +38,32 @@ def unauthorized(message: str, error: str | None = None) -> Unauthenticated:
     return Unauthenticated(message, headers={"WWW-Authenticate": challenge})
 
 
-#: Redis key marking a signed-out session id (kept as long as such a cookie could live).
-SIGNED_OUT_KEY = "ticketing:signed-out:{sid}"
-#: Redis key: a user's sessions started before this moment (Unix time in microseconds) are
-#: void (password changed).
-SESSIONS_AFTER_KEY = "ticketing:sessions-after:{uid}"
-
-
 def start_session(user: User) -> str:
-    """Sign ``user`` in on this browser: a fresh session (no fixation) and CSRF token."""
+    """Sign ``user`` in on this browser: a fresh session (no fixation), recorded in the
+    database, and a CSRF token. The caller commits."""
+    previous = session.get("sid")
+    if isinstance(previous, str):
+        services.end_session(previous)  # whoever was signed in on this browser is signed out
     session.clear()
     session.permanent = True
+    sid = secrets.token_urlsafe(32)
+    services.open_session(user, sid)
     session["uid"] = user.id
-    session["sid"] = secrets.token_urlsafe(16)
-    session["iat"] = _now_us()
+    session["sid"] = sid
     session["csrf"] = secrets.token_urlsafe(32)
     return session["csrf"]
 
 
-def end_session() -> None:
-    """Sign this browser out, server-side too: the cookie is signed, not stored, so a copy
-    of it would stay valid; its session id is remembered as signed out until it expires."""
+def end_session() -> bool:
+    """Sign this browser out, server-side: the session's row is marked ended, so a copy of
+    the (signed, not stored) cookie is worthless. The caller commits *before* the cookie is
+    cleared (``forget_cookie``): a sign-out that cannot be recorded must fail, not pretend."""
     sid = session.get("sid")
+    return isinstance(sid, str) and services.end_session(sid)
+
+
+def forget_cookie() -> None:
     session.clear()
-    if isinstance(sid, str):
-        lifetime = current_app.permanent_session_lifetime
-        try:
-            kv.store().set(SIGNED_OUT_KEY.format(sid=sid), 1, ex=lifetime)
-        except RedisError as err:  # the cookie is cleared anyway; say the rest failed
-            current_app.logger.warning("sign-out not recorded server-side: %s", err)
-
-
-def end_all_sessions(user: User) -> None:
-    """Void every session ``user`` has open on any browser (after a password change)."""
-    lifetime = current_app.permanent_session_lifetime
-    try:
-        kv.store().set(SESSIONS_AFTER_KEY.format(uid=user.id), _now_us(), ex=lifetime)
-    except RedisError as err:
-        current_app.logger.warning("other sessions not ended server-side: %s", err)
-
-
-def _now_us() -> int:
-    """Unix time in microseconds: sessions started moments apart stay distinguishable."""
-    return time.time_ns() // 1000
-
-
-def _session_void(uid: int, sid: str, issued: int) -> bool:
-    """Signed out on this browser, or started before the user's sessions were all ended."""
-    try:
-        out, after = kv.store().mget(
-            SIGNED_OUT_KEY.format(sid=sid), SESSIONS_AFTER_KEY.format(uid=uid)
-        )
-    except RedisError as err:
-        # Fail open for a Redis blip (every signed-in person would be thrown out otherwise);
-        # bearer tokens and disabled users are checked in the database regardless.
-        current_app.logger.warning("session revocation list unavailable: %s", err)
-        return False
-    return out is not None or (after is not None and issued < int(after))
 
 
 def csrf_token() -> str | None:
@@ -112,15 +83,12 @@ def _user_from_bearer(header: str) -> User | None:
 
 
 def _user_from_session() -> User | None:
-    uid, sid, issued = session.get("uid"), session.get("sid"), session.get("iat")
-    if not (isinstance(uid, int) and isinstance(sid, str) and isinstance(issued, int)):
+    uid, sid = session.get("uid"), session.get("sid")
+    if not (isinstance(uid, int) and isinstance(sid, str)):
         return None
-    if _session_void(uid, sid, issued):
-        return None
-    user = db.session.get(User, uid)
-    if user is None or not user.active:
-        session.clear()  # disabled or deleted: the cookie is worthless from now on
-        return None
+    user = services.session_user(sid, uid)
+    if user is None:
+        session.clear()  # ended, expired, or its user disabled: worthless from now on
     return user
 
 
@@ -144,7 +112,7 @@ def authenticate_request() -> None:
         user, via = _user_from_session(), "web"
     if user is not None:
         g.user, g.auth_via = user, via
-        set_actor(Actor(type=ActorType.USER, via=via, id=user.id, label=user.email, role=user.role))
+        set_actor(user_actor(user, via))
     if access == PUBLIC:
         return
     if user is None:
@@ -176,15 +144,7 @@ class SessionInterface(SecureCookieSessionInterface):
         return bool(configured)
 
 
-def no_sniffing(response):
-    """API answers are data: a browser must never sniff one into HTML."""
-    if request.path.startswith("/api/"):
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    return response
-
-
 def init_app(app: Flask) -> None:
     app.session_interface = SessionInterface()
     app.before_request(authenticate_request)
-    app.after_request(no_sniffing)
     app.teardown_request(forget_actor)

@@ -8,11 +8,14 @@ from flask_smorest import Blueprint
 
 from ..core import ratelimits
 from ..core.access import admin_only, auth_via, current_user, public
+from ..core.context import Actor, set_actor, user_actor
 from ..core.errors import InvalidInput, Unauthenticated
+from ..core.events import note_access
 from ..core.extensions import db
 from ..core.schemas import ErrorEnvelope, PageQuery
+from ..core.vocab import AccessAction, ActorType, Via
 from . import services
-from .auth import csrf_token, end_all_sessions, end_session, start_session
+from .auth import csrf_token, end_session, forget_cookie, start_session
 from .schemas import (
     LoginIn,
     PasswordChangeIn,
@@ -45,34 +48,104 @@ class Login(MethodView):
     def post(self, data):
         """Sign in with e-mail and password: sets the session cookie, returns the CSRF token.
 
-        Failed attempts are limited per account (``LOGIN_RATE_LIMIT_EMAIL``) and per client
-        address (``LOGIN_RATE_LIMIT_IP``); over either limit every attempt gets 429.
+        Attempts are limited per account (``LOGIN_RATE_LIMIT_EMAIL``) and per client address
+        (``LOGIN_RATE_LIMIT_IP``): each is counted before the password is checked; over either
+        limit every attempt gets 429, and a successful sign-in is not counted.
         """
-        email_key = ("login-email", services.normalise_email(data["email"]))
-        ip_key = ("login-ip", ratelimits.client_address())
-        for config_key, key in (
-            ("LOGIN_RATE_LIMIT_EMAIL", email_key),
-            ("LOGIN_RATE_LIMIT_IP", ip_key),
-        ):
-            if ratelimits.exhausted(config_key, *key):
-                raise ratelimits.too_many(config_key, key, "Too many failed sign-ins.")
-        user = services.authenticate(data["email"], data["password"])
-        if user is None:
-            ratelimits.hit("LOGIN_RATE_LIMIT_EMAIL", *email_key)
-            ratelimits.hit("LOGIN_RATE_LIMIT_IP", *ip_key)
+        email = services.normalise_email(data["email"])
+        keys = _sign_in_keys(email)
+        _count_attempt(keys, email)
+        outcome = services.authenticate(email, data["password"])
+        if outcome.user is None:
+            account = outcome.account
+            note_access(
+                AccessAction.SIGN_IN_FAILED,
+                subject_id=account.id if account else None,
+                subject_label=email,
+                details={"reason": outcome.failure},
+                actor=ANONYMOUS,
+            )
+            db.session.commit()  # the failure is recorded, whatever the answer
             raise Unauthenticated("Wrong e-mail or password.", code="invalid_credentials")
-        db.session.commit()
-        ratelimits.clear("LOGIN_RATE_LIMIT_EMAIL", *email_key)
+        user = outcome.user
+        acting = user_actor(user, Via.WEB)
+        set_actor(acting)
         token = start_session(user)
+        note_access(AccessAction.SIGN_IN, subject_id=user.id, subject_label=user.email)
+        db.session.commit()
+        ratelimits.clear(*keys[0])  # a success clears the account's count ...
+        ratelimits.refund(*keys[1])  # ... and is not held against the address
         return {"user": user, "csrf_token": token}
+
+
+NOT_RECORDED = "The sign-out could not be recorded (the database is unavailable)"
+
+#: A caller nobody has identified (a failed sign-in).
+ANONYMOUS = Actor(type=ActorType.SYSTEM, via=Via.WEB)
+
+
+def _sign_in_keys(email: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    return (
+        ("LOGIN_RATE_LIMIT_EMAIL", "login-email", email),
+        ("LOGIN_RATE_LIMIT_IP", "login-ip", ratelimits.client_address()),
+    )
+
+
+def _count_attempt(keys, email: str, message: str = "Too many failed sign-ins.") -> None:
+    """Count this attempt against every limit (atomically), or refuse it with 429.
+
+    The counters run on a connection of their own; the request's session gives its connection
+    back first (it has nothing to write yet), so a burst of requests can never hold every
+    pooled connection while each waits for a second one."""
+    db.session.commit()
+    counted = []
+    for config_key, *key in keys:
+        attempt = ratelimits.hit(config_key, *key)
+        if not attempt:
+            for earlier in counted:
+                ratelimits.refund(*earlier)  # refused: not held against the other limit
+            if attempt.first_refusal:
+                note_access(
+                    AccessAction.SIGN_IN_THROTTLED,
+                    subject_label=email,
+                    details={"limit": config_key},
+                    actor=ANONYMOUS if current_user() is None else None,
+                )
+                db.session.commit()
+            raise ratelimits.refused(attempt.retry_after, message)
+        counted.append((config_key, *key))
 
 
 @auth_blp.route("/logout")
 class Logout(MethodView):
     @auth_blp.response(204)
+    @auth_blp.alt_response(503, schema=ErrorEnvelope, description=NOT_RECORDED)
     def post(self):
-        """Sign out this browser (the session cookie is cleared)."""
-        end_session()
+        """Sign out this browser: the session ends server-side (a copy of the cookie is
+        worthless), then the cookie is cleared. 503 when that cannot be recorded."""
+        if end_session():
+            note_access(AccessAction.SIGN_OUT, **_me())
+        db.session.commit()  # a database outage here is a 503, and the cookie stays
+        forget_cookie()
+
+
+@auth_blp.route("/logout-everywhere")
+class LogoutEverywhere(MethodView):
+    @auth_blp.response(204)
+    @auth_blp.alt_response(503, schema=ErrorEnvelope, description=NOT_RECORDED)
+    def post(self):
+        """Sign out every browser you are signed in on, this one included (API tokens are not
+        affected: revoke them under /api/auth/tokens)."""
+        ended = services.end_sessions(current_user())
+        note_access(AccessAction.SIGN_OUT_EVERYWHERE, **_me(), details={"sessions_ended": ended})
+        db.session.commit()
+        if auth_via() == "web":
+            forget_cookie()
+
+
+def _me() -> dict:
+    user = current_user()
+    return {"subject_id": user.id, "subject_label": user.email}
 
 
 @auth_blp.route("/me")
@@ -92,24 +165,22 @@ class MyPassword(MethodView):
     def post(self, data):
         """Change your own password (the current one is required).
 
-        A wrong current password counts as a failed sign-in for the account
-        (``LOGIN_RATE_LIMIT_EMAIL``). A cookie session continues with a fresh session id and
-        CSRF token (read them from ``GET /api/auth/me``); API tokens are not affected.
+        Each try counts as a sign-in attempt for the account (``LOGIN_RATE_LIMIT_EMAIL``)
+        before the current password is checked. Every session you have open ends; a cookie
+        session continues with a fresh session id and CSRF token (read them from
+        ``GET /api/auth/me``); API tokens are not affected.
         """
         user = current_user()
-        key = ("login-email", user.email)
-        if ratelimits.exhausted("LOGIN_RATE_LIMIT_EMAIL", *key):
-            raise ratelimits.too_many("LOGIN_RATE_LIMIT_EMAIL", key, "Too many wrong passwords.")
+        keys = _sign_in_keys(user.email)[:1]
+        _count_attempt(keys, user.email, "Too many wrong passwords.")
         if not services.password_matches(user, data["current_password"]):
-            ratelimits.hit("LOGIN_RATE_LIMIT_EMAIL", *key)
             message = "The current password is wrong."
             raise InvalidInput(message, fields={"current_password": [message]})
-        services.set_password(user, data["new_password"])
-        db.session.commit()
-        end_all_sessions(user)  # every browser signed in with the old password is out ...
+        ratelimits.refund(*keys[0])
+        services.change_own_password(user, data["new_password"])
         if auth_via() == "web":
-            end_session()  # (this browser's old session id too, even within the same second)
-            start_session(user)  # ... except this one, which carries on with a new session
+            start_session(user)  # this browser carries on, with a new session
+        db.session.commit()
 
 
 @auth_blp.route("/tokens")
@@ -183,11 +254,10 @@ class UserItem(MethodView):
     )
     @users_blp.alt_response(422, schema=ErrorEnvelope, description="Invalid fields")
     def patch(self, data, user_id):
-        """Change name, role, active or password. ``active: false`` locks the user out at once."""
+        """Change name, role, active or password. A new role or password ends the person's
+        sessions; ``active: false`` ends them and revokes every token, at once."""
         user = services.update_user(services.get_user(user_id), data, by=current_user())
         db.session.commit()
-        if "password" in data:
-            end_all_sessions(user)  # a reset password signs the person out everywhere
         return user
 
 

@@ -15,14 +15,16 @@ from datetime import timedelta
 from functools import cache
 
 from flask import current_app
-from sqlalchemy import Select, bindparam, func, select, update
+from sqlalchemy import Select, bindparam, delete, func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from ..core.context import user_actor
 from ..core.errors import Conflict, InvalidInput, NotFound
+from ..core.events import note_access
 from ..core.extensions import db
 from ..core.pagination import Page, paginate
-from ..core.vocab import Role, values
-from ..models import ApiToken, User, utcnow
+from ..core.vocab import AccessAction, Role, Via, values
+from ..models import ApiToken, User, UserSession, utcnow
 from .schemas import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
 
 TOKEN_PREFIX = "tkt_"  # noqa: S105 - a label, not a secret
@@ -119,7 +121,15 @@ def create_user_account(
     )
     db.session.add(user)
     db.session.flush()
+    note_access(
+        AccessAction.USER_CREATED, **_about(user), details={"role": role, "name": user.name}
+    )
     return NewUser(user, generated)
+
+
+def _about(user: User) -> dict:
+    """The access log's subject fields for ``user``."""
+    return {"subject_id": user.id, "subject_label": user.email}
 
 
 def create_user(email: str, name: str, role: str = Role.AGENT, password: str | None = None) -> User:
@@ -141,6 +151,9 @@ def update_user(user: User, data: dict, by: User | None = None) -> User:
 
     Nobody changes their own role or disables themselves (``by``: who asks), and the last
     active admin cannot be demoted or disabled: the service never locks every admin out.
+    A new role, a reset password or disabling ends every session the person has open; disabling
+    also revokes their API tokens (enabling the account again brings neither back). Each of
+    these is noted in the access log.
     """
     if "role" in data:
         _check_role(data["role"])
@@ -150,15 +163,38 @@ def update_user(user: User, data: dict, by: User | None = None) -> User:
     demoting = data.get("role", user.role) != Role.ADMIN or data.get("active", user.active) is False
     if user.role == Role.ADMIN and user.active and demoting and _active_admins() <= 1:
         raise Conflict("This is the last active admin; create another admin first.")
-    for key in ("name", "role", "active"):
-        if key in data:
-            setattr(user, key, data[key].strip() if key == "name" else data[key])
+    if "name" in data:
+        user.name = data["name"].strip()
+    if "role" in data and data["role"] != user.role:
+        note_access(
+            AccessAction.ROLE_CHANGED,
+            **_about(user),
+            details={"from": user.role, "to": data["role"]},
+        )
+        user.role = data["role"]
+        end_sessions(user)
+    if "active" in data and data["active"] != user.active:
+        user.active = data["active"]
+        if user.active:
+            note_access(AccessAction.USER_ENABLED, **_about(user))
+        else:
+            note_access(AccessAction.USER_DISABLED, **_about(user), details=_lock_out(user))
     if data.get("password") is not None:
         set_password(user, data["password"])
+        note_access(AccessAction.PASSWORD_RESET, **_about(user))
+        end_sessions(user)
     if data:
         user.updated_at = utcnow()
         db.session.flush()
     return user
+
+
+def _lock_out(user: User) -> dict:
+    """End the person's sessions and revoke their tokens; say how many of each."""
+    tokens = [t for t in list_tokens(user) if t.revoked_at is None]
+    for token in tokens:
+        revoke_token(token)
+    return {"sessions_ended": end_sessions(user), "tokens_revoked": len(tokens)}
 
 
 def set_password(user: User, password: str) -> None:
@@ -166,8 +202,18 @@ def set_password(user: User, password: str) -> None:
     user.password_hash = _hash_password(password)
 
 
+def change_own_password(user: User, new_password: str) -> int:
+    """The person's own password change: every session they have open ends (the caller
+    starts a new one for the browser that asked). Returns how many ended."""
+    set_password(user, new_password)
+    ended = end_sessions(user)
+    note_access(AccessAction.PASSWORD_CHANGED, **_about(user), details={"sessions_ended": ended})
+    return ended
+
+
 def disable_user(user: User) -> User:
-    """An inactive user can neither sign in nor use a token (checked on every request)."""
+    """An inactive user can neither sign in nor use a token; their sessions end and their
+    tokens are revoked at once."""
     return update_user(user, {"active": False})
 
 
@@ -177,18 +223,33 @@ def _active_admins() -> int:
     )
 
 
-def authenticate(email: str, password: str) -> User | None:
-    """The active user with this e-mail and password, or None (same cost either way)."""
-    user = find_user(email) if email else None
-    stored = user.password_hash if user is not None and user.password_hash else None
+@dataclass
+class SignIn:
+    """The outcome of checking an e-mail and password."""
+
+    user: User | None
+    #: Why it failed (``unknown_account``, ``wrong_password``, ``disabled``), for the log.
+    failure: str | None = None
+    #: The account the e-mail names, even when the sign-in failed.
+    account: User | None = None
+
+
+def authenticate(email: str, password: str) -> SignIn:
+    """Check an e-mail and password (the same cost whether or not the account exists)."""
+    account = find_user(email) if email else None
+    stored = account.password_hash if account is not None and account.password_hash else None
     if stored is None:
         stored = _dummy_hash(current_app.config["PASSWORD_HASH_METHOD"])
     ok = check_password_hash(stored, password or "")
-    if user is None or not user.password_hash or not ok or not user.active:
-        return None
-    user.last_login_at = utcnow()
+    if account is None or not account.password_hash:
+        return SignIn(None, "unknown_account", account)
+    if not ok:
+        return SignIn(None, "wrong_password", account)
+    if not account.active:
+        return SignIn(None, "disabled", account)
+    account.last_login_at = utcnow()
     db.session.flush()
-    return user
+    return SignIn(account, None, account)
 
 
 def password_matches(user: User, password: str) -> bool:
@@ -211,7 +272,12 @@ def create_token(user: User, name: str) -> tuple[ApiToken, str]:
     )
     db.session.add(token)
     db.session.flush()
+    note_access(AccessAction.TOKEN_CREATED, **_about(user), details=_token_details(token))
     return token, text
+
+
+def _token_details(token: ApiToken) -> dict:
+    return {"token_id": token.id, "name": token.name, "prefix": token.prefix}
 
 
 def list_tokens(user: User) -> list[ApiToken]:
@@ -245,6 +311,8 @@ def revoke_token(token: ApiToken) -> ApiToken:
     if token.revoked_at is None:
         token.revoked_at = utcnow()
         db.session.flush()
+        owner = db.session.get(User, token.user_id)
+        note_access(AccessAction.TOKEN_REVOKED, **_about(owner), details=_token_details(token))
     return token
 
 
@@ -252,7 +320,7 @@ def revoke_token(token: ApiToken) -> ApiToken:
 def _token_lookup() -> Select:
     """Built once: constructing the statement cost more than running it (profiled)."""
     return (
-        select(ApiToken.id, ApiToken.last_used_at, User)
+        select(ApiToken.id, ApiToken.last_used_at, ApiToken.name, ApiToken.prefix, User)
         .join(User, User.id == ApiToken.user_id)
         .where(ApiToken.token_hash == bindparam("token_hash"), ApiToken.revoked_at.is_(None))
     )
@@ -279,10 +347,22 @@ def resolve_token(text: str) -> TokenMatch | None:
     now = utcnow()
     interval = timedelta(seconds=current_app.config["TOKEN_TOUCH_SECONDS"])
     touched = row.last_used_at is None or now - row.last_used_at >= interval
+    first_use = False
     if touched:
-        db.session.execute(
-            update(ApiToken).where(ApiToken.id == row.id).values(last_used_at=now),
-            execution_options={"synchronize_session": False},
+        stmt = update(ApiToken).where(ApiToken.id == row.id)
+        if row.last_used_at is None:  # two first requests at once: only one is the first
+            stmt = stmt.where(ApiToken.last_used_at.is_(None))
+        done = db.session.execute(
+            stmt.values(last_used_at=now), execution_options={"synchronize_session": False}
+        )
+        first_use = row.last_used_at is None and done.rowcount == 1
+    if first_use:
+        user = row.User
+        note_access(
+            AccessAction.TOKEN_FIRST_USED,
+            **_about(user),
+            details={"token_id": row.id, "name": row.name, "prefix": row.prefix},
+            actor=user_actor(user, Via.API),
         )
     return TokenMatch(row.User, touched)
 
@@ -295,8 +375,72 @@ def ensure_admin(email: str = "admin@example.com", name: str = "Admin") -> NewUs
     if existing is not None:
         # The e-mail is taken by a non-admin or disabled account: promote it with a new password.
         password = generate_password()
-        existing.role, existing.active = Role.ADMIN, True
-        existing.password_hash = _hash_password(password)
-        db.session.flush()
+        update_user(existing, {"role": Role.ADMIN, "active": True, "password": password})
         return NewUser(existing, password)
     return create_user_account(email, name, Role.ADMIN)
+
+
+# --------------------------------------------------------------------------- sessions
+
+
+def hash_session_id(sid: str) -> str:
+    return hashlib.sha256(sid.encode("utf-8")).hexdigest()
+
+
+def open_session(user: User, sid: str) -> UserSession:
+    """Record a new sign-in (the cookie carries ``sid``; only its hash is stored)."""
+    row = UserSession(
+        id=hash_session_id(sid),
+        user_id=user.id,
+        expires_at=utcnow() + current_app.permanent_session_lifetime,
+    )
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def session_user(sid: str, user_id: int) -> User | None:
+    """The active user of a live session (one indexed read per request, no cache: a session
+    ended or a user disabled is refused from the very next request)."""
+    row = db.session.execute(
+        select(UserSession.ended_at, UserSession.expires_at, User)
+        .join(User, User.id == UserSession.user_id)
+        .where(UserSession.id == hash_session_id(sid), UserSession.user_id == user_id)
+    ).first()
+    if row is None or row.ended_at is not None or row.expires_at <= utcnow():
+        return None
+    return row.User if row.User.active else None
+
+
+def end_session(sid: str) -> bool:
+    """End one session (sign-out on this browser); False when it was already over."""
+    result = db.session.execute(
+        update(UserSession)
+        .where(UserSession.id == hash_session_id(sid), UserSession.ended_at.is_(None))
+        .values(ended_at=utcnow()),
+        execution_options={"synchronize_session": False},
+    )
+    return result.rowcount == 1
+
+
+def end_sessions(user: User) -> int:
+    """End every session ``user`` has open, on any browser; returns how many."""
+    result = db.session.execute(
+        update(UserSession)
+        .where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
+        .values(ended_at=utcnow()),
+        execution_options={"synchronize_session": False},
+    )
+    return result.rowcount
+
+
+def prune_sessions() -> dict[str, int]:
+    """Upkeep: forget sessions that ended or expired more than a day ago."""
+    cutoff = utcnow() - timedelta(days=1)
+    result = db.session.execute(
+        delete(UserSession).where(
+            (UserSession.expires_at < cutoff) | (UserSession.ended_at < cutoff)
+        )
+    )
+    db.session.commit()
+    return {"sessions_removed": result.rowcount}

@@ -93,7 +93,7 @@ def _enabled() -> bool:
     return not has_app_context() or current_app.config["AUDIT_ENABLED"]
 
 
-def _request_id() -> str | None:
+def request_id() -> str | None:
     """The job id inside a job, else the HTTP request id, else nothing (CLI)."""
     try:
         from rq import get_current_job
@@ -115,7 +115,7 @@ def _stamp() -> dict[str, Any]:
         "actor_id": actor.id,
         "actor_label": actor.label,
         "via": actor.via,
-        "request_id": _request_id(),
+        "request_id": request_id(),
         "created_at": utcnow(),
     }
 

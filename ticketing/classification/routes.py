@@ -13,10 +13,11 @@ from ..core import jobs as queue
 from ..core.errors import NotFound
 from ..core.extensions import limiter
 from ..core.ratelimits import config_limit, per_user_key
+from ..core.redact import without_paths
 from ..core.schemas import ErrorEnvelope, PageQuery
 from ..core.vocab import JobStatus, TriageStatus
 from . import batches, services, status
-from .jobs import enqueue_triage
+from .jobs import enqueue_triage, run_triage
 from .schemas import (
     BatchOut,
     BatchPage,
@@ -46,6 +47,8 @@ def job_resource(job_id: str) -> dict[str, Any]:
     run = services.run_for_job(job_id)
     ticket = services.ticket_for_job(job_id)
     rq_job = queue.fetch_job(job_id)
+    if rq_job is not None and not _is_triage(rq_job):
+        rq_job = None  # another kind of job (an export …): its own resource decides who sees it
     if run is None and ticket is None and rq_job is None:
         raise NotFound(f"Job {job_id}")
     rq_status = queue.job_status(rq_job) if rq_job is not None else None
@@ -75,10 +78,18 @@ def job_resource(job_id: str) -> dict[str, Any]:
     }
 
 
+def _is_triage(rq_job) -> bool:
+    """Whether an RQ job is a triage run: this resource serves only those."""
+    try:
+        return rq_job.func_name == f"{run_triage.__module__}.{run_triage.__name__}"
+    except Exception:  # noqa: BLE001 - a job whose payload cannot be read is nobody's triage
+        return False
+
+
 def _rq_error(rq_job) -> str:
     result = rq_job.latest_result() if hasattr(rq_job, "latest_result") else None
     text = getattr(result, "exc_string", None) or "the job failed"
-    return text.strip().splitlines()[-1][:500]
+    return without_paths(text.strip().splitlines()[-1][:500])
 
 
 @blp.route("/tickets/<int:ticket_id>/classify")

@@ -26,6 +26,13 @@ class Actor:
 
 
 SYSTEM = Actor()
+
+
+def user_actor(user, via: str) -> Actor:
+    """The actor for a signed-in ``user`` (a ``models.User``) acting through ``via``."""
+    return Actor(type=ActorType.USER, via=via, id=user.id, label=user.email, role=user.role)
+
+
 _actor: ContextVar[Actor] = ContextVar("actor", default=SYSTEM)
 
 

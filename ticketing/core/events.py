@@ -15,6 +15,14 @@ watch what each flush writes, so no call site has to remember anything:
   between transactions). Losing this signal loses no work: the rows written by the
   ``*_saving`` receivers are the record, and upkeep finds them.
 
+``access_noted`` — sent **inside the transaction** when something happens to an account or to
+  access: a sign-in (or a failed one), a sign-out, a password, role or active change, a token
+  created, revoked or first used, an export created or downloaded, a setting changed. Sent
+  with an ``AccessNote`` (``note_access()``); the audit package writes the access log row in
+  the same session, so it commits with the change it describes (a caller with nothing else to
+  commit — a failed sign-in — commits it itself). Accounts and exports only send it: they know
+  nothing of the audit package.
+
 Receivers take ``(sender, change=...)`` where ``sender`` is the Flask app. ``Change.notes`` is
 a dict the in-transaction receivers may fill for the after-commit ones (e.g. a job id).
 Nothing is connected at import: features connect their receivers in their ``init_app``.
@@ -39,6 +47,7 @@ ticket_saving = _signals.signal("ticket-saving")
 ticket_saved = _signals.signal("ticket-saved")
 reply_saving = _signals.signal("reply-saving")
 reply_saved = _signals.signal("reply-saved")
+access_noted = _signals.signal("access-noted")
 
 _PENDING = "ticketing.events.pending"  # changes noted by this flush, waiting for their ids
 _COMMITTED = "ticketing.events.committed"  # changes of this transaction, sent after commit
@@ -103,6 +112,26 @@ def save_options(**options: Any) -> Iterator[None]:
 
 def option(name: str, default: Any = None) -> Any:
     return (_options.get() or {}).get(name, default)
+
+
+@dataclass(frozen=True)
+class AccessNote:
+    """One entry for the access log (``access_noted``)."""
+
+    #: A ``core.vocab.AccessAction``.
+    action: str
+    #: The account concerned: signing in, changed, owning the token (id and e-mail).
+    subject_id: int | None = None
+    subject_label: str | None = None
+    #: What else matters: filters and row count of an export, old and new role, token id …
+    details: dict[str, Any] = field(default_factory=dict)
+    #: Who did it, when not the current actor (a sign-in: the person signing in).
+    actor: Any = None
+
+
+def note_access(action: str, **kwargs: Any) -> None:
+    """Tell the access log (if one is listening) that ``action`` happened, in this transaction."""
+    access_noted.send(_sender(), note=AccessNote(action, **kwargs))
 
 
 def _changed_fields(obj: Any) -> set[str]:

@@ -1,7 +1,8 @@
 """A small shared key-value store on Redis (``REDIS_URL``), for state that is not work.
 
-Short-lived flags live here (a signed-out session id, a circuit breaker's state, a lock),
-separate from the job queue's connection: neither depends on the other's internals. In
+Short-lived flags live here (a circuit breaker's state, a lock), separate from the job queue's
+connection: neither depends on the other's internals. Nothing security depends on lives here
+(sessions and sign-in limits are in the database), so an outage cannot open anything. In
 embedded mode (no ``REDIS_URL``) it is an in-process fakeredis server.
 """
 

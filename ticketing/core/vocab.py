@@ -158,6 +158,30 @@ class Via(StrEnum):
     JOB = "job"
 
 
+class AccessAction(StrEnum):
+    """What the account-and-access log records (``access_events.action``)."""
+
+    SIGN_IN = "sign_in"
+    SIGN_IN_FAILED = "sign_in_failed"
+    #: The first refused attempt once a sign-in limit is reached (one per window and key).
+    SIGN_IN_THROTTLED = "sign_in_throttled"
+    SIGN_OUT = "sign_out"
+    SIGN_OUT_EVERYWHERE = "sign_out_everywhere"
+    PASSWORD_CHANGED = "password_changed"
+    PASSWORD_RESET = "password_reset"
+    USER_CREATED = "user_created"
+    ROLE_CHANGED = "role_changed"
+    USER_DISABLED = "user_disabled"
+    USER_ENABLED = "user_enabled"
+    TOKEN_CREATED = "token_created"
+    TOKEN_REVOKED = "token_revoked"
+    TOKEN_FIRST_USED = "token_first_used"
+    EXPORT_CREATED = "export_created"
+    EXPORT_DOWNLOADED = "export_downloaded"
+    ACCESS_LOG_EXPORTED = "access_log_exported"
+    SETTINGS_CHANGED = "settings_changed"
+
+
 def values(enum: type[StrEnum]) -> tuple[str, ...]:
     """An enum's values in declaration order, as plain strings."""
     return tuple(member.value for member in enum)
@@ -211,5 +235,7 @@ def as_data() -> dict[str, object]:
         "export_statuses": list(values(ExportStatus)),
         "batch_statuses": list(values(BatchStatus)),
         "roles": list(values(Role)),
+        "admin_role": Role.ADMIN.value,
+        "access_actions": list(values(AccessAction)),
         "urgency_floors": dict(URGENCY_FLOORS),
     }

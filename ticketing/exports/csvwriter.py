@@ -34,14 +34,12 @@ from typing import Any, BinaryIO
 
 from sqlalchemy import ColumnElement, Select, String, case, func, literal_column, select
 
+from ..core.csvsafe import FORMULA_PREFIXES, QUOTE, neutralise
 from ..core.extensions import db
 from ..models import Tag, Ticket, ticket_tags
 from ..tickets.services import filter_tickets
 
-#: Characters that make a spreadsheet treat a cell as a formula.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 TAG_SEPARATOR = ", "
-QUOTE = "'"  # the prefix that makes a spreadsheet show a cell as text
 BOM = codecs.BOM_UTF8
 BATCH = 1_000
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%f+00:00"
@@ -82,13 +80,6 @@ DEFAULT_COLUMNS: tuple[str, ...] = (
 )  # fmt: skip
 
 Progress = Callable[[int], None]
-
-
-def neutralise(value: str) -> str:
-    """Prefix a cell that a spreadsheet would evaluate as a formula, so it shows as text."""
-    if value and value[0] in FORMULA_PREFIXES:
-        return "'" + value
-    return value
 
 
 def format_time(value: datetime | None) -> str | None:

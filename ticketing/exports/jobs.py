@@ -20,6 +20,7 @@ from sqlalchemy import Engine
 from ..core import jobs
 from ..core.errors import QueueUnavailable
 from ..core.extensions import db
+from ..core.redact import failure_reason
 from ..models import Export
 from . import services
 from .csvwriter import write_csv
@@ -95,8 +96,7 @@ def run_export(export_id: str) -> str:
     except Exception as err:
         db.session.rollback()
         elapsed = int((time.monotonic() - started) * 1000)
-        reason = f"{type(err).__name__}: {err}".strip()
-        services.fail_export(export_id, reason, elapsed)
+        services.fail_export(export_id, failure_reason(err), elapsed)
         db.session.commit()
         log.exception("export %s: failed", export_id)
         raise

@@ -90,6 +90,8 @@ class ExportDownload(MethodView):
         export = services.get_export(export_id, owner_id=_owner_scope())
         key = services.downloadable_key(export)
         name = services.file_name(export)
+        services.note_download(export)
+        db.session.commit()
         storage = get_storage()
         url = storage.download_url(key, name)
         if url:

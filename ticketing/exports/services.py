@@ -19,9 +19,11 @@ from sqlalchemy import func, or_, select, update
 
 from ..core import jobs
 from ..core.errors import Conflict, Gone, NotFound
+from ..core.events import note_access
 from ..core.extensions import db
 from ..core.pagination import Page, paginate
-from ..core.vocab import ExportStatus
+from ..core.redact import without_paths
+from ..core.vocab import AccessAction, ExportStatus
 from ..models import Export, utcnow
 from ..tickets.schemas import TicketFilterQuery
 from .csvwriter import ALLOWED_COLUMNS, DEFAULT_COLUMNS
@@ -77,7 +79,22 @@ def create_export(
     export.job_id = f"export-{export.id}"
     db.session.add(export)
     db.session.flush()
+    note_access(AccessAction.EXPORT_CREATED, details=_described(export))
     return export
+
+
+def _described(export: Export) -> dict[str, Any]:
+    """What the access log keeps about an export: which data, in which columns."""
+    return {"export_id": export.id, "filters": export.filters, "columns": export.columns}
+
+
+def note_download(export: Export) -> None:
+    """Log that the caller is downloading ``export`` (who, which filters, how many rows)."""
+    note_access(
+        AccessAction.EXPORT_DOWNLOADED,
+        subject_id=export.created_by_id,
+        details={**_described(export), "row_count": export.row_count},
+    )
 
 
 def parse_id(export_id: str) -> str | None:
@@ -202,7 +219,7 @@ def fail_export(export_id: str, reason: str, duration_ms: int | None = None) -> 
         )
         .values(
             status="failed",
-            error=reason[:MAX_ERROR],
+            error=without_paths(reason)[:MAX_ERROR],  # shown to clients: no server paths
             duration_ms=duration_ms,
             finished_at=utcnow(),
         )

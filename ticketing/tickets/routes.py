@@ -6,7 +6,8 @@ from flask import url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from ..core.access import admin_only, current_user, current_user_id
+from ..core.access import admin_only, current_user, current_user_id, is_admin
+from ..core.errors import Forbidden
 from ..core.extensions import db
 from ..core.schemas import ErrorEnvelope
 from . import services
@@ -85,10 +86,13 @@ class ReplyCollection(MethodView):
     @blp.alt_response(404, schema=ErrorEnvelope, description="No such ticket")
     @blp.alt_response(422, schema=ErrorEnvelope, description="Invalid fields")
     def post(self, data, ticket_id):
-        """Add a public reply or an internal note."""
-        user = current_user()
-        if user is not None and not data.get("author_name") and not data.get("author_email"):
-            data = {**data, "author_name": user.name}
-        reply = services.add_reply(services.get_ticket(ticket_id), data, user_id=current_user_id())
+        """Add a public reply or an internal note, authored by you; an admin may post it on
+        behalf of someone else (``on_behalf_of``), which the reply records beside its author."""
+        data = dict(data)
+        on_behalf_of = data.pop("on_behalf_of", None)
+        if on_behalf_of is not None and not is_admin():
+            raise Forbidden("Only an admin may post a reply on behalf of someone else.")
+        ticket = services.get_ticket(ticket_id)
+        reply = services.add_reply(ticket, data, author=current_user(), on_behalf_of=on_behalf_of)
         db.session.commit()
         return reply

@@ -201,15 +201,40 @@ class ReplyIn(StrictSchema):
         metadata=NOT_BLANK,
     )
     internal = fields.Boolean(load_default=False)
-    author_name = fields.String(allow_none=True, validate=validate.Length(0, 120))
-    author_email = fields.Email(allow_none=True, validate=validate.Length(3, 254))
+    on_behalf_of = fields.Nested(
+        "OnBehalfOf",
+        metadata={
+            "description": "Admins only (others get 403): the person this reply is posted for, "
+            "e.g. a customer who phoned in. The author is always the signed-in user."
+        },
+    )
+
+
+class OnBehalfOf(StrictSchema):
+    name = fields.String(required=True, validate=validate.Length(1, 120), metadata=NOT_BLANK)
+    email = fields.Email(validate=validate.Length(3, 254))
+
+    @pre_load
+    def strip(self, data, **kwargs):
+        return strip_strings(data, ("name", "email"))
+
+
+class OnBehalfOfOut(Schema):
+    name = fields.String()
+    email = fields.String(allow_none=True)
 
 
 class ReplyOut(Schema):
     id = fields.Integer()
     ticket_id = fields.Integer()
-    author_name = fields.String(allow_none=True)
+    author_name = fields.String(
+        allow_none=True, metadata={"description": "Who posted it (the signed-in user)"}
+    )
     author_email = fields.String(allow_none=True)
+    user_id = fields.Integer(allow_none=True)
+    on_behalf_of = fields.Nested(
+        OnBehalfOfOut, allow_none=True, metadata={"description": "Set by an admin, else null"}
+    )
     body = fields.String()
     internal = fields.Boolean()
     created_at = fields.DateTime()

@@ -13,7 +13,7 @@ from ..core.errors import NotFound
 from ..core.extensions import db
 from ..core.pagination import Page
 from ..core.vocab import CLOSED_STATUSES, PRIORITY_RANK, UNCLASSIFIED, Source, TicketStatus
-from ..models import Reply, Tag, Ticket, ticket_tags, utcnow
+from ..models import Reply, Tag, Ticket, User, ticket_tags, utcnow
 from .search import apply_search
 
 NULLABLE_SORT_KEYS = frozenset({"priority", "urgency_score"})
@@ -223,8 +223,20 @@ def list_tickets(params: dict[str, Any]) -> Page:
     return Page(list(rows), page, per_page, total, exact)
 
 
-def add_reply(ticket: Ticket, data: dict[str, Any], user_id: int | None = None) -> Reply:
-    reply = Reply(ticket=ticket, user_id=user_id, **data)
+def add_reply(
+    ticket: Ticket,
+    data: dict[str, Any],
+    author: User | None = None,
+    on_behalf_of: dict[str, Any] | None = None,
+) -> Reply:
+    """Add a reply written by ``author`` (the signed-in user: its name and e-mail are the
+    reply's author, never the caller's say), optionally posted for someone else."""
+    reply = Reply(ticket=ticket, **data)
+    if author is not None:
+        reply.user_id, reply.author_name, reply.author_email = author.id, author.name, author.email
+    if on_behalf_of:
+        reply.on_behalf_of_name = on_behalf_of["name"]
+        reply.on_behalf_of_email = on_behalf_of.get("email")
     db.session.add(reply)
     ticket.updated_at = utcnow()
     db.session.flush()

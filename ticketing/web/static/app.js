@@ -14,6 +14,7 @@ import { $, clear } from "./dom.js";
 import { goLogin, navigate, onRoute, parseHash } from "./router.js";
 import { checkSession, markNav, renderUser, signOut } from "./session.js";
 import { toast } from "./ui.js";
+import { accessLogView } from "./views/access-log.js";
 import { accountView } from "./views/account.js";
 import { dashboardView } from "./views/dashboard.js";
 import { exportsView } from "./views/exports.js";
@@ -31,6 +32,7 @@ const VIEWS = {
   exports: exportsView,
   login: loginView,
   account: accountView,
+  "access-log": accessLogView,
 };
 
 let current = null; // the mounted view: {name, update?(route), destroy?()}
@@ -69,7 +71,7 @@ function route() {
 }
 
 async function logout() {
-  await signOut();
+  if (!(await signOut())) return;
   unmount();
   navigate("/login");
   toast("Signed out.");

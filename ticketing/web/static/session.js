@@ -4,17 +4,25 @@
 import { ApiError, api, errorText, notAvailable, session } from "./api.js";
 import { $, $$, clear, el } from "./dom.js";
 import { toast } from "./ui.js";
+import { vocab } from "./vocab.js";
 
+// [view, link, text, for admins only]
 const NAV = [
-  ["tickets", "#/tickets", "Tickets"],
-  ["new", "#/tickets/new", "New ticket"],
-  ["dashboard", "#/dashboard", "Dashboard"],
-  ["exports", "#/exports", "Exports"],
+  ["tickets", "#/tickets", "Tickets", false],
+  ["new", "#/tickets/new", "New ticket", false],
+  ["dashboard", "#/dashboard", "Dashboard", false],
+  ["exports", "#/exports", "Exports", false],
+  ["access-log", "#/access-log", "Access log", true],
 ];
+
+function isAdmin() {
+  return Boolean(session.user && vocab.adminRole && session.user.role === vocab.adminRole);
+}
 
 function renderNav() {
   const nav = clear($("#nav"));
-  for (const [view, href, text] of NAV) {
+  for (const [view, href, text, adminOnly] of NAV) {
+    if (adminOnly && !isAdmin()) continue;
     nav.appendChild(el("a", { href, class: "nav-link", dataset: { view } }, text));
   }
   nav.hidden = false;
@@ -78,14 +86,22 @@ export async function checkSession() {
   renderUser();
 }
 
-/** End the session on the server (whatever it answers) and in the page. */
+/**
+ * End the session on the server, then in the page. A sign-out the server could not record (a
+ * 503: the session would still work) leaves the person signed in and says so; returns whether
+ * the person is signed out.
+ */
 export async function signOut() {
   try {
     await api("POST", "/api/auth/logout", {}, { allow401: true });
-  } catch (e) {
-    /* signed out in the page either way */
+  } catch (err) {
+    if (!(err instanceof ApiError && err.status === 401)) {
+      toast(`Not signed out: ${errorText(err)}`, "error");
+      return false;
+    }
   }
   session.user = null;
   session.csrf = null;
   renderUser();
+  return true;
 }

@@ -26,6 +26,8 @@ export const vocab = Object.freeze({
   triageStatuses: list("triage_statuses"),
   exportStatuses: list("export_statuses"),
   roles: list("roles"),
+  adminRole: data.admin_role, // the role that may manage users and read the access log
+  accessActions: list("access_actions"), // what the access log records
   triageSources: list("triage_sources"), // the sources that are triage, not a person
   manualSource: data.manual_source, // the source of a value a person set
   unclassified: data.unclassified, // the list filter's and the stats' "no category yet"
