@@ -96,6 +96,16 @@ class Config:
         # ends. Unset or 0 = no budget.
         self.CLAUDE_MONTHLY_BUDGET = env_float("CLAUDE_MONTHLY_BUDGET", 0.0) or None
         self.CLAUDE_BATCH_MAX = env_int("CLAUDE_BATCH_MAX", 10_000)
+        # The learner (docs/triage.md#the-learner): trained by the worker's upkeep on the team's
+        # corrections; per field it answers instead of the rules only while it beats them on
+        # the held-back corrections (by LEARN_MARGIN accuracy). LEARN_ENABLED=0 keeps the rules.
+        self.LEARN_ENABLED = env_bool("LEARN_ENABLED", True)
+        self.LEARN_MIN_CORRECTIONS = env_int("LEARN_MIN_CORRECTIONS", 50)
+        self.LEARN_MAX_CORRECTIONS = env_int("LEARN_MAX_CORRECTIONS", 5000)
+        self.LEARN_HOLDOUT_EVERY = env_int("LEARN_HOLDOUT_EVERY", 5)
+        self.LEARN_MARGIN = env_float("LEARN_MARGIN", 0.02)
+        # How long a process reuses the active models before asking the database again.
+        self.LEARN_CACHE_SECONDS = env_float("LEARN_CACHE_SECONDS", 30.0)
         # While a batch is processing its poll job runs again this often (worker's scheduler).
         self.CLAUDE_BATCH_POLL_SECONDS = env_float("CLAUDE_BATCH_POLL_SECONDS", 300.0)
         # Language detection (lingua, local): the languages told apart, the team's main

@@ -20,6 +20,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Table,
     Text,
@@ -28,6 +29,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .core.extensions import db
 from .core.vocab import (
+    LEARNED_FIELDS,
     AccessAction,
     ActorType,
     BatchStatus,
@@ -332,6 +334,42 @@ class TriageBatchItem(db.Model):
     )
     ticket_id: Mapped[int] = mapped_column(Integer, index=True)
     custom_id: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class LearnedModelRow(db.Model):
+    """One version of the model learned from the team's corrections, for one field.
+
+    Stored in the database (dyno disks are ephemeral): the worker trains, every process reads.
+    At most one row per field is ``active``; none active means the rules answer that field.
+    """
+
+    __tablename__ = "learned_models"
+    __table_args__ = (
+        CheckConstraint(_in("field", LEARNED_FIELDS, nullable=False), name="field"),
+        CheckConstraint("accuracy IS NULL OR accuracy BETWEEN 0 AND 1", name="accuracy"),
+        Index("ix_learned_models_field_version", "field", "version", unique=True),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    field: Mapped[str] = mapped_column(String(16))
+    version: Mapped[int] = mapped_column(Integer)
+    engine: Mapped[str] = mapped_column(String(40))
+    #: Corrections that existed for the field, those trained on, those held back to measure.
+    corrections: Mapped[int] = mapped_column(Integer)
+    trained_on: Mapped[int] = mapped_column(Integer)
+    held_out: Mapped[int] = mapped_column(Integer)
+    #: Accuracy on the held-back corrections: this model's, and the rules' on the same tickets.
+    accuracy: Mapped[float | None] = mapped_column(Float)
+    rules_accuracy: Mapped[float | None] = mapped_column(Float)
+    active: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Why it is (not) active, for people.
+    decision: Mapped[str] = mapped_column(String(300))
+    #: Which corrections it saw (a digest): the next round trains only when they changed.
+    signature: Mapped[str] = mapped_column(String(64))
+    #: When the field's answering engine last changed (a model took over or handed back).
+    changed_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+    trained_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
+    model: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 def new_export_id() -> str:

@@ -71,7 +71,7 @@ def test_enum_keys_are_present_when_zero(client, mixed):
     assert set(got["by_category"]) == {"billing", "technical", "account", "general", "unclassified"}
     assert set(got["by_priority"]) == {"low", "medium", "high", "critical", "unset"}
     assert set(got["by_sentiment"]) == {"calm", "neutral", "frustrated", "angry", "unset"}
-    assert set(got["triage"]["by_source"]) == {"claude", "fallback", "manual", "unset"}
+    assert set(got["triage"]["by_source"]) == {"claude", "fallback", "manual", "learned", "unset"}
 
 
 def _has_note(r):

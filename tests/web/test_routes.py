@@ -64,7 +64,7 @@ def test_the_vocabulary_reaches_the_page_as_parseable_json(client):
         vocab.UNSET,
         "manual",
     )
-    assert data["triage_sources"] == ["claude", "fallback"]
+    assert data["triage_sources"] == ["claude", "fallback", "learned"]
 
 
 def test_static_files_are_served(client):

@@ -12,7 +12,7 @@ from flask_smorest import Api
 
 def init_app(app: Flask, api: Api) -> None:
     from ..core import cli, events, health, upkeep
-    from . import batches, jobs, services, status
+    from . import batches, jobs, learning, services, status
     from . import cli as commands
     from .routes import blp
 
@@ -22,6 +22,8 @@ def init_app(app: Flask, api: Api) -> None:
     upkeep.register(app, "triage_after_fault", jobs.retriage_after_fault)
     upkeep.register(app, "triage_batches", batches.upkeep)
     upkeep.register(app, "languages_detected", services.fill_missing_languages)
+    upkeep.register(app, "learner_trained", learning.train_all)
     health.register(app, "claude", status.health_check)
+    health.register(app, "learner", learning.health_check)
     api.register_blueprint(blp)
     cli.add_commands(app, commands.COMMANDS)

@@ -39,7 +39,7 @@ import anthropic
 from anthropic.lib._parse._transform import transform_schema
 
 from ..core.vocab import Category, Priority, Sentiment, TriageSource, values
-from . import fallback, guidelines
+from . import fallback, guidelines, learning
 from .cost import Pricing
 from .language import clean_code
 from .redact import Redactor
@@ -365,6 +365,7 @@ class ClaudeClassifier:
             redact=bool(cfg["CLAUDE_REDACT_PII"]),
             pricing=Pricing.from_config(cfg),
             faults=faults,
+            fallback_classify=learning.local_classifier(app),
         )
 
     # ------------------------------------------------------------------ the request

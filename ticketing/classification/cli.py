@@ -232,4 +232,37 @@ def batches_command(poll: bool, limit: int) -> None:
         )
 
 
-COMMANDS = (classify_command, evaluate_command, batches_command)
+@click.command("learn")
+@click.option(
+    "--hand-back", is_flag=True, help="Deactivate every learned model: the rules answer again."
+)
+@with_appcontext
+def learn_command(hand_back: bool) -> None:
+    """Train the learner on the team's corrections now (the worker's upkeep does it on its
+    schedule) and say, per field, which engine answers."""
+    from . import learning
+
+    if hand_back:
+        count = learning.deactivate_all()
+        db.session.commit()
+        click.echo(f"Handed {count} field(s) back to the rules.")
+        return
+    report = learning.train_all()
+    if report.get("enabled") is False:
+        raise click.ClickException("the learner is off (LEARN_ENABLED=0)")
+    for field, outcome in report.items():
+        state = learning.field_state(field)
+        line = f"{field}: {outcome['corrections']} correction(s); "
+        if outcome["trained"]:
+            line += (
+                f"v{outcome['version']} measures {outcome['accuracy']} on held-back corrections "
+                f"(rules {outcome['rules_accuracy']}); "
+            )
+        else:
+            line += f"not trained ({outcome['reason']}); "
+        engine = f"learned v{state['version']}" if state["version"] else "the rules"
+        line += f"answered by {engine}"
+        click.echo(line + (f" — {state['decision']}" if state["decision"] else ""))
+
+
+COMMANDS = (classify_command, evaluate_command, batches_command, learn_command)

@@ -26,6 +26,15 @@ def build_classifier(name: str, app: Any) -> Callable[[str, str], TriageResult]:
 
         fallback.warm_up()
         return fallback.classify
+    if name == TriageSource.LEARNED:
+        from . import learning
+
+        if not learning.active_models(app):
+            raise ClassifierUnavailable(
+                "no learned model is active (too few corrections, or none beats the rules); "
+                "run flask tickets learn, or use --classifier fallback"
+            )
+        return learning.local_classifier(app)
     if name == TriageSource.CLAUDE:
         if not app.config.get("ANTHROPIC_API_KEY"):
             raise ClassifierUnavailable(

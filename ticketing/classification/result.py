@@ -40,9 +40,13 @@ class TriageResult:
     redacted: tuple[str, ...] = ()
     #: What the run cost in US dollars (tokens x CLAUDE_PRICE*; batches half).
     cost_usd: float | None = None
+    #: Per field, who answered when it is not ``source`` (the learner may answer one field
+    #: while the rules answer the other): ``{"category": "learned"}``.
+    field_sources: dict[str, str] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data.pop("extra")
+        data.pop("field_sources")
         return data

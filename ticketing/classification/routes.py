@@ -16,7 +16,7 @@ from ..core.ratelimits import config_limit, per_user_key
 from ..core.redact import without_paths
 from ..core.schemas import ErrorEnvelope, PageQuery
 from ..core.vocab import JobStatus, TriageStatus
-from . import batches, services, status
+from . import batches, learning, services, status
 from .jobs import enqueue_triage, run_triage
 from .schemas import (
     BatchOut,
@@ -24,6 +24,7 @@ from .schemas import (
     ClassificationPage,
     ClaudeStatusOut,
     JobOut,
+    LearnerStatusOut,
     SuggestIn,
     SuggestionOut,
 )
@@ -144,6 +145,15 @@ class ClaudeStatus(MethodView):
     def get(self):
         """Claude for the dashboard: configuration fault, budget, spend per ticket and month."""
         return status.summary(open_batches=batches.open_count())
+
+
+@blp.route("/classification/learner")
+class LearnerStatus(MethodView):
+    @blp.response(200, LearnerStatusOut)
+    def get(self):
+        """The learner for the dashboard: per field the engine that answers, its accuracy on
+        the team's held-back corrections (and the rules'), corrections, last change."""
+        return learning.summary()
 
 
 @blp.route("/classification/batches")

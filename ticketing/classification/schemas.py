@@ -6,6 +6,7 @@ from marshmallow import Schema, fields, pre_load, validate
 
 from ..core.schemas import NOT_BLANK, StrictSchema, not_blank, page_schema, strip_strings
 from ..core.vocab import (
+    LEARNED_FIELDS,
     BatchStatus,
     Category,
     ClaudeState,
@@ -166,6 +167,42 @@ class ClaudeStatusOut(Schema):
     month = fields.Nested(SpendOut, metadata={"description": "this month so far"})
     by_month = fields.List(fields.Nested(SpendOut), metadata={"description": "oldest first"})
     open_batches = fields.Integer()
+
+
+class LearnedFieldOut(Schema):
+    """One field as the learner sees it."""
+
+    field = fields.String(metadata={"enum": list(LEARNED_FIELDS)})
+    active = fields.String(
+        metadata={
+            "enum": [TriageSource.FALLBACK.value, TriageSource.LEARNED.value],
+            "description": "who answers this field on the local path: the rules (fallback) "
+            "or the learned model",
+        }
+    )
+    version = fields.Integer(allow_none=True, metadata={"description": "the active version"})
+    engine = fields.String()
+    accuracy = fields.Float(
+        allow_none=True, metadata={"description": "on the team's held-back corrections"}
+    )
+    rules_accuracy = fields.Float(allow_none=True, metadata={"description": "the same tickets"})
+    held_out = fields.Integer()
+    corrections = fields.Integer(metadata={"description": "tickets whose field a person set"})
+    latest_version = fields.Integer(allow_none=True)
+    decision = fields.String(allow_none=True, metadata={"description": "the last round's why"})
+    trained_at = fields.DateTime(allow_none=True)
+    changed_at = fields.DateTime(
+        allow_none=True, metadata={"description": "when the answering engine last changed"}
+    )
+
+
+class LearnerStatusOut(Schema):
+    """The model learned from the team's corrections, per field."""
+
+    enabled = fields.Boolean()
+    engine = fields.String()
+    min_corrections = fields.Integer()
+    fields_ = fields.List(fields.Nested(LearnedFieldOut), data_key="fields", attribute="fields")
 
 
 class BatchOut(Schema):

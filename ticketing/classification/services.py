@@ -19,7 +19,7 @@ from ..core.pagination import Page, paginate
 from ..core.vocab import Source, TriageStatus
 from ..models import Classification, Ticket, utcnow
 from ..tickets.services import get_ticket
-from . import fallback, language, status
+from . import fallback, language, learning, status
 from .examples import Example, example_source
 from .result import Hints, TriageResult
 
@@ -51,10 +51,10 @@ def get_classifier(app: Flask | None = None, *, live: bool = False) -> Classifie
     if override is not None:
         return override
     if not app.config.get("ANTHROPIC_API_KEY"):
-        return fallback.classify
+        return learning.local_classifier(app)
     spent = status.budget_exhausted(app)
     if spent is not None:
-        return over_budget(spent)
+        return over_budget(spent, learning.local_classifier(app))
     from .claude import ClaudeClassifier
 
     faults = status.ClaudeFaults()
@@ -65,15 +65,15 @@ def get_classifier(app: Flask | None = None, *, live: bool = False) -> Classifie
     return ClaudeClassifier.from_app(app, faults=faults).classify
 
 
-def over_budget(budget: dict) -> Classifier:
-    """The fallback, saying on each result that Claude's monthly budget is spent."""
+def over_budget(budget: dict, local: Classifier = fallback.classify) -> Classifier:
+    """The local path, saying on each result that Claude's monthly budget is spent."""
     reason = (
         f"Claude's monthly budget (${budget['monthly_usd']:.2f}) is spent; the local "
         f"classifier answers until {budget['resets_at'][:10]}"
     )
 
     def classify(subject: str, body: str, hints=None) -> TriageResult:
-        result = fallback.classify(subject, body, language=getattr(hints, "language", None))
+        result = local(subject, body, language=getattr(hints, "language", None))
         result.error = reason
         return result
 
@@ -215,7 +215,7 @@ def apply_result(ticket: Ticket, result: TriageResult) -> set[str]:
         if getattr(ticket, field) != getattr(result, field):
             changed.add(field)
         setattr(ticket, field, getattr(result, field))
-        setattr(ticket, f"{field}_source", result.source)
+        setattr(ticket, f"{field}_source", result.field_sources.get(field, result.source))
     for field in REFRESHED_FIELDS:
         value = getattr(result, field)
         if getattr(ticket, field) != value:

@@ -61,6 +61,8 @@ class Source(StrEnum):
     CLAUDE = "claude"
     FALLBACK = "fallback"
     MANUAL = "manual"
+    #: The model learned from the team's corrections (it took over from the rules for a field).
+    LEARNED = "learned"
 
 
 class TriageSource(StrEnum):
@@ -68,6 +70,7 @@ class TriageSource(StrEnum):
 
     CLAUDE = "claude"
     FALLBACK = "fallback"
+    LEARNED = "learned"
 
 
 class TriageStatus(StrEnum):
@@ -201,6 +204,9 @@ PRIORITY_RANK = MappingProxyType({p: rank for rank, p in enumerate(values(Priori
 UNCLASSIFIED = "unclassified"
 #: The stats' name for "no value" in a breakdown.
 UNSET = "unset"
+
+#: The ticket fields the learner learns from the team's corrections (``learned_models.field``).
+LEARNED_FIELDS: tuple[str, ...] = ("category", "priority")
 
 #: Urgency (0..100) -> priority: the lowest urgency that reaches each level. The local
 #: classifier reads priority from these; the page colours urgency with the same bands.

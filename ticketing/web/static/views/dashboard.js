@@ -10,6 +10,7 @@ import { errorBox, heading, onTicketsChanged, showError } from "../ui.js";
 import { vocab } from "../vocab.js";
 import { barChart, perDayChart } from "./charts.js";
 import { claudeCard } from "./claude-card.js";
+import { learnerCard } from "./learner-card.js";
 import { filtersFrom } from "./filters.js";
 
 const REFRESH_MS = 60000;
@@ -132,6 +133,7 @@ export function dashboardView(main, route) {
   const chartBox = el("div", { class: "charts" });
   const triage = el("div", { class: "card triage", id: "triage" });
   const claude = el("div", { class: "card claude", id: "claude" });
+  const learner = el("div", { class: "card learner", id: "learner" });
   const errors = errorBox();
   const updated = el("p", { class: "muted updated", "aria-live": "polite" });
   const refresh = el("button", { type: "button", class: "btn btn-small", onclick: load }, "Refresh");
@@ -148,6 +150,7 @@ export function dashboardView(main, route) {
     counterBox,
     chartBox,
     claude,
+    learner,
     triage
   );
   main.appendChild(section);
@@ -166,14 +169,16 @@ export function dashboardView(main, route) {
     section.setAttribute("aria-busy", "true");
     const query = new URLSearchParams(filtersFrom(params)).toString();
     try {
-      const [stats, claudeState] = await Promise.all([
+      const [stats, claudeState, learnerState] = await Promise.all([
         api("GET", `/api/stats${query ? `?${query}` : ""}`),
         api("GET", "/api/classification/claude").catch(() => null),
+        api("GET", "/api/classification/learner").catch(() => null),
       ]);
       if (!alive) return;
       showError(errors, "");
       render(stats || {});
       clear(claude).append(...claudeCard(claudeState));
+      clear(learner).append(...learnerCard(learnerState));
     } catch (err) {
       if (!alive) return;
       const text = notAvailable(err) ? "Statistics are not available on this server yet." : null;
