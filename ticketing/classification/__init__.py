@@ -11,7 +11,7 @@ from flask_smorest import Api
 
 
 def init_app(app: Flask, api: Api) -> None:
-    from ..core import cli, events, health, upkeep
+    from ..core import cli, events, health, upkeep, warmup
     from . import batches, jobs, learning, services, status
     from . import cli as commands
     from .routes import blp
@@ -25,5 +25,6 @@ def init_app(app: Flask, api: Api) -> None:
     upkeep.register(app, "learner_trained", learning.train_all)
     health.register(app, "claude", status.health_check)
     health.register(app, "learner", learning.health_check)
+    warmup.register(app, "classifier", services.warm_up)
     api.register_blueprint(blp)
     cli.add_commands(app, commands.COMMANDS)
