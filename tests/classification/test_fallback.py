@@ -99,6 +99,47 @@ def test_priority_follows_severity_and_impact(body, allowed):
     assert result.priority in allowed, result.explanation
 
 
+@pytest.mark.parametrize(
+    ("body", "category"),
+    [
+        # Issue 16: money words in a plain question do not make it billing ...
+        ("How do I transfer money to a friend abroad?", "general"),
+        ("Can I top up my balance with a bank transfer?", "general"),
+        ("How long does a transfer to another bank take?", "general"),
+        # ... a card or payment that does not work is technical ...
+        ("My card is not working at the shop", "technical"),
+        ("Contactless payments keep failing", "technical"),
+        ("My card payment was declined even though I have money", "technical"),
+        ("my top up failed and I don't know why", "technical"),
+        # ... a lost, stolen or misused card is account; a wrong charge stays billing.
+        ("I lost my card, please block it", "account"),
+        ("I think someone has used my card without permission", "account"),
+        ("Why was I charged a fee for topping up with my card?", "billing"),
+        ("I was charged twice for the same purchase", "billing"),
+    ],
+)
+def test_money_words_and_card_trouble_follow_the_borderline_rules(body, category):
+    result = classify("", body)
+    assert result.category == category, result.explanation
+
+
+FORMAL = (
+    "Dear Customer Support Team,\n\nI hope this message finds you well. I am writing to inform "
+    "you about a significant issue that is critical for our daily work: {what} This has a "
+    "considerable impact on our productivity. I would greatly appreciate your assistance.\n\n"
+    "Kind regards,\nAnna"
+)
+
+
+def test_polite_formal_wording_is_not_severity_and_critical_needs_an_explicit_cue():
+    formal = classify("Issue with report export", FORMAL.format(what="the PDF export fails."))
+    assert formal.priority in {"medium", "high"}, formal.explanation
+    outage = classify(
+        "Service outage", FORMAL.format(what="the platform is down for all our users.")
+    )
+    assert outage.priority == "critical", outage.explanation
+
+
 def test_urgency_is_ordered_from_question_to_outage():
     question = classify("", "Quick question: what payment methods do you accept?")
     problem = classify("", "The app shows an error when I save a file.")

@@ -38,12 +38,12 @@ def test_importing_the_classifier_builds_no_table_until_first_use():
     [
         (75, 45, "critical"),
         (74, 45, "high"),
-        (75, 31, "high"),  # critical urgency without a critical-class cue stops at high
-        (100, 32, "critical"),
-        (50, 0, "high"),
-        (49, 0, "medium"),
-        (30, 0, "medium"),
-        (29, 0, "low"),
+        (75, 39, "high"),  # critical urgency without a critical-class cue stops at high
+        (100, 40, "critical"),
+        (48, 0, "high"),
+        (47, 0, "medium"),
+        (24, 0, "medium"),
+        (23, 0, "low"),
     ],
 )
 def test_priority_bands_are_the_vocabularys_urgency_floors(urgency, strongest_cue, priority):

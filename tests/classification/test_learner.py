@@ -64,6 +64,27 @@ def test_a_model_learns_the_team_taxonomy_and_survives_storage():
     assert stored.predict("", "kiosk froze", ("general", "low"))["priority"][0] == "high"
 
 
+def test_with_few_corrections_the_model_answers_like_the_rules():
+    # Ten corrections that agree with the rules: the model does not invent its own view.
+    texts = [
+        "I was charged twice for my order",
+        "the app crashes on start",
+        "I forgot my password",
+        "where is my parcel",
+        "please refund the duplicate charge",
+        "the website shows a 500 error",
+        "I cannot log in to my account",
+        "do you ship to Canada",
+        "wrong amount on my invoice",
+        "my laptop will not connect to wifi",
+    ]
+    examples = [learner.Example("", t, *learner.rules_answer("", t)) for t in texts]
+    model = learner.train(examples)
+    for probe in ("my password reset link expired", "there is a fee on my bill I dont know"):
+        rules = learner.rules_answer("", probe)
+        assert model.predict("", probe, rules)["category"][0] == rules[0], probe
+
+
 def test_a_field_with_one_label_gets_no_model():
     model = learner.train([learner.Example("", "a kiosk", "technical"), learner.Example("", "b")])
     assert model.fields == {}

@@ -16,10 +16,10 @@ from ..core.vocab import Category, Priority, Sentiment
 CATEGORY_DEFINITIONS = MappingProxyType(
     {
         Category.BILLING: "money between the customer and the company: charges, refunds, "
-        "invoices, payments and payment methods that fail or are declined, fees, "
-        "subscriptions and plans, prices, taxes.",
+        "invoices, fees, payment methods, subscriptions and plans, prices, taxes.",
         Category.TECHNICAL: "the product or service malfunctions: errors, outages, bugs, "
-        "crashes, slowness, connectivity, devices, installation, integrations.",
+        "crashes, slowness, connectivity, devices, installation, integrations, and cards, "
+        "payments, transfers or top-ups that fail or are declined.",
         Category.ACCOUNT: "access to and data of the customer's account: signing in, "
         "passwords, two-factor codes, locked or suspended accounts, identity checks, "
         "sign-up, changing profile details, closing an account.",
@@ -30,9 +30,10 @@ CATEGORY_DEFINITIONS = MappingProxyType(
 
 #: How to decide between two plausible categories (the cases rules and people disagree on).
 BORDERLINE_RULES: tuple[str, ...] = (
-    "A payment that fails (a card declined, a top-up or transfer that does not go through, "
-    "a payment page that rejects the card) is billing, not technical: the customer's problem "
-    "is the money, even when they write 'not working'.",
+    "A card or payment that does not work (a card declined or not accepted, contactless or "
+    "a top-up or transfer that fails, a payment page that rejects the card) is technical: "
+    "the service does not do its job. It is billing only when money was taken wrongly (a "
+    "charge, a fee, charged twice, a refund); a lost, stolen or compromised card is account.",
     "A plain question about how to do something is general even when it mentions money "
     "(how to top up, where to see a balance, how transfers work); it becomes billing only "
     "when the customer reports a problem with a charge, refund, fee, invoice or payment.",

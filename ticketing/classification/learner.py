@@ -44,6 +44,8 @@ BUCKETS = 1 << 18
 #: Characters of the body read (the start of a long e-mail says what it is about).
 BODY_CHARS = 2000
 EPOCHS = 12
+#: How far ahead the rules' answer starts (logits); the corrections must outweigh it.
+PRIOR_WEIGHT = 2.0
 LEARNING_RATE = 0.5
 L2 = 1e-4
 
@@ -107,14 +109,28 @@ def _weigh(counts: Counter, idf: dict[int, float], default_idf: float) -> Featur
 
 @dataclass
 class FieldModel:
-    """A linear model for one field: ``weights[bucket][class]`` plus a bias per class."""
+    """A linear model for one field: ``weights[bucket][class]`` plus a bias per class.
+
+    ``prior`` maps the bucket of "the rules said <label>" to that label's class: a ticket with
+    it starts ``prior_weight`` ahead for the rules' answer, so the model learns only where the
+    team differs from the rules (with few corrections it answers like them).
+    """
 
     labels: tuple[str, ...]
     weights: dict[int, list[float]]
     bias: list[float]
+    prior: dict[int, int] = field(default_factory=dict)
+    prior_weight: float = 0.0
+
+    def offset(self, vec: Features) -> list[float]:
+        totals = list(self.bias)
+        for bucket, index in self.prior.items():
+            if bucket in vec:
+                totals[index] += self.prior_weight
+        return totals
 
     def scores(self, vec: Features) -> list[float]:
-        totals = list(self.bias)
+        totals = self.offset(vec)
         get = self.weights.get
         k = len(totals)
         for b, v in vec.items():
@@ -139,14 +155,27 @@ def _softmax(scores: list[float]) -> list[float]:
 
 
 def fit_field(
-    vectors: Sequence[Features], targets: Sequence[str], seed: int = 0
+    vectors: Sequence[Features],
+    targets: Sequence[str],
+    seed: int = 0,
+    prior: dict[int, str] | None = None,
 ) -> FieldModel | None:
-    """Class-balanced multinomial logistic regression by SGD; None with fewer than 2 classes."""
+    """Class-balanced multinomial logistic regression by SGD; None with fewer than 2 classes.
+
+    ``prior``: bucket of "the rules said <label>" -> label (see ``FieldModel``).
+    """
     labels = tuple(sorted(set(targets)))
     if len(labels) < 2:
         return None
     index = {label: i for i, label in enumerate(labels)}
     k = len(labels)
+    shell = FieldModel(
+        labels,
+        {},
+        [0.0] * k,
+        {b: index[label] for b, label in (prior or {}).items() if label in index},
+        PRIOR_WEIGHT if prior else 0.0,
+    )
     counts = Counter(targets)
     n = len(targets)
     class_weight = [n / (k * counts[label]) for label in labels]
@@ -162,7 +191,9 @@ def fit_field(
             lr = LEARNING_RATE / (1.0 + 0.002 * step)
             vec = vectors[i]
             y = index[targets[i]]
-            scores = list(bias)
+            scores = shell.offset(vec)
+            for c in range(k):
+                scores[c] += bias[c]
             rows = []
             for b, v in vec.items():
                 row = weights.get(b)
@@ -179,7 +210,7 @@ def fit_field(
                 bias[c] -= g * 0.1
                 for row, v in rows:
                     row[c] = row[c] * decay - g * v
-    return FieldModel(labels, weights, bias)
+    return FieldModel(labels, weights, bias, shell.prior, shell.prior_weight)
 
 
 @dataclass
@@ -218,6 +249,8 @@ class LearnedModel:
                 name: {
                     "labels": list(m.labels),
                     "bias": [round(x, 5) for x in m.bias],
+                    "prior": {str(b): i for b, i in m.prior.items()},
+                    "prior_weight": m.prior_weight,
                     "weights": {
                         str(b): [float(f"{x:.4g}") for x in row]
                         for b, row in m.weights.items()
@@ -242,6 +275,8 @@ class LearnedModel:
                     tuple(m["labels"]),
                     {int(b): row for b, row in m["weights"].items()},
                     m["bias"],
+                    {int(b): i for b, i in m.get("prior", {}).items()},
+                    m.get("prior_weight", 0.0),
                 )
                 for name, m in data["fields"].items()
             },
@@ -289,7 +324,12 @@ def train(
         picked = [(v, getattr(ex, name)) for v, ex in zip(vectors, examples, strict=True)]
         picked = [(v, y) for v, y in picked if y]
         model.counts[name] = len(picked)
-        fitted = fit_field([v for v, _ in picked], [y for _, y in picked], seed)
+        prior = (
+            {_hash(f"r:{name[0]}:{label}"): label for label in FIELDS[name]}
+            if rules is not None
+            else None
+        )
+        fitted = fit_field([v for v, _ in picked], [y for _, y in picked], seed, prior)
         if fitted is not None:
             model.fields[name] = fitted
     return model

@@ -210,8 +210,10 @@ LEARNED_FIELDS: tuple[str, ...] = ("category", "priority")
 
 #: Urgency (0..100) -> priority: the lowest urgency that reaches each level. The local
 #: classifier reads priority from these; the page colours urgency with the same bands.
+#: Set (issue 16) so that a normal queue gets roughly a quarter low, under half medium, a
+#: quarter high and a few critical (critical also needs an explicit critical-class cue).
 URGENCY_FLOORS = MappingProxyType(
-    {Priority.CRITICAL.value: 75, Priority.HIGH.value: 50, Priority.MEDIUM.value: 30}
+    {Priority.CRITICAL.value: 75, Priority.HIGH.value: 48, Priority.MEDIUM.value: 24}
 )
 
 

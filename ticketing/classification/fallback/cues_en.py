@@ -245,22 +245,50 @@ TOPIC_CUES: list[tuple[str, dict[Category, float], bool]] = [
         {B: 3.5},
         False,
     ),
-    ("payment+|payments|pay|paying|paid|pays|repayment|prepaid|postpaid", {B: 3}, False),
-    ("payment / method|methods|options|option|details|plan|failed|declined", {B: 4.5}, False),
+    # Money words alone say little: "how do I transfer money?" is a question, not billing,
+    # and a card or payment that does not work is a technical problem. They lean billing
+    # only a little; charges, fees, refunds and invoices decide.
+    ("payment+|payments|pay|paying|paid|pays|repayment|prepaid|postpaid", {B: 1.5}, False),
+    ("payment / method|methods|options|option|details|plan", {B: 4}, False),
     (
-        "credit card|debit card|card declined|card was declined|card details|card number|"
-        "card expired|expired card|paypal|stripe|apple pay|google pay|bank transfer|wire transfer|"
-        "direct debit|sepa|iban|standing order",
-        {B: 3.5},
+        "payment|payments|card payment|card payments|transfer|transfers|top up|topup|"
+        "transaction|transactions|withdrawal|card|cards|contactless / "
+        "keep|keeps|is|are|was|were|got|get|getting|being|has|have? / "
+        "failed|fails|failing|declined|rejected|reverted|getting declined|getting rejected|"
+        "being declined|being rejected|didnt go through|did not go through|not going through|"
+        "wont go through|not working|doesnt work|dont work|isnt working|arent working|"
+        "stopped working|wont work|not accepted|been declined|been rejected",
+        {T: 4},
         False,
     ),
     (
-        "declined|transaction+|transactions|deposit+|deposits|withdrawal+|withdrawals|withdraw|"
-        "transfer+|transfers|balance|overdraft|overdrawn|interest|loan|mortgage|installment+|"
-        "instalment+|emi",
-        {B: 2},
+        "cant|cannot|unable to|not able to|couldnt / make|complete|send|use / a|my? / "
+        "payment|payments|transfer|purchase|card",
+        {T: 3.5},
         False,
     ),
+    ("card declined|card was declined|card is declined|card rejected", {T: 3.5}, False),
+    (
+        "wont|doesnt|didnt|wouldnt|does not|did not|will not|not / accept|take|read / my? / "
+        "card|cards|payment|payments",
+        {T: 3.5},
+        False,
+    ),
+    (
+        "credit card|debit card|card details|card number|paypal|stripe|apple pay|google pay|"
+        "bank transfer|wire transfer|standing order",
+        {B: 0.8},
+        False,
+    ),
+    ("direct debit|sepa|iban", {B: 2}, False),
+    ("declined|rejected", {T: 1.5}, False),
+    (
+        "transaction+|transactions|deposit+|deposits|withdrawal+|withdrawals|withdraw|"
+        "transfer+|transfers|balance",
+        {B: 0.5},
+        False,
+    ),
+    ("overdraft|overdrawn|interest|loan|mortgage|installment+|instalment+|emi", {B: 2}, False),
     (
         "subscription+|subscriptions|subscribed|renew+|renewal|renewals|renewed|auto renew|"
         "auto renewal|autorenew|membership|membership fee",
@@ -278,7 +306,7 @@ TOPIC_CUES: list[tuple[str, dict[Category, float], bool]] = [
     (
         "money|dollars|dollar|euros|euro|pounds|usd|eur|gbp|cad|aud|inr|$|€|£|cents|amount|"
         "amounts|sum|price difference",
-        {B: 1.5},
+        {B: 0.8},
         False,
     ),
     (
@@ -297,8 +325,20 @@ TOPIC_CUES: list[tuple[str, dict[Category, float], bool]] = [
     ),
     (
         "billing cycle|billing period|billing address|billing issue|billing question|"
-        "payment issue|payment problem|payment error|payment failed",
+        "payment issue|payment problem|payment error|payment errors",
         {B: 5},
+        False,
+    ),
+    (
+        "error|errors|problem|problems|issue|issues / with|in|on / my? / payment|payments|"
+        "online payment|online payments",
+        {B: 4},
+        False,
+    ),
+    (
+        "money left my account|money has left my account|left my account|money was taken|"
+        "was debited|been debited|still charged|charged anyway|charged but",
+        {B: 4},
         False,
     ),
     ("purchase+|purchases|purchased|buy|bought|order total", {B: 0.5}, False),
@@ -309,7 +349,12 @@ TOPIC_CUES: list[tuple[str, dict[Category, float], bool]] = [
         False,
     ),
     (
-        "wallet|credits|credit|top up|topup|top-up|recharge|data plan|roaming charges",
+        "wallet|credits|credit|top up|topup|top-up|recharge",
+        {B: 0.5},
+        False,
+    ),
+    (
+        "data plan|roaming charges",
         {B: 1.8},
         False,
     ),
@@ -325,11 +370,27 @@ TOPIC_CUES: list[tuple[str, dict[Category, float], bool]] = [
     (
         "without my permission|without permission|without my consent|without authorization|"
         "without authorisation|i did not make|i didnt make|didnt authorize|didnt authorise",
-        {B: 2},
+        {B: 1, A: 2},
         False,
     ),
-    ("pounds|dollars|euros|bucks|usd|eur|gbp", {B: 1.5}, False),
+    ("pounds|dollars|euros|bucks|usd|eur|gbp", {B: 0.8}, False),
     # ---- account: access, identity, credentials, profile, lifecycle ----
+    (
+        "lost|stolen|block|freeze|lock|cancel|compromised / my? / card|phone|cards",
+        {A: 4},
+        False,
+    ),
+    (
+        "was|been|got|is / lost|stolen|compromised",
+        {A: 2.5},
+        False,
+    ),
+    (
+        "someone|somebody|someone else|a stranger / has? / used|accessed|took|got into|"
+        "logged into|is using|has used|withdrew|withdrawn|spent|made|paid with",
+        {A: 4},
+        False,
+    ),
     (
         "log in|login|logins|logging in|log on|logon|sign in|signin|signing in|log into|"
         "logged out|log out|logout|sign out",
@@ -593,12 +654,23 @@ TOPIC_CUES: list[tuple[str, dict[Category, float], bool]] = [
         False,
     ),
     ("booking|reservation|appointment|ticket for|event|tickets for", {G: 2}, False),
+    # A plain question about how something works is general, whatever money word it names.
+    (
+        "how do i|how can i|can i|could i|how long|how long does|how long will|when will|"
+        "how much time|how often|how many|"
+        "which countries|what currencies|which currencies|do you support|do you accept|"
+        "is there a limit|what is the limit|maximum|minimum|limit|limits|"
+        "how does|how do you|where can|can i use|am i able to|is it safe",
+        {G: 2},
+        False,
+    ),
 ]
 
 # (pattern, urgency points, anger, frustration, politeness, negatable)
 SIGNAL_CUES: list[tuple[str, float, float, float, float, bool]] = [
     # ---- severity and impact ----
-    ("outage+|outages|downtime|major incident|incident|sev1|sev 1|p1|p0", 42, 0, 0, 0, True),
+    ("outage+|outages|downtime|major incident|sev1|sev 1|p1|p0", 42, 0, 0, 0, True),
+    ("incident|incidents", 16, 0, 0, 0, True),
     (
         "production|prod|live site|live|website|site|server|servers|system|systems|service|"
         "platform|everything|app|api|checkout|network|portal|store / "
@@ -616,9 +688,10 @@ SIGNAL_CUES: list[tuple[str, float, float, float, float, bool]] = [
         "everyone|everybody|all users|all our users|all customers|all our customers|"
         "all employees|all staff|all of our|whole team|whole company|whole office|"
         "entire team|entire company|entire office|entire organization|company wide|company-wide|"
-        "nobody can|no one can|none of our|none of us|all of us|every user|every customer|"
+        "nobody can|no one can|none of our users|none of our customers|none of our employees|"
+        "none of our staff|none of us can|all of us|every user|every customer|"
         "thousands of|hundreds of|all accounts",
-        32,
+        40,
         0,
         0,
         0,
@@ -657,17 +730,19 @@ SIGNAL_CUES: list[tuple[str, float, float, float, float, bool]] = [
     (
         "legal action|lawyer|lawyers|attorney|lawsuit|sue|suing|court|regulator|ombudsman|"
         "chargeback|report you|trading standards|consumer protection|bbb",
-        32,
+        28,
         0.5,
         0,
         0,
         False,
     ),
-    ("emergency|critical|severe|severity|catastrophic|disaster|p1 incident", 32, 0, 0, 0, True),
+    # Formal e-mails call many things "critical": only an explicit outage, breach, data loss
+    # or everyone affected (the rows at 40 and above) can make a ticket critical.
+    ("emergency|critical|severe|severity|catastrophic|disaster|p1 incident", 24, 0, 0, 0, True),
     (
         "cant|cannot|unable to|not able to / process|take|accept|receive / "
         "payments|orders|transactions|sales|calls|money",
-        40,
+        36,
         0,
         0,
         0,
@@ -805,7 +880,7 @@ SIGNAL_CUES: list[tuple[str, float, float, float, float, bool]] = [
         "whole|entire|all of the|the full / team|department|office|company|floor|"
         "finance team|sales team|support team|"
         "organisation|organization|staff|region|site|workspace|business",
-        32,
+        30,
         0,
         0,
         0,
@@ -840,9 +915,17 @@ SIGNAL_CUES: list[tuple[str, float, float, float, float, bool]] = [
         False,
     ),
     (
-        "important|escalate|escalated|escalation|serious|seriously affecting|"
-        "significant|big problem|major|major issue|major problem",
+        "escalate|escalated|escalation|seriously affecting|big problem|major issue|major problem",
         14,
+        0,
+        0.3,
+        0,
+        True,
+    ),
+    (
+        "important|serious|significant|major|substantial|considerable|considerably|impact|"
+        "impacting|disruption|disrupting|inconvenience",
+        6,
         0,
         0.3,
         0,

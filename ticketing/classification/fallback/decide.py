@@ -29,7 +29,7 @@ TONE_URGENCY = {
 TIE_ORDER = (Category.BILLING, Category.ACCOUNT, Category.GENERAL, Category.TECHNICAL)
 #: Only a cue at least this strong (outage, data loss, security, everyone affected) may make a
 #: ticket critical; a pile of lesser cues (urgent + deadline + locked out) stops at high.
-CRITICAL_CUE = 32
+CRITICAL_CUE = 40
 
 _CAPS_WORD = re.compile(r"\b[A-Z][A-Z']{2,}\b")
 
