@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import and_, case, func, or_, select
 
 from ..core.extensions import db
-from ..core.vocab import SlaState
+from ..core.vocab import SlaClock, SlaState, values
 from ..models import Ticket, TicketSla, utcnow
 
 FIGURES = ("first_response_met", "first_response_total", "resolution_met", "resolution_total")
@@ -33,7 +33,7 @@ def _decided(state, due, at: datetime):
 
 def _row(key: str | None, figures: dict[str, int]) -> dict[str, Any]:
     row: dict[str, Any] = {"key": key, **figures}
-    for clock in ("first_response", "resolution"):
+    for clock in values(SlaClock):
         total = figures[f"{clock}_total"]
         met = figures[f"{clock}_met"]
         row[f"{clock}_pct"] = round(100.0 * met / total, 1) if total else None

@@ -13,17 +13,21 @@ _HHMM = r"([01][0-9]|2[0-3]):[0-5][0-9]"
 SPAN = rf"^{_HHMM}-({_HHMM}|24:00)$"
 
 
-class Hours(fields.Dict):
-    """``{"mon": ["09:00-17:00"], …}``: local working spans per weekday (absent = closed)."""
+def _spans() -> fields.List:
+    return fields.List(
+        fields.String(validate=validate.Regexp(SPAN)),
+        validate=validate.Length(max=6),
+        metadata={"description": "Local working spans, e.g. 09:00-12:00"},
+    )
 
+
+#: ``{"mon": ["09:00-17:00"], …}``: local working spans per weekday (absent = closed).
+HoursIn = StrictSchema.from_dict({day: _spans() for day in WEEKDAYS}, name="HoursIn")
+
+
+class Hours(fields.Nested):
     def __init__(self, **kwargs):
-        super().__init__(
-            keys=fields.String(validate=validate.OneOf(WEEKDAYS)),
-            values=fields.List(
-                fields.String(validate=validate.Regexp(SPAN)), validate=validate.Length(max=6)
-            ),
-            **kwargs,
-        )
+        super().__init__(HoursIn, **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
         value = super()._deserialize(value, attr, data, **kwargs)
