@@ -183,6 +183,7 @@ class Ticket(db.Model):
         Index("ix_tickets_priority_created_at", "priority", "created_at"),
         Index("ix_tickets_sentiment_created_at", "sentiment", "created_at"),
         Index("ix_tickets_urgency_score_id", "urgency_score", "id"),
+        Index("ix_tickets_triage_status_lease", "triage_status", "triage_lease_until", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -201,7 +202,12 @@ class Ticket(db.Model):
     classified_at: Mapped[datetime | None] = mapped_column(TZDateTime)
     triage_status: Mapped[str | None] = mapped_column(String(16))
     triage_error: Mapped[str | None] = mapped_column(Text)
-    triage_job_id: Mapped[str | None] = mapped_column(String(64))
+    triage_job_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    #: The worker holding this ticket's triage, and until when: past the lease, any worker may
+    #: claim it again (its holder died). Attempts count claims since it was last queued.
+    triage_claimed_by: Mapped[str | None] = mapped_column(String(64))
+    triage_lease_until: Mapped[datetime | None] = mapped_column(TZDateTime)
+    triage_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     note: Mapped[str | None] = mapped_column(Text)
     requester_email: Mapped[str | None] = mapped_column(String(254), index=True)
     requester_name: Mapped[str | None] = mapped_column(String(120))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from flask import Flask, current_app
 from sqlalchemy import bindparam, func, select, update
@@ -79,6 +80,13 @@ def over_budget(budget: dict) -> Classifier:
 
     classify.takes_hints = True  # type: ignore[attr-defined]
     return classify
+
+
+def warm_up() -> None:
+    """Build the fallback's cue tables and the language detector now (the worker calls this
+    before forking, so no work horse pays for them)."""
+    fallback.warm_up()
+    detect_language("warm up", "The language detector loads its models on first use.")
 
 
 def detect_language(subject: str | None, body: str | None, app: Flask | None = None) -> str:
@@ -178,8 +186,11 @@ class TriageInput:
     language: str | None = None
 
 
-def begin_triage(ticket_id: int, job_id: str | None) -> TriageInput | None:
-    """Mark the ticket ``running`` under this job and return the text to classify.
+def begin_triage(
+    ticket_id: int, job_id: str | None, holder: str | None = None, lease_seconds: float = 0
+) -> TriageInput | None:
+    """Mark the ticket ``running`` under this job, claimed by ``holder`` for ``lease_seconds``
+    (so no worker claims it meanwhile), and return the text to classify.
 
     Returns None when the ticket no longer exists (deleted while queued).
     """
@@ -187,6 +198,8 @@ def begin_triage(ticket_id: int, job_id: str | None) -> TriageInput | None:
     if ticket is None:
         return None
     ticket.triage_status = TriageStatus.RUNNING
+    ticket.triage_claimed_by = holder
+    ticket.triage_lease_until = utcnow() + timedelta(seconds=lease_seconds) if holder else None
     if job_id:
         ticket.triage_job_id = job_id
     if not ticket.language:  # written by a bulk insert (seed) that skipped the save events
@@ -284,6 +297,7 @@ def finish_triage(
     if job_id is None or ticket.triage_job_id in (None, job_id):
         ticket.triage_status = TriageStatus.DONE
         ticket.triage_error = result.error
+        ticket.triage_claimed_by = ticket.triage_lease_until = None
     db.session.flush()
     return row
 
@@ -296,6 +310,7 @@ def fail_triage(ticket_id: int, job_id: str | None, error: str) -> None:
     if job_id is None or ticket.triage_job_id in (None, job_id):
         ticket.triage_status = TriageStatus.FAILED
         ticket.triage_error = error[:1000]
+        ticket.triage_claimed_by = ticket.triage_lease_until = None
     db.session.flush()
 
 
