@@ -83,8 +83,11 @@ def over_budget(budget: dict) -> Classifier:
 
 
 def warm_up() -> None:
-    """Build the fallback's cue tables and the language detector now (the worker calls this
-    before forking, so no work horse pays for them)."""
+    """Build the fallback's cue tables and the language detector and import the Claude
+    client (the anthropic SDK takes seconds) now: the worker calls this before forking, so
+    no work horse pays for them."""
+    from . import claude  # noqa: F401 - imported for its side effect: loaded once
+
     fallback.warm_up()
     detect_language("warm up", "The language detector loads its models on first use.")
 
