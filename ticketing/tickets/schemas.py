@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from marshmallow import RAISE, Schema, ValidationError, fields, post_load, pre_load, validate
+from sqlalchemy import inspect as sa_inspect
 
 from ..core.schemas import (
     NON_SPACE,
@@ -130,6 +131,9 @@ class TicketOut(Schema):
     resolved_at = fields.DateTime(allow_none=True)
 
     def get_reply_count(self, obj) -> int:
+        unloaded = sa_inspect(obj).unloaded
+        if "replies" in unloaded and "reply_count" not in unloaded:
+            return obj.reply_count  # the list's correlated count: no replies loaded
         return len(obj.replies)
 
 

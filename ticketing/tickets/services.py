@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import Select, case, func, select, text
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import selectinload, undefer
 
 from ..core.errors import NotFound
 from ..core.extensions import db
@@ -212,14 +212,20 @@ def list_tickets(params: dict[str, Any]) -> Page:
     """One page of tickets matching the filters, sorted, with (capped) total."""
     page, per_page = params["page"], params["per_page"]
     stmt = filter_tickets(select(Ticket), params)
-    cap = current_app.config["SEARCH_COUNT_CAP"]
-    total, exact = count_capped(stmt, cap)
     rows = db.session.scalars(
         stmt.order_by(*_order_by(params.get("sort", "-created_at")))
-        .options(selectinload(Ticket.tags), selectinload(Ticket.replies).load_only(Reply.id))
+        .options(selectinload(Ticket.tags), undefer(Ticket.reply_count))
         .limit(per_page)
         .offset((page - 1) * per_page)
     ).all()
+    if rows and len(rows) < per_page:
+        # The last page: everything before it was full, so the total is known without a count
+        # (most searches fit on one page; counting a full-text match costs a heap visit each).
+        total, exact = (page - 1) * per_page + len(rows), True
+    elif not rows and page == 1:
+        total, exact = 0, True
+    else:
+        total, exact = count_capped(stmt, current_app.config["SEARCH_COUNT_CAP"])
     return Page(list(rows), page, per_page, total, exact)
 
 
