@@ -23,9 +23,11 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    func,
+    select,
 )
 from sqlalchemy import false as sa_false
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from .core.extensions import db
 from .core.vocab import (
@@ -245,6 +247,8 @@ class Ticket(db.Model):
         Index("ix_tickets_created_at_id", "created_at", "id"),
         Index("ix_tickets_updated_at_id", "updated_at", "id"),
         Index("ix_tickets_status_created_at", "status", "created_at"),
+        Index("ix_tickets_status_category_created_at", "status", "category", "created_at"),
+        Index("ix_tickets_status_priority_created_at", "status", "priority", "created_at"),
         Index("ix_tickets_category_created_at", "category", "created_at"),
         Index("ix_tickets_priority_created_at", "priority", "created_at"),
         Index("ix_tickets_sentiment_created_at", "sentiment", "created_at"),
@@ -325,6 +329,17 @@ class Reply(db.Model):
         if not self.on_behalf_of_name:
             return None
         return {"name": self.on_behalf_of_name, "email": self.on_behalf_of_email}
+
+
+#: How many replies a ticket has, as a correlated count (deferred: the list asks for it with
+#: ``undefer`` instead of loading every reply of every ticket on the page).
+Ticket.reply_count = column_property(
+    select(func.count(Reply.id))
+    .where(Reply.ticket_id == Ticket.id)
+    .correlate_except(Reply)
+    .scalar_subquery(),
+    deferred=True,
+)
 
 
 class Classification(db.Model):

@@ -1,7 +1,7 @@
 """teams, routing rules, ticket assignee/team/version, away agents, macros, saved views, bulk
 
 Revision ID: d7e1a3c5b9f2
-Revises: c4e6a8b0d2f1
+Revises: e5f7a9b1c3d5
 Create Date: 2026-11-29 14:00:00
 
 SQLite rebuilds ``tickets`` to add the foreign keys and CHECKs, which drops the full-text
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 
 revision = "d7e1a3c5b9f2"
-down_revision = "c4e6a8b0d2f1"
+down_revision = "e5f7a9b1c3d5"
 branch_labels = None
 depends_on = None
 

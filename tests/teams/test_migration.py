@@ -9,7 +9,7 @@ from flask_migrate import downgrade, upgrade
 from tests.conftest import MIGRATIONS
 from ticketing.core.extensions import db
 
-BEFORE = "c4e6a8b0d2f1"
+BEFORE = "e5f7a9b1c3d5"
 
 
 def counts(conn) -> dict[str, int]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from marshmallow import RAISE, Schema, ValidationError, fields, post_load, pre_load, validate
+from sqlalchemy import inspect as sa_inspect
 
 from ..core.access import current_user_id
 from ..core.extensions import MAX_ID
@@ -31,6 +32,7 @@ from ..core.vocab import (
     TriageStatus,
     values,
 )
+from .services import waiting_since
 
 MAX_TAGS = 20
 #: An ISO 639-1 language code.
@@ -163,9 +165,28 @@ class TicketOut(Schema):
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
     resolved_at = fields.DateTime(allow_none=True)
+    waiting_since = fields.Method(
+        "get_waiting_since",
+        allow_none=True,
+        metadata={
+            "type": "string",
+            "format": "date-time",
+            "nullable": True,
+            "description": "Since when the requester has waited for the team's answer: their "
+            "first message after the team's last public reply; null when nobody waits on the "
+            "team (resolved, waiting on the customer or a third party, or answered).",
+        },
+    )
 
     def get_reply_count(self, obj) -> int:
+        unloaded = sa_inspect(obj).unloaded
+        if "replies" in unloaded and "reply_count" not in unloaded:
+            return obj.reply_count  # the list's correlated count: no replies loaded
         return len(obj.replies)
+
+    def get_waiting_since(self, obj) -> str | None:
+        since = waiting_since(obj)
+        return since.isoformat() if since else None
 
 
 TicketPage = page_schema(TicketOut, "TicketPage")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from flask import current_app
@@ -16,6 +17,7 @@ from ..core.vocab import (
     CLOSED_STATUSES,
     PRIORITY_RANK,
     UNCLASSIFIED,
+    WAITING_STATUSES,
     AssignmentSource,
     Source,
     TicketStatus,
@@ -167,6 +169,27 @@ def update_ticket(ticket: Ticket, data: dict[str, Any]) -> set[str]:
     return changed
 
 
+def waiting_since(ticket: Ticket) -> datetime | None:
+    """Since when the requester has been waiting for an answer from the team: their first
+    message after the team's last public reply (the ticket itself when the team has not
+    answered yet). None when nobody waits on the team: the ticket is resolved or closed, waits
+    on the customer or a third party (``WAITING_STATUSES``), or the team spoke last.
+
+    A staff reply is one posted by a signed-in user; an internal note answers nobody.
+    """
+    if ticket.status in CLOSED_STATUSES or ticket.status in WAITING_STATUSES:
+        return None
+    since: datetime | None = ticket.created_at
+    for reply in ticket.replies:  # in the order they were written
+        if reply.internal:
+            continue
+        if reply.user_id is not None:
+            since = None
+        elif since is None:
+            since = reply.created_at
+    return since
+
+
 def delete_ticket(ticket: Ticket) -> None:
     db.session.delete(ticket)
     db.session.flush()
@@ -291,19 +314,28 @@ def list_tickets(params: dict[str, Any]) -> Page:
     """One page of tickets matching the filters, sorted, with (capped) total."""
     page, per_page = params["page"], params["per_page"]
     stmt = filter_tickets(select(Ticket), params)
-    cap = current_app.config["SEARCH_COUNT_CAP"]
-    total, exact = count_capped(stmt, cap)
     rows = db.session.scalars(
         stmt.order_by(*_order_by(params.get("sort", "-created_at")))
         .options(
             selectinload(Ticket.tags),
-            selectinload(Ticket.replies).load_only(Reply.id),
+            # What reply_count and waiting_since read, not the bodies.
+            selectinload(Ticket.replies).load_only(
+                Reply.id, Reply.internal, Reply.user_id, Reply.created_at
+            ),
             selectinload(Ticket.assignee).load_only(User.id, User.name),
             selectinload(Ticket.team).load_only(Team.id, Team.name),
         )
         .limit(per_page)
         .offset((page - 1) * per_page)
     ).all()
+    if rows and len(rows) < per_page:
+        # The last page: everything before it was full, so the total is known without a count
+        # (most searches fit on one page; counting a full-text match costs a heap visit each).
+        total, exact = (page - 1) * per_page + len(rows), True
+    elif not rows and page == 1:
+        total, exact = 0, True
+    else:
+        total, exact = count_capped(stmt, current_app.config["SEARCH_COUNT_CAP"])
     return Page(list(rows), page, per_page, total, exact)
 
 
