@@ -1,7 +1,7 @@
 """triage claims: who holds a ticket's triage and until when (the row is the record of work)
 
 Revision ID: e1a2b3c4d5f6
-Revises: c4e6a8b0d2f1
+Revises: d7e1a3c5b9f2
 Create Date: 2026-11-29 14:00:00
 
 Plain ALTER TABLE ADD COLUMN (no table rebuild on SQLite, so the full-text triggers stay).
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 
 revision = "e1a2b3c4d5f6"
-down_revision = "c4e6a8b0d2f1"
+down_revision = "d7e1a3c5b9f2"
 branch_labels = None
 depends_on = None
 

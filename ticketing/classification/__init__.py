@@ -21,7 +21,6 @@ def init_app(app: Flask, api: Api) -> None:
     events.ticket_saved.connect(jobs.on_ticket_saved, weak=False)
     upkeep.register(app, "triage_waiting", jobs.recover_stalled_triage)
     upkeep.register_poll(app, jobs.QUEUE, jobs.ring_if_pending)
-    upkeep.register_warm_up(app, services.warm_up)
     upkeep.register(app, "triage_after_fault", jobs.retriage_after_fault)
     upkeep.register(app, "triage_batches", batches.upkeep)
     upkeep.register(app, "languages_detected", services.fill_missing_languages)

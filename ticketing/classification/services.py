@@ -82,16 +82,6 @@ def over_budget(budget: dict) -> Classifier:
     return classify
 
 
-def warm_up() -> None:
-    """Build the fallback's cue tables and the language detector and import the Claude
-    client (the anthropic SDK takes seconds) now: the worker calls this before forking, so
-    no work horse pays for them."""
-    from . import claude  # noqa: F401 - imported for its side effect: loaded once
-
-    fallback.warm_up()
-    detect_language("warm up", "The language detector loads its models on first use.")
-
-
 def detect_language(subject: str | None, body: str | None, app: Flask | None = None) -> str:
     """The text's ISO 639-1 language, detected locally (``LANGUAGES``, ``LANGUAGE_DEFAULT``)."""
     app = app or current_app._get_current_object()
@@ -99,8 +89,11 @@ def detect_language(subject: str | None, body: str | None, app: Flask | None = N
 
 
 def warm_up(app: Flask) -> None:
-    """Build the local classifier's tables and load every language model now, so the first
-    requests of a process don't each pay seconds for it (lingua loads models lazily)."""
+    """Build the local classifier's tables, load every language model and import the Claude
+    client (the anthropic SDK takes seconds) now, so the first requests of a process — or
+    every work horse a worker forks — don't each pay for it (lingua loads models lazily)."""
+    from . import claude  # noqa: F401 - imported for its side effect: loaded once
+
     fallback.warm_up()
     language.detector(app).warm_up()
 

@@ -33,18 +33,6 @@ def register_poll(app: Flask, queue: str, poll: Task) -> None:
     app.extensions.setdefault("upkeep_polls", {})[queue] = poll
 
 
-def register_warm_up(app: Flask, warm: Callable[[], None]) -> None:
-    """Have the worker run ``warm`` once before it forks work horses (tables, detectors)."""
-    app.extensions.setdefault("warm_ups", []).append(warm)
-
-
-def warm_up(app: Flask) -> None:
-    """Build what the features build lazily, once, in the worker's parent process."""
-    with app.app_context():
-        for warm in app.extensions.get("warm_ups", []):
-            warm()
-
-
 def poll_all(app: Flask, queues: list[str]) -> dict[str, Any]:
     """The polls of ``queues``, in ``app``'s context; a failing one is logged (the database
     or the queue may be down: the next round tries again)."""

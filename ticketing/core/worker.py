@@ -15,8 +15,8 @@
 - Polls (``core.upkeep.register_poll``): every ``WORKER_POLL_SECONDS`` each worker asks the
   database whether work waits (triage, exports) and rings its bell — a bell lost with Redis
   is rung again within seconds.
-- Warm before forking: the features' warm-ups (the fallback's tables, the language detector)
-  run once in the parent, so no work horse rebuilds them.
+- Warm before forking (``core.warmup``): the fallback's tables, the language models and the
+  anthropic SDK are loaded once in the parent, so no work horse rebuilds them.
 - ``run_forever`` (the ``flask tickets worker`` command): when Redis goes away, rq's loop
   gives up; this waits with backoff, logs, reconnects and carries on. It returns only on a
   stop request (SIGTERM/SIGINT) or in burst mode.
@@ -35,7 +35,7 @@ from redis.exceptions import RedisError
 from rq.exceptions import ShutDownImminentException
 from rq.worker import HerokuWorker
 
-from . import upkeep
+from . import upkeep, warmup
 from .jobs import QUEUES
 
 log = logging.getLogger(__name__)
@@ -174,7 +174,7 @@ def run_forever(
     """Run a worker; when it stops for any reason but a stop request (Redis went away, a
     timeout), wait with backoff until Redis answers, then start a fresh one. Never exits on
     an outage; SIGTERM/SIGINT while waiting end the process at once (nothing is in hand)."""
-    upkeep.warm_up(app)
+    warmup.warm(app)  # before any fork: no work horse rebuilds tables or imports
     delay = 1.0
     while True:
         worker = make_worker(app, queues)
