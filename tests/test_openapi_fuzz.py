@@ -36,6 +36,9 @@ UNEXPRESSIBLE_RULES = {
     "No such calendar.",
     "Text may not contain NUL characters or unpaired surrogates.",
     "The current password is wrong.",
+    "No active user has this id.",
+    "No team has this id.",
+    "No active user has one of these ids.",
 }
 
 

@@ -2,7 +2,7 @@
 policies (the same as ticketing/sla/defaults.py) so a fresh install has SLAs
 
 Revision ID: d5f7a9c1e3b5
-Revises: c4e6a8b0d2f1
+Revises: e1a2b3c4d5f6
 Create Date: 2026-11-29 13:51:47.521692
 
 Tickets created before this revision get no clocks (their targets would be long past).
@@ -25,7 +25,7 @@ POLICIES = (
 
 # revision identifiers, used by Alembic.
 revision = 'd5f7a9c1e3b5'
-down_revision = 'c4e6a8b0d2f1'
+down_revision = 'e1a2b3c4d5f6'
 branch_labels = None
 depends_on = None
 

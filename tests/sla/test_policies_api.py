@@ -12,7 +12,7 @@ from ticketing.sla import defaults
 
 
 def test_the_migration_seeds_the_default_calendar_and_policies(app_ctx):
-    downgrade(directory=MIGRATIONS, revision="c4e6a8b0d2f1")
+    downgrade(directory=MIGRATIONS, revision="e1a2b3c4d5f6")
     upgrade(directory=MIGRATIONS)
     db.session.remove()
     rows = db.session.scalars(db.select(SlaPolicy).order_by(SlaPolicy.id)).all()
