@@ -139,6 +139,31 @@ class ExportStatus(StrEnum):
     EXPIRED = "expired"
 
 
+class AssignmentSource(StrEnum):
+    """Who set a ticket's team or assignee: a person (never overridden) or a routing rule."""
+
+    MANUAL = "manual"
+    RULE = "rule"
+
+
+class AssignmentMode(StrEnum):
+    """How a team hands a routed ticket to one of its members."""
+
+    #: Each available member in turn.
+    ROUND_ROBIN = "round_robin"
+    #: The available member with the fewest unresolved tickets (ties: in turn).
+    LEAST_OPEN = "least_open"
+    #: Routed to the team only; a person picks it up.
+    NONE = "none"
+
+
+class PresenceState(StrEnum):
+    """What a colleague is doing on a ticket right now (shown live on the page)."""
+
+    VIEWING = "viewing"
+    REPLYING = "replying"
+
+
 class Role(StrEnum):
     ADMIN = "admin"
     AGENT = "agent"
@@ -185,6 +210,55 @@ class AccessAction(StrEnum):
     SETTINGS_CHANGED = "settings_changed"
 
 
+class SlaState(StrEnum):
+    """Where one SLA clock of a ticket stands (first response, resolution)."""
+
+    RUNNING = "running"
+    #: Waiting on the customer (``pending``, and ``on_hold`` when the policy says so).
+    PAUSED = "paused"
+    MET = "met"
+    BREACHED = "breached"
+
+
+class SlaFilter(StrEnum):
+    """The ticket list's ``sla`` filter."""
+
+    #: A clock is past its due time (or was when it stopped).
+    BREACHED = "breached"
+    #: Not breached, but a running clock has used 75% (``SLA_AT_RISK_SHARE``) of its target.
+    AT_RISK = "at_risk"
+    #: Has clocks, none breached or at risk.
+    OK = "ok"
+
+
+class SlaClock(StrEnum):
+    """The two targets of a policy."""
+
+    FIRST_RESPONSE = "first_response"
+    RESOLUTION = "resolution"
+
+
+class SlaEscalation(StrEnum):
+    """What the upkeep does to a ticket whose clock breaches, by policy."""
+
+    NONE = "none"
+    #: One priority level up (a manual priority: the person's choice stays).
+    RAISE_PRIORITY = "raise_priority"
+
+
+class SlaEvent(StrEnum):
+    """Audit-trail actions the SLA upkeep writes (``ticket_events.action``; ``field`` names
+    the clock). Each fires once per clock."""
+
+    AT_RISK = "sla_at_risk"
+    BREACHED = "sla_breached"
+    ESCALATED = "sla_escalated"
+
+
+#: Share of a target used when a clock counts as "at risk" (and its warning fires).
+SLA_AT_RISK_SHARE = 0.75
+
+
 def values(enum: type[StrEnum]) -> tuple[str, ...]:
     """An enum's values in declaration order, as plain strings."""
     return tuple(member.value for member in enum)
@@ -217,6 +291,20 @@ URGENCY_FLOORS = MappingProxyType(
 )
 
 
+#: What the page calls each source of a ticket's category or priority (a person reads "Rules",
+#: not "fallback"). A source missing here is shown as its value with a capital letter.
+SOURCE_LABELS = MappingProxyType(
+    {Source.CLAUDE.value: "Claude", Source.FALLBACK.value: "Rules", Source.MANUAL.value: "Manual"}
+)
+#: Triage results less sure than this are shown as tentative (a question, not an answer).
+TENTATIVE_BELOW = 0.6
+
+
+def source_labels() -> dict[str, str]:
+    """Every source with its label for people (``SOURCE_LABELS``, else the value capitalised)."""
+    return {s: SOURCE_LABELS.get(s, s.replace("_", " ").capitalize()) for s in values(Source)}
+
+
 def priority_for_urgency(urgency: float) -> str:
     """The priority band an urgency score falls in (``URGENCY_FLOORS``)."""
     for priority, floor in URGENCY_FLOORS.items():
@@ -243,7 +331,16 @@ def as_data() -> dict[str, object]:
         "export_statuses": list(values(ExportStatus)),
         "batch_statuses": list(values(BatchStatus)),
         "roles": list(values(Role)),
+        "assignment_modes": list(values(AssignmentMode)),
+        "assignment_sources": list(values(AssignmentSource)),
+        "presence_states": list(values(PresenceState)),
         "admin_role": Role.ADMIN.value,
         "access_actions": list(values(AccessAction)),
         "urgency_floors": dict(URGENCY_FLOORS),
+        "sla_states": list(values(SlaState)),
+        "sla_filters": list(values(SlaFilter)),
+        "sla_clocks": list(values(SlaClock)),
+        "sla_escalations": list(values(SlaEscalation)),
+        "source_labels": source_labels(),
+        "tentative_below": TENTATIVE_BELOW,
     }
