@@ -1,19 +1,20 @@
 """learned models; "learned" as a triage source
 
-Revision ID: d5f7a9c1e3b5
-Revises: c4e6a8b0d2f1
+Revision ID: f3b5d7a9c1e4
+Revises: d5f7a9c1e3b5
 Create Date: 2026-11-29 14:10:00
 
 Changing a CHECK rebuilds ``tickets`` on SQLite, which drops its full-text triggers: they are
-put back (as in b3d5f7a9c1e2).
+put back (as in b3d5f7a9c1e2), and foreign keys are switched off around the rebuild (with them
+on, SQLite's ``DROP TABLE tickets`` cascades to replies and tag links; as in d7e1a3c5b9f2).
 """
 
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = "d5f7a9c1e3b5"
-down_revision = "c4e6a8b0d2f1"
+revision = "f3b5d7a9c1e4"
+down_revision = "d5f7a9c1e3b5"
 branch_labels = None
 depends_on = None
 
@@ -42,8 +43,32 @@ def _nullable_in(column: str, listed: str) -> str:
     return f"{column} IS NULL OR {column} IN ({listed})"
 
 
+class _ForeignKeysOff:
+    """SQLite: switch foreign keys off around a table rebuild (the pragma is a no-op inside a
+    transaction, so the one in progress is committed first)."""
+
+    def __enter__(self):
+        self.bind = op.get_bind()
+        self.sqlite = self.bind.dialect.name == "sqlite"
+        if self.sqlite:
+            driver = self.bind.connection.dbapi_connection
+            if driver.in_transaction:
+                driver.commit()
+            self.bind.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            assert self.bind.exec_driver_sql("PRAGMA foreign_keys").scalar() == 0
+        return self
+
+    def __exit__(self, *exc):
+        if self.sqlite:
+            driver = self.bind.connection.dbapi_connection
+            if driver.in_transaction:
+                driver.commit()
+            self.bind.exec_driver_sql("PRAGMA foreign_keys=ON")
+        return False
+
+
 def _replace_checks(sources: str, triage: str) -> None:
-    with op.batch_alter_table("tickets") as batch:
+    with _ForeignKeysOff(), op.batch_alter_table("tickets") as batch:
         for column in ("category_source", "priority_source"):
             batch.drop_constraint(op.f(f"ck_tickets_{column}"), type_="check")
             batch.create_check_constraint(column, _nullable_in(column, sources))
@@ -52,7 +77,7 @@ def _replace_checks(sources: str, triage: str) -> None:
             op.execute(f"DROP TRIGGER IF EXISTS {name}")
         for trigger in FTS_TRIGGERS:
             op.execute(trigger)
-    with op.batch_alter_table("classifications") as batch:
+    with _ForeignKeysOff(), op.batch_alter_table("classifications") as batch:
         batch.drop_constraint(op.f("ck_classifications_source"), type_="check")
         batch.create_check_constraint("source", f"source IN ({triage})")
 
