@@ -67,14 +67,33 @@ def history(app):
 def test_runs_counted_by_source(app, history):
     with app.app_context():
         runs = triage_metrics()["runs"]
-    assert runs == {"total": 6, "claude": 3, "fallback": 3, "with_error": 2, "tickets": 4}
+    assert runs == {
+        "total": 6,
+        "claude": 3,
+        "fallback": 3,
+        "learned": 0,
+        "with_error": 2,
+        "tickets": 4,
+    }
 
 
 def test_tickets_counted_by_category_and_priority_source(app, history):
     with app.app_context():
         metrics = triage_metrics()
-    assert metrics["by_source"] == {"claude": 1, "fallback": 1, "manual": 2, "unset": 1}
-    assert metrics["priority_by_source"] == {"claude": 1, "fallback": 1, "manual": 3, "unset": 0}
+    assert metrics["by_source"] == {
+        "claude": 1,
+        "fallback": 1,
+        "manual": 2,
+        "learned": 0,
+        "unset": 1,
+    }
+    assert metrics["priority_by_source"] == {
+        "claude": 1,
+        "fallback": 1,
+        "manual": 3,
+        "learned": 0,
+        "unset": 0,
+    }
 
 
 def test_agreement_compares_current_values_with_the_latest_run(app, history):
@@ -93,6 +112,7 @@ def test_filters_narrow_the_metrics(app, history):
         "total": 3,
         "claude": 3,
         "fallback": 0,
+        "learned": 0,
         "with_error": 1,
         "tickets": 2,
     }
