@@ -164,3 +164,31 @@ def test_pruning_drops_rows_that_went_back_to_zero(app, client):
         assert db.session.query(TicketRollup).count() > 0
         assert rollups.prune()["pruned"] > 0
         assert db.session.query(TicketRollup).count() == 0
+
+
+def test_the_migration_backfills_the_rollups_of_existing_tickets(app, client):
+    from flask_migrate import downgrade, upgrade
+
+    from tests.conftest import MIGRATIONS
+
+    from .helpers import expected_stats
+
+    now = datetime.now(UTC)
+    specs = mixed_tickets(now, n=50)
+    with app.app_context():
+        downgrade(directory=MIGRATIONS, revision="c4e6a8b0d2f1")  # before the rollups
+        columns = {"subject", "body", "status", "category", "category_source", "priority"}
+        columns |= {"priority_source", "sentiment", "urgency_score", "created_at", "resolved_at"}
+        rows = [{k: v for k, v in s.items() if k in columns} for s in specs]
+        with db.engine.begin() as conn:  # Core: no hooks, no rollups table yet
+            conn.execute(Ticket.__table__.insert(), [{**r, "updated_at": now} for r in rows])
+        upgrade(directory=MIGRATIONS)
+        assert rollups.check() == []
+        db.session.rollback()
+    got = _stats(app, client, "", True)
+    want = expected_stats(specs, now.date())
+    assert (got["total"], got["by_category"], got["resolved_count"]) == (
+        want["total"],
+        want["by_category"],
+        want["resolved_count"],
+    )
