@@ -71,7 +71,8 @@ def bench_variant(app, client, label: str, query: str, runs: int) -> dict:
     r95 = _p95(rolled_times)
     print(
         f"{label:<16} rows={total:>9,}  rollups p50 {r50 * 1000:7.1f} ms  p95 "
-        f"{r95 * 1000:7.1f} ms   scan p50 {s50 * 1000:7.1f} ms   ratio scan/rollups {s50 / r50:6.1f}x"
+        f"{r95 * 1000:7.1f} ms   scan p50 {s50 * 1000:7.1f} ms   "
+        f"ratio scan/rollups {s50 / r50:6.1f}x"
     )
     return {"label": label, "p95_ms": r95 * 1000, "speedup": s50 / r50}
 
