@@ -159,6 +159,8 @@ class Config:
         self.PASSWORD_HASH_METHOD = os.environ.get("PASSWORD_HASH_METHOD", "scrypt")
         self.TOKEN_TOUCH_SECONDS = env_int("TOKEN_TOUCH_SECONDS", 60)
         self.INTAKE_RATE_LIMIT = os.environ.get("INTAKE_RATE_LIMIT", "5/hour")
+        # Assist (similar tickets, duplicates, merge, knowledge base, reply drafts).
+        self.DUPLICATE_THRESHOLD = env_float("DUPLICATE_THRESHOLD", 0.8)
         self.JSON_SORT_KEYS = False
 
     @property

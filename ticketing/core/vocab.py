@@ -182,6 +182,16 @@ class AccessAction(StrEnum):
     SETTINGS_CHANGED = "settings_changed"
 
 
+class SimilarScope(StrEnum):
+    """Which look-alikes ``GET /api/tickets/<id>/similar`` returns."""
+
+    ALL = "all"
+    #: Unresolved tickets (``UNRESOLVED_STATUSES``).
+    OPEN = "open"
+    #: Resolved or closed tickets (``CLOSED_STATUSES``), with the reply that resolved each.
+    RESOLVED = "resolved"
+
+
 def values(enum: type[StrEnum]) -> tuple[str, ...]:
     """An enum's values in declaration order, as plain strings."""
     return tuple(member.value for member in enum)
