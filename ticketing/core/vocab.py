@@ -219,6 +219,20 @@ URGENCY_FLOORS = MappingProxyType(
 )
 
 
+#: What the page calls each source of a ticket's category or priority (a person reads "Rules",
+#: not "fallback"). A source missing here is shown as its value with a capital letter.
+SOURCE_LABELS = MappingProxyType(
+    {Source.CLAUDE.value: "Claude", Source.FALLBACK.value: "Rules", Source.MANUAL.value: "Manual"}
+)
+#: Triage results less sure than this are shown as tentative (a question, not an answer).
+TENTATIVE_BELOW = 0.6
+
+
+def source_labels() -> dict[str, str]:
+    """Every source with its label for people (``SOURCE_LABELS``, else the value capitalised)."""
+    return {s: SOURCE_LABELS.get(s, s.replace("_", " ").capitalize()) for s in values(Source)}
+
+
 def priority_for_urgency(urgency: float) -> str:
     """The priority band an urgency score falls in (``URGENCY_FLOORS``)."""
     for priority, floor in URGENCY_FLOORS.items():
@@ -248,4 +262,6 @@ def as_data() -> dict[str, object]:
         "admin_role": Role.ADMIN.value,
         "access_actions": list(values(AccessAction)),
         "urgency_floors": dict(URGENCY_FLOORS),
+        "source_labels": source_labels(),
+        "tentative_below": TENTATIVE_BELOW,
     }

@@ -28,6 +28,7 @@ from ..core.vocab import (
     TriageStatus,
     values,
 )
+from .services import waiting_since
 
 MAX_TAGS = 20
 #: An ISO 639-1 language code.
@@ -128,9 +129,25 @@ class TicketOut(Schema):
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
     resolved_at = fields.DateTime(allow_none=True)
+    waiting_since = fields.Method(
+        "get_waiting_since",
+        allow_none=True,
+        metadata={
+            "type": "string",
+            "format": "date-time",
+            "nullable": True,
+            "description": "Since when the requester has waited for the team's answer: their "
+            "first message after the team's last public reply; null when nobody waits on the "
+            "team (resolved, waiting on the customer or a third party, or answered).",
+        },
+    )
 
     def get_reply_count(self, obj) -> int:
         return len(obj.replies)
+
+    def get_waiting_since(self, obj) -> str | None:
+        since = waiting_since(obj)
+        return since.isoformat() if since else None
 
 
 TicketPage = page_schema(TicketOut, "TicketPage")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from flask import current_app
@@ -12,7 +13,14 @@ from sqlalchemy.orm import selectinload
 from ..core.errors import NotFound
 from ..core.extensions import db
 from ..core.pagination import Page
-from ..core.vocab import CLOSED_STATUSES, PRIORITY_RANK, UNCLASSIFIED, Source, TicketStatus
+from ..core.vocab import (
+    CLOSED_STATUSES,
+    PRIORITY_RANK,
+    UNCLASSIFIED,
+    WAITING_STATUSES,
+    Source,
+    TicketStatus,
+)
 from ..models import Reply, Tag, Ticket, User, ticket_tags, utcnow
 from .search import apply_search
 
@@ -104,6 +112,27 @@ def update_ticket(ticket: Ticket, data: dict[str, Any]) -> set[str]:
         ticket.updated_at = utcnow()
         db.session.flush()
     return changed
+
+
+def waiting_since(ticket: Ticket) -> datetime | None:
+    """Since when the requester has been waiting for an answer from the team: their first
+    message after the team's last public reply (the ticket itself when the team has not
+    answered yet). None when nobody waits on the team: the ticket is resolved or closed, waits
+    on the customer or a third party (``WAITING_STATUSES``), or the team spoke last.
+
+    A staff reply is one posted by a signed-in user; an internal note answers nobody.
+    """
+    if ticket.status in CLOSED_STATUSES or ticket.status in WAITING_STATUSES:
+        return None
+    since: datetime | None = ticket.created_at
+    for reply in ticket.replies:  # in the order they were written
+        if reply.internal:
+            continue
+        if reply.user_id is not None:
+            since = None
+        elif since is None:
+            since = reply.created_at
+    return since
 
 
 def delete_ticket(ticket: Ticket) -> None:
@@ -216,7 +245,13 @@ def list_tickets(params: dict[str, Any]) -> Page:
     total, exact = count_capped(stmt, cap)
     rows = db.session.scalars(
         stmt.order_by(*_order_by(params.get("sort", "-created_at")))
-        .options(selectinload(Ticket.tags), selectinload(Ticket.replies).load_only(Reply.id))
+        .options(
+            selectinload(Ticket.tags),
+            # What reply_count and waiting_since read, not the bodies.
+            selectinload(Ticket.replies).load_only(
+                Reply.id, Reply.internal, Reply.user_id, Reply.created_at
+            ),
+        )
         .limit(per_page)
         .offset((page - 1) * per_page)
     ).all()
