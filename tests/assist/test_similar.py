@@ -172,15 +172,3 @@ def test_a_resolved_ticket_is_not_a_duplicate_target(client):
 def test_duplicate_lookup_wants_ids(client, ids):
     assert client.get("/api/duplicates", query_string={"ticket": ids}).status_code == 422
 
-
-def test_the_similar_benchmark_runs_in_smoke_mode():
-    import subprocess
-    import sys
-    from pathlib import Path
-
-    script = Path(__file__).resolve().parents[2] / "bench" / "similar.py"
-    done = subprocess.run(
-        [sys.executable, str(script), "--smoke"], capture_output=True, text=True, timeout=180
-    )
-    assert done.returncode == 0, done.stderr
-    assert "similar scope=resolved" in done.stdout and "smoke ok" in done.stdout
