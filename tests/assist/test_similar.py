@@ -171,4 +171,3 @@ def test_a_resolved_ticket_is_not_a_duplicate_target(client):
 )
 def test_duplicate_lookup_wants_ids(client, ids):
     assert client.get("/api/duplicates", query_string={"ticket": ids}).status_code == 422
-
