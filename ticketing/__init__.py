@@ -25,6 +25,7 @@ FEATURES = (
     "audit",
     "stats",
     "exports",
+    "teams",
     "assist",
     "web",
 )
