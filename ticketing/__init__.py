@@ -27,6 +27,7 @@ FEATURES = (
     "exports",
     "teams",
     "assist",
+    "sla",
     "web",
 )
 

@@ -1,7 +1,7 @@
 """assist: duplicate flags
 
 Revision ID: d1a5e7c9b3f0
-Revises: e1a2b3c4d5f6
+Revises: d5f7a9c1e3b5
 Create Date: 2026-11-29 14:10:00
 
 A new table only (no change to ``tickets``: the full-text triggers stay).
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 
 revision = "d1a5e7c9b3f0"
-down_revision = "e1a2b3c4d5f6"
+down_revision = "d5f7a9c1e3b5"
 branch_labels = None
 depends_on = None
 
