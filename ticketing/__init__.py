@@ -18,7 +18,16 @@ from config import Config
 
 #: Feature packages, in the order they are set up (accounts first: every /api request is
 #: authenticated before anything else runs).
-FEATURES = ("accounts", "tickets", "classification", "audit", "stats", "exports", "web")
+FEATURES = (
+    "accounts",
+    "tickets",
+    "classification",
+    "audit",
+    "stats",
+    "exports",
+    "teams",
+    "web",
+)
 
 
 def create_app(config: Config | None = None) -> Flask:

@@ -136,6 +136,31 @@ class ExportStatus(StrEnum):
     EXPIRED = "expired"
 
 
+class AssignmentSource(StrEnum):
+    """Who set a ticket's team or assignee: a person (never overridden) or a routing rule."""
+
+    MANUAL = "manual"
+    RULE = "rule"
+
+
+class AssignmentMode(StrEnum):
+    """How a team hands a routed ticket to one of its members."""
+
+    #: Each available member in turn.
+    ROUND_ROBIN = "round_robin"
+    #: The available member with the fewest unresolved tickets (ties: in turn).
+    LEAST_OPEN = "least_open"
+    #: Routed to the team only; a person picks it up.
+    NONE = "none"
+
+
+class PresenceState(StrEnum):
+    """What a colleague is doing on a ticket right now (shown live on the page)."""
+
+    VIEWING = "viewing"
+    REPLYING = "replying"
+
+
 class Role(StrEnum):
     ADMIN = "admin"
     AGENT = "agent"
@@ -249,6 +274,9 @@ def as_data() -> dict[str, object]:
         "export_statuses": list(values(ExportStatus)),
         "batch_statuses": list(values(BatchStatus)),
         "roles": list(values(Role)),
+        "assignment_modes": list(values(AssignmentMode)),
+        "assignment_sources": list(values(AssignmentSource)),
+        "presence_states": list(values(PresenceState)),
         "admin_role": Role.ADMIN.value,
         "access_actions": list(values(AccessAction)),
         "urgency_floors": dict(URGENCY_FLOORS),

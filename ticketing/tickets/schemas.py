@@ -7,6 +7,8 @@ import re
 
 from marshmallow import RAISE, Schema, ValidationError, fields, post_load, pre_load, validate
 
+from ..core.access import current_user_id
+from ..core.extensions import MAX_ID
 from ..core.schemas import (
     NON_SPACE,
     NOT_BLANK,
@@ -20,6 +22,7 @@ from ..core.schemas import (
 )
 from ..core.vocab import (
     UNCLASSIFIED,
+    AssignmentSource,
     Category,
     Priority,
     Sentiment,
@@ -33,7 +36,10 @@ from .services import waiting_since
 MAX_TAGS = 20
 #: An ISO 639-1 language code.
 LANGUAGE_CODE = re.compile(r"^[a-z]{2}$")
-SORT_KEYS = ("created_at", "updated_at", "priority", "urgency_score")
+SORT_KEYS = ("created_at", "updated_at", "priority", "urgency_score", "assignee", "team")
+#: ``assignee=me``: the signed-in user; ``none``: nobody (also ``team=none``).
+ME, NONE = "me", "none"
+ID = validate.Range(1, MAX_ID)
 
 
 def normalise_tag(raw: str) -> str:
@@ -72,6 +78,17 @@ class TicketIn(StrictSchema):
     requester_email = fields.Email(allow_none=True, validate=validate.Length(3, 254))
     requester_name = fields.String(allow_none=True, validate=validate.Length(0, 120))
     tags = fields.List(TagName(), validate=validate.Length(max=MAX_TAGS))
+    assignee_id = fields.Integer(
+        allow_none=True,
+        validate=ID,
+        metadata={
+            "description": "An active user's id, or null for nobody (a person's choice: "
+            "routing never overrides it)"
+        },
+    )
+    team_id = fields.Integer(
+        allow_none=True, validate=ID, metadata={"description": "A team's id, or null"}
+    )
 
     @pre_load
     def strip(self, data, **kwargs):
@@ -101,6 +118,13 @@ class TagOut(Schema):
     name = fields.String()
 
 
+class OwnerRef(Schema):
+    """A user or team as a ticket names it."""
+
+    id = fields.Integer()
+    name = fields.String()
+
+
 class TicketOut(Schema):
     id = fields.Integer()
     subject = fields.String()
@@ -125,6 +149,17 @@ class TicketOut(Schema):
         allow_none=True, metadata={"description": "ISO 639-1 code, detected when saved"}
     )
     tags = fields.List(fields.String(), attribute="tag_names")
+    assignee_id = fields.Integer(allow_none=True)
+    assignee = fields.Nested(OwnerRef, allow_none=True)
+    assignee_source = fields.String(
+        allow_none=True, metadata={"enum": list(values(AssignmentSource))}
+    )
+    team_id = fields.Integer(allow_none=True)
+    team = fields.Nested(OwnerRef, allow_none=True)
+    team_source = fields.String(allow_none=True, metadata={"enum": list(values(AssignmentSource))})
+    version = fields.Integer(
+        metadata={"description": "Bumped by every change; the ETag is made from it"}
+    )
     reply_count = fields.Method("get_reply_count")
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
@@ -163,6 +198,33 @@ class LanguageList(CommaList):
         return {"type": "string", "pattern": r"^ *[A-Za-z]{2} *(, *[A-Za-z]{2} *)*$"}
 
 
+class OwnerList(CommaList):
+    """``assignee=me,none,7`` / ``team=3,none``: ids, ``none`` (and ``me`` for people)."""
+
+    def __init__(self, me: bool, **kwargs):
+        super().__init__(item_max=10, **kwargs)
+        self.me = me
+
+    def openapi_schema(self) -> dict:
+        word = f"{ME}|{NONE}|[1-9][0-9]{{0,8}}" if self.me else f"{NONE}|[1-9][0-9]{{0,8}}"
+        return {"type": "string", "pattern": f"^({word})(,({word}))*$"}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        items = super()._deserialize(value, attr, data, **kwargs)
+        resolved = []
+        for item in items:
+            if item == ME and self.me:
+                user_id = current_user_id()
+                if user_id is None:
+                    raise ValidationError("'me' needs a signed-in user.")
+                item = str(user_id)
+            elif item != NONE and not (item.isdigit() and 1 <= int(item) <= MAX_ID):
+                words = f"'{ME}', '{NONE}'" if self.me else f"'{NONE}'"
+                raise ValidationError(f"Use ids, {words}.")
+            resolved.append(item)
+        return list(dict.fromkeys(resolved))
+
+
 class TicketFilterQuery(Schema):
     """The list's filters; shared by the list, stats and exports."""
 
@@ -177,6 +239,10 @@ class TicketFilterQuery(Schema):
     has_note = fields.Boolean()
     requester = fields.String(validate=validate.Length(1, 254))
     language = LanguageList(metadata={"description": "ISO 639-1 codes: language=de,fr"})
+    assignee = OwnerList(
+        me=True, metadata={"description": "User ids, me (you) or none (unassigned)"}
+    )
+    team = OwnerList(me=False, metadata={"description": "Team ids or none"})
     created_from = DateOrDateTime()
     created_to = DateOrDateTime(end_of_day=True)
     q = fields.String(validate=validate.Length(1, 200))
