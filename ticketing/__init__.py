@@ -26,6 +26,8 @@ FEATURES = (
     "stats",
     "exports",
     "teams",
+    "assist",
+    "sla",
     "web",
 )
 

@@ -1,7 +1,7 @@
 """ticket rollups for /api/stats, backfilled from the existing tickets
 
 Revision ID: d7f1a3c5e9b2
-Revises: e1a2b3c4d5f6
+Revises: d1a5e7c9b3f0
 Create Date: 2026-11-29 14:45:00
 
 The tickets table is not altered (SQLite would recreate it and drop its search triggers).
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 
 revision = "d7f1a3c5e9b2"
-down_revision = "e1a2b3c4d5f6"
+down_revision = "d1a5e7c9b3f0"
 branch_labels = None
 depends_on = None
 
