@@ -18,7 +18,16 @@ from config import Config
 
 #: Feature packages, in the order they are set up (accounts first: every /api request is
 #: authenticated before anything else runs).
-FEATURES = ("accounts", "tickets", "classification", "audit", "stats", "exports", "web")
+FEATURES = (
+    "accounts",
+    "tickets",
+    "classification",
+    "audit",
+    "stats",
+    "exports",
+    "mail",
+    "web",
+)
 
 
 def create_app(config: Config | None = None) -> Flask:
@@ -43,6 +52,8 @@ def configure(app: Flask, config: Config) -> None:
         )
     if not app.config.get("EXPORT_DIR"):
         app.config["EXPORT_DIR"] = str(Path(app.instance_path) / "exports")
+    if not app.config.get("MAIL_DIR"):
+        app.config["MAIL_DIR"] = str(Path(app.instance_path) / "mail")
     from .core.logs import configure_logging
 
     configure_logging(app)

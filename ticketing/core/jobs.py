@@ -29,7 +29,7 @@ from .vocab import ActorType, Via
 log = logging.getLogger(__name__)
 
 #: Every queue the app uses, in the order a worker serves them.
-QUEUES = ("classification", "exports", "default")
+QUEUES = ("classification", "mail", "exports", "default")
 
 
 class AppJob(Job):

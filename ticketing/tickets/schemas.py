@@ -21,6 +21,7 @@ from ..core.schemas import (
 from ..core.vocab import (
     UNCLASSIFIED,
     Category,
+    MailStatus,
     Priority,
     Sentiment,
     Source,
@@ -224,6 +225,21 @@ class OnBehalfOfOut(Schema):
     email = fields.String(allow_none=True)
 
 
+class DeliveryOut(Schema):
+    status = fields.String(
+        metadata={"enum": list(values(MailStatus)), "description": "The e-mail's state"}
+    )
+    to = fields.String()
+    error = fields.String(
+        allow_none=True, metadata={"description": "Why it failed, is retried, or was not sent"}
+    )
+    saved_to = fields.String(
+        allow_none=True, metadata={"description": "No mail server configured: the .eml file"}
+    )
+    sent_at = fields.DateTime(allow_none=True)
+    attempts = fields.Integer()
+
+
 class ReplyOut(Schema):
     id = fields.Integer()
     ticket_id = fields.Integer()
@@ -237,6 +253,12 @@ class ReplyOut(Schema):
     )
     body = fields.String()
     internal = fields.Boolean()
+    from_customer = fields.Boolean(metadata={"description": "Written by the customer (by mail)"})
+    delivery = fields.Nested(
+        DeliveryOut,
+        allow_none=True,
+        metadata={"description": "The e-mail that carries a public reply to the customer"},
+    )
     created_at = fields.DateTime()
 
 

@@ -74,8 +74,21 @@ function replyItem(rep) {
       " ",
       when(rep.created_at)
     ),
-    el("div", { class: "body-text" }, rep.body)
+    el("div", { class: "body-text" }, rep.body),
+    rep.delivery ? deliveryLine(rep.delivery) : null
   );
+}
+
+/* The e-mail that carries a public reply: sent, waiting, failed (why) or, with no mail
+   server configured, saved to a file. */
+function deliveryLine(d) {
+  let text;
+  if (d.status === "sent") text = `E-mail sent to ${d.to}`;
+  else if (d.status === "saved")
+    text = `E-mail not sent — no mail server configured (saved to ${d.saved_to})`;
+  else if (d.status === "failed") text = `E-mail to ${d.to} failed: ${d.error || "unknown"}`;
+  else text = `E-mail to ${d.to} ${d.status}${d.error ? ` (last try: ${d.error})` : ""}`;
+  return el("div", { class: `muted delivery delivery-${d.status}` }, text);
 }
 
 function replyForm(ctx, onAdded) {
