@@ -12,7 +12,14 @@ from sqlalchemy.orm import selectinload
 from ..core.errors import NotFound
 from ..core.extensions import db
 from ..core.pagination import Page
-from ..core.vocab import CLOSED_STATUSES, PRIORITY_RANK, UNCLASSIFIED, Source, TicketStatus
+from ..core.vocab import (
+    CLOSED_STATUSES,
+    PRIORITY_RANK,
+    REOPENED_BY_CUSTOMER,
+    UNCLASSIFIED,
+    Source,
+    TicketStatus,
+)
 from ..models import Reply, Tag, Ticket, User, ticket_tags, utcnow
 from .search import apply_search
 
@@ -238,6 +245,28 @@ def add_reply(
         reply.on_behalf_of_name = on_behalf_of["name"]
         reply.on_behalf_of_email = on_behalf_of.get("email")
     db.session.add(reply)
+    ticket.updated_at = utcnow()
+    db.session.flush()
+    return reply
+
+
+def add_customer_reply(
+    ticket: Ticket, body: str, email: str | None, name: str | None = None
+) -> Reply:
+    """A reply written by the customer (a mail in, the status page). The status rule lives
+    here, once: a ticket waiting on the customer (``pending``) or ``resolved`` goes back to
+    ``open``; any other status stays as it is."""
+    reply = Reply(
+        ticket=ticket,
+        body=body,
+        author_email=email,
+        author_name=name or None,
+        from_customer=True,
+        internal=False,
+    )
+    db.session.add(reply)
+    if ticket.status in REOPENED_BY_CUSTOMER:
+        _set_status(ticket, TicketStatus.OPEN)
     ticket.updated_at = utcnow()
     db.session.flush()
     return reply
