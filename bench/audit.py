@@ -69,7 +69,10 @@ def main() -> None:
     parser.add_argument("--tickets", type=int, default=500)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--url", default=None)
+    parser.add_argument("--smoke", action="store_true", help="tiny run (CI)")
     args = parser.parse_args()
+    if args.smoke:
+        args.tickets, args.rounds = 20, 1
 
     from flask_migrate import upgrade
 

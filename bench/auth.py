@@ -19,7 +19,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+# Run as a path, sys.path[0] is bench/ itself, where bench/http.py would shadow the stdlib.
+sys.path[0] = str(ROOT)
 
 from flask_migrate import upgrade  # noqa: E402
 
@@ -44,7 +45,10 @@ def timed(client, n: int, **kwargs) -> list[float]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=3000)
+    parser.add_argument("--smoke", action="store_true", help="tiny run (CI)")
     args = parser.parse_args()
+    if args.smoke:
+        args.requests = 30
     with tempfile.TemporaryDirectory() as tmp:
         cfg = TestConfig()
         cfg.SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp}/bench.db"

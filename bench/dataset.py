@@ -22,8 +22,18 @@ COLUMNS = (
 )  # fmt: skip
 
 
-def bench_url() -> str:
-    return os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
+#: Smoke mode (``--smoke`` on every bench script): a tiny data set in its own database, so a
+#: CI run proves the script still works without touching the big one.
+SMOKE_ROWS = 2_000
+
+
+def bench_url(smoke: bool = False) -> str:
+    """The bench database (``BENCH_DATABASE_URL``); smoke runs use ``<name>_smoke`` beside it."""
+    url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
+    if not smoke:
+        return url
+    parsed = sa.make_url(url)
+    return parsed.set(database=f"{parsed.database}_smoke").render_as_string(hide_password=False)
 
 
 def _plain(url: str) -> str:
@@ -55,6 +65,29 @@ def make_app(url: str):
     config.AUTO_CLASSIFY = False
     config.LOG_LEVEL = "WARNING"
     return create_app(config)
+
+
+def api_token(app, email: str = "bench@example.com", role: str = "agent") -> str:
+    """An API token for a bench user (every /api route needs a signed-in user); the user is
+    created on first use and a fresh token is issued on each call."""
+    from ticketing.accounts import services as accounts
+    from ticketing.core.extensions import db
+    from ticketing.models import User
+
+    with app.app_context():
+        user = db.session.scalar(sa.select(User).where(User.email == email))
+        if user is None:
+            user = accounts.create_user(email, "Bench", role, "bench-password-1")
+        token = accounts.create_token(user, "bench")[1]
+        db.session.commit()
+    return token
+
+
+def signed_in_client(app, **kwargs):
+    """A Flask test client that sends a bench user's bearer token on every request."""
+    client = app.test_client()
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {api_token(app, **kwargs)}"
+    return client
 
 
 def ensure_dataset(rows: int, url: str | None = None, seed: int = 7) -> float:

@@ -144,7 +144,13 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--url", default=bench_url())
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--smoke", action="store_true", help="tiny data set (CI)")
     args = parser.parse_args()
+    if args.smoke and not args.child:
+        from bench.dataset import SMOKE_ROWS, ensure_dataset
+
+        args.url, args.sizes, args.runs = bench_url(smoke=True), str(SMOKE_ROWS), 1
+        ensure_dataset(SMOKE_ROWS, args.url)
     if args.child:
         print(json.dumps(child(args.url, args.child, args.runs)))
         return

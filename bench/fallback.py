@@ -19,7 +19,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+# Run as a path, sys.path[0] is bench/ itself, where bench/http.py would shadow the stdlib.
+sys.path[0] = str(ROOT)
 
 from ticketing.classification import fallback  # noqa: E402
 
@@ -64,7 +65,10 @@ def rate(func, texts: list[tuple[str, str]]) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tickets", type=int, default=20_000)
+    parser.add_argument("--smoke", action="store_true", help="tiny run (CI)")
     args = parser.parse_args()
+    if args.smoke:
+        args.tickets = 200
     texts, used = load_texts()
     workload = list(itertools.islice(itertools.cycle(texts), args.tickets))
     started = time.perf_counter()

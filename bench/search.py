@@ -7,7 +7,7 @@ baseline measured in the same run, the same searches as a plain ``ILIKE '%…%'`
 same work (first page + count). Targets: p95 <= 50 ms for (a), (b), (d); (b) >= 20x faster
 than the scan; (c) under 1 s.
 
-    python -m bench.search [--rows 1000000] [--runs 30]
+    python -m bench.search [--rows 1000000] [--runs 30] [--smoke]
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import time
 
 import sqlalchemy as sa
 
-from bench.dataset import bench_url, ensure_dataset, make_app
+from bench.dataset import SMOKE_ROWS, bench_url, ensure_dataset, make_app, signed_in_client
 
 CASES = {
     "a_filtered_page": {"status": "open", "category": "billing", "priority": "high,critical"},
@@ -67,12 +67,16 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--scan-runs", type=int, default=3)
+    parser.add_argument("--smoke", action="store_true", help="tiny data set, few runs (CI)")
     args = parser.parse_args()
+    if args.smoke:
+        args.rows, args.runs, args.scan_runs = SMOKE_ROWS, 3, 1
+    url = bench_url(smoke=args.smoke)
 
-    filled = ensure_dataset(args.rows)
-    app = make_app(bench_url())
-    client = app.test_client()
-    engine = sa.create_engine(bench_url().replace("postgresql://", "postgresql+psycopg://", 1))
+    filled = ensure_dataset(args.rows, url)
+    app = make_app(url)
+    client = signed_in_client(app)
+    engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
     print(f"rows: {args.rows:,} (filled in {filled:.1f} s)" if filled else f"rows: {args.rows:,}")
     print(f"{'case':<20} {'p50 ms':>8} {'p95 ms':>8} {'total':>9} {'exact':>6}")
     results = {}

@@ -23,14 +23,24 @@ from datetime import UTC, date, datetime, timedelta
 
 import psycopg
 
-from bench.dataset import _plain, bench_url, make_app
+from bench.dataset import SMOKE_ROWS, _plain, bench_url, ensure_dataset, make_app, signed_in_client
+from ticketing.core.vocab import (
+    CLOSED_STATUSES,
+    Category,
+    Priority,
+    Sentiment,
+    Source,
+    TicketStatus,
+    values,
+)
 
 TARGET = 1.5
-STATUSES = ("open", "in_progress", "resolved", "closed")
-CATEGORIES = ("billing", "technical", "account", "general")
-PRIORITIES = ("low", "medium", "high", "critical")
-SENTIMENTS = ("calm", "neutral", "frustrated", "angry")
-SOURCES = ("claude", "fallback", "manual")
+STATUSES = values(TicketStatus)
+CATEGORIES = values(Category)
+PRIORITIES = values(Priority)
+SENTIMENTS = values(Sentiment)
+SOURCES = values(Source)
+CLOSED = ", ".join(f"'{s}'" for s in sorted(CLOSED_STATUSES))
 
 
 def _counts(column: str, values: tuple[str, ...], null_key: str | None) -> list[str]:
@@ -50,10 +60,10 @@ SELECT count(*) AS total,
        {", ".join(_counts("priority_source", SOURCES, "unset"))},
        avg(urgency_score) AS avg_urgency,
        min(created_at) AS first_created,
-       count(*) FILTER (WHERE status IN ('resolved', 'closed') AND resolved_at IS NOT NULL)
+       count(*) FILTER (WHERE status IN ({CLOSED}) AND resolved_at IS NOT NULL)
          AS resolved,
        percentile_cont(0.5) WITHIN GROUP (ORDER BY CASE
-         WHEN status IN ('resolved', 'closed') AND resolved_at IS NOT NULL
+         WHEN status IN ({CLOSED}) AND resolved_at IS NOT NULL
          THEN resolved_at - created_at END) AS median
 FROM tickets WHERE {{where}}
 """
@@ -166,9 +176,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", default=bench_url())
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--smoke", action="store_true", help="tiny data set, few runs (CI)")
     args = parser.parse_args()
+    if args.smoke:
+        args.url, args.runs = bench_url(smoke=True), 2
+        ensure_dataset(SMOKE_ROWS, args.url)
     app = make_app(args.url)
-    client = app.test_client()
+    client = signed_in_client(app)
     with psycopg.connect(_plain(args.url), autocommit=True) as conn:
         tickets = conn.execute("SELECT count(*) FROM tickets").fetchone()[0]
         history = conn.execute("SELECT count(*) FROM classifications").fetchone()[0]

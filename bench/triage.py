@@ -19,10 +19,12 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+# Run as a path, sys.path[0] is bench/ itself, where bench/http.py would shadow the stdlib.
+sys.path[0] = str(ROOT)
 
 from flask_migrate import upgrade  # noqa: E402
 
+from bench.dataset import signed_in_client  # noqa: E402
 from tests.classification.fake_anthropic import FakeAnthropic, tool  # noqa: E402
 from tests.conftest import make_config  # noqa: E402
 from ticketing import create_app  # noqa: E402
@@ -57,19 +59,6 @@ def make_app(tmp: str, **overrides):
     return app
 
 
-def signed_in_client(app):
-    """A test client sending an agent's API token (every /api route needs a signed-in user)."""
-    from ticketing.accounts import services as accounts
-
-    with app.app_context():
-        user = accounts.create_user("bench@example.com", "Bench", "agent", "bench-password-1")
-        token = accounts.create_token(user, "bench")[1]
-        db.session.commit()
-    client = app.test_client()
-    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token}"
-    return client
-
-
 def seed(app, n: int) -> list[int]:
     with app.app_context():
         ids = []
@@ -102,7 +91,10 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--tickets", type=int, default=300)
     parser.add_argument("--suggestions", type=int, default=300)
+    parser.add_argument("--smoke", action="store_true", help="tiny run (CI)")
     args = parser.parse_args()
+    if args.smoke:
+        args.tickets, args.suggestions = 10, 10
     fallback.warm_up()
 
     base = []

@@ -11,7 +11,7 @@ from flask_smorest import Api
 
 
 def init_app(app: Flask, api: Api) -> None:
-    from ..core import cli, events, health, upkeep
+    from ..core import cli, events, health, upkeep, warmup
     from . import batches, jobs, services, status
     from . import cli as commands
     from .routes import blp
@@ -23,5 +23,6 @@ def init_app(app: Flask, api: Api) -> None:
     upkeep.register(app, "triage_batches", batches.upkeep)
     upkeep.register(app, "languages_detected", services.fill_missing_languages)
     health.register(app, "claude", status.health_check)
+    warmup.register(app, "classifier", services.warm_up)
     api.register_blueprint(blp)
     cli.add_commands(app, commands.COMMANDS)

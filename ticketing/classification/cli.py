@@ -28,15 +28,34 @@ from ..models import Ticket
     show_default=True,
     help="Which classifier to score.",
 )
+@click.option(
+    "--learn",
+    "learn",
+    metavar="N,N,...",
+    help="Also train the learner from scratch on the first N shuffled rows and score the "
+    "rest, for each N (a learning curve), e.g. 50,100,200,500.",
+)
+@click.option("--seed", default=0, show_default=True, type=int, help="Shuffle seed for --learn.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object for machines.")
 @with_appcontext
-def evaluate_command(path: str, classifier_name: str, as_json: bool) -> None:
+def evaluate_command(
+    path: str, classifier_name: str, learn: str | None, seed: int, as_json: bool
+) -> None:
     """Score a classifier on PATH.csv (columns subject, body, category[, priority]).
 
     Prints rows scored, accuracy, macro-F1, per-class precision/recall/F1, the confusion
     matrix (for category, and for priority when the file has priority labels) and tickets/s.
+    With --learn, also the learner's learning curve (JSON key ``learning_curve``).
     """
-    from .evaluate import EvaluationError, evaluate, format_report, read_labelled_csv
+    from .evaluate import (
+        EvaluationError,
+        evaluate,
+        format_curve,
+        format_report,
+        learning_curve,
+        parse_sizes,
+        read_labelled_csv,
+    )
     from .registry import ClassifierUnavailable, build_classifier
 
     try:
@@ -50,13 +69,28 @@ def evaluate_command(path: str, classifier_name: str, as_json: bool) -> None:
             tickets = read_labelled_csv(path)
             with click.progressbar(tickets, label="Scoring", file=sys.stderr) as bar:
                 figures = evaluate(bar, classifier)
+        if learn:
+            sizes = parse_sizes(learn)
+            if as_json:
+                curve = learning_curve(read_labelled_csv(path), sizes, seed)
+            else:
+                tickets = read_labelled_csv(path)
+                with click.progressbar(
+                    length=figures["n"], label="Learning", file=sys.stderr
+                ) as bar:
+                    curve = learning_curve(tickets, sizes, seed, bar.update)
     except EvaluationError as err:
         raise click.ClickException(str(err)) from err
     figures = {"classifier": classifier_name, "path": path, **figures}
+    if learn:
+        figures["learning_curve"] = curve
+        figures["learning_seed"] = seed
     if as_json:
         click.echo(json.dumps(figures, sort_keys=False))
     else:
         click.echo(format_report(figures, title=f"Classifier {classifier_name} on {path}"))
+        if learn:
+            click.echo(format_curve(curve))
 
 
 def select_ticket_ids(unclassified: bool, every: bool, ids: tuple[int, ...]) -> list[int]:

@@ -228,3 +228,91 @@ def format_report(figures: dict[str, Any], title: str = "") -> str:
     tps = figures.get("tickets_per_second")
     lines.append(f"Speed: {tps:,.0f} tickets/s" if tps else "Speed: n/a")
     return "\n".join(lines)
+
+
+def parse_sizes(text: str) -> tuple[int, ...]:
+    """``"50,100,200"`` -> (50, 100, 200): positive, ascending, without repeats."""
+    try:
+        sizes = sorted({int(part) for part in text.split(",") if part.strip()})
+    except ValueError as err:
+        raise EvaluationError(f"--learn takes numbers separated by commas, not {text!r}") from err
+    if not sizes or sizes[0] <= 0:
+        raise EvaluationError("--learn takes positive numbers of corrections, e.g. 50,100,200")
+    return tuple(sizes)
+
+
+def learning_curve(
+    tickets: Iterable[LabelledTicket],
+    sizes: Iterable[int],
+    seed: int = 0,
+    progress: Callable[[int], None] | None = None,
+) -> list[dict[str, Any]]:
+    """How the product's learner does after N corrections, for each N in ``sizes``.
+
+    The rows are shuffled with ``seed``; for each N the learner is trained from scratch
+    (``learner.train``, the code path live corrections take) on the first N rows' labels and
+    scores the rows after N. A size that leaves no row to score is left out.
+    """
+    import random
+
+    from . import learner
+
+    rows = list(tickets)
+    if not rows:
+        raise EvaluationError("the file has a header but no rows to score")
+    random.Random(seed).shuffle(rows)  # noqa: S311 - a reproducible shuffle
+    raw = []
+    for row in rows:
+        rules = learner.rules_answer(row.subject, row.body)
+        raw.append(learner.raw_features(row.subject, row.body, rules))
+        if progress is not None:
+            progress(1)
+    curve = []
+    for size in sizes:
+        if size >= len(rows):
+            continue
+        examples = [learner.Example(r.subject, r.body, r.category, r.priority) for r in rows[:size]]
+        model = learner.train(examples, seed=seed, raw=raw[:size])
+        scores = {"category": _Scores(values(Category)), "priority": _Scores(values(Priority))}
+        for row, counts in zip(rows[size:], raw[size:], strict=True):
+            predicted = model.predict_raw(counts)
+            for name, scored in scores.items():
+                truth = getattr(row, name)
+                if truth is not None and name in predicted:
+                    scored.add(truth, predicted[name][0])
+        point: dict[str, Any] = {"corrections": size, "n_scored": len(rows) - size}
+        for name, scored in scores.items():
+            if scored.n:
+                report = scored.report()
+                point[name] = {"macro_f1": report["macro_f1"], "accuracy": report["accuracy"]}
+            else:
+                point[name] = None
+        curve.append(point)
+    return curve
+
+
+def format_curve(curve: list[dict[str, Any]]) -> str:
+    """The learning curve as a small text table."""
+    lines = [
+        "",
+        "Learning curve (learner trained on the first N shuffled rows, scored on the rest)",
+    ]
+    lines.append(
+        f"  {'N':>6} {'scored':>7} {'cat F1':>7} {'cat acc':>8} {'pri F1':>7} {'pri acc':>8}"
+    )
+    for point in curve:
+        cells = []
+        for name in ("category", "priority"):
+            figures = point[name]
+            cells += (
+                [f"{figures['macro_f1']:.3f}", f"{figures['accuracy']:.3f}"]
+                if figures
+                else ["-", "-"]
+            )
+        lines.append(
+            f"  {point['corrections']:>6} {point['n_scored']:>7} {cells[0]:>7} {cells[1]:>8} "
+            f"{cells[2]:>7} {cells[3]:>8}"
+        )
+    if not curve:
+        lines.append("  (every size is at least the number of rows: nothing left to score)")
+    return "\n".join(lines)

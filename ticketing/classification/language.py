@@ -71,6 +71,11 @@ class Detector:
                 _detectors[key] = _build(self.codes, mode)
             self._lingua = _detectors[key]
 
+    def warm_up(self) -> None:
+        """Load every language model now (lingua loads them on first use otherwise)."""
+        if self._lingua is not None:
+            self._lingua.detect_language_of("warm up the language models before serving")
+
     def detect(self, text: str) -> str:
         text = (text or "")[:2000]
         if self._lingua is None or sum(ch.isalpha() for ch in text) < MIN_LETTERS:

@@ -87,6 +87,13 @@ def detect_language(subject: str | None, body: str | None, app: Flask | None = N
     return language.detector(app).detect(language.ticket_text(subject, body))
 
 
+def warm_up(app: Flask) -> None:
+    """Build the local classifier's tables and load every language model now, so the first
+    requests of a process don't each pay seconds for it (lingua loads models lazily)."""
+    fallback.warm_up()
+    language.detector(app).warm_up()
+
+
 def fill_missing_languages(limit: int = 2000) -> int:
     """Detect the language of tickets that have none (written before detection existed, or by
     a bulk insert such as the seeder), ``limit`` per call; commits. Upkeep runs it each round.
