@@ -175,8 +175,9 @@ class Config:
         self.MAIL_MAX_ATTEMPTS = env_int("MAIL_MAX_ATTEMPTS", 6)
         self.MAIL_RETRY_SECONDS = env_float("MAIL_RETRY_SECONDS", 30.0)
         self.MAIL_SMTP_TIMEOUT = env_float("MAIL_SMTP_TIMEOUT", 20.0)
-        # Links in mail (the customer's status page) start with this.
-        self.PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000"
+        # Links in mail (the customer's status page) start with this; unset = the address the
+        # request came to (/submit), or http://127.0.0.1:5000 from a job.
+        self.PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL") or None
         # A status link works until the ticket has been closed/resolved for this many days.
         self.STATUS_LINK_DAYS = env_int("STATUS_LINK_DAYS", 30)
         # In: the webhook's shared secret (unset = the webhook refuses everything), IMAP.

@@ -3,38 +3,12 @@
 
 from __future__ import annotations
 
-import email
-import socket
-from email import policy
-from email.message import EmailMessage
-
 import pytest
 from aiosmtpd.controller import Controller
 
+from tests.conftest import IN_CI
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class Inbox:
-    """What the SMTP server received: (envelope from, recipients, parsed message)."""
-
-    def __init__(self) -> None:
-        self.received: list[tuple[str, list[str], EmailMessage]] = []
-        self.refuse: str | None = None  # an SMTP reply to give to every DATA, e.g. "451 …"
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
-        if self.refuse:
-            return self.refuse
-        message = email.message_from_bytes(envelope.content, policy=policy.default)
-        self.received.append((envelope.mail_from, list(envelope.rcpt_tos), message))
-        return "250 OK"
-
-    @property
-    def messages(self) -> list[EmailMessage]:
-        return [m for _, _, m in self.received]
+from .servers import Inbox, dovecot_binary, free_port, start_dovecot, stop_dovecot
 
 
 @pytest.fixture
@@ -47,3 +21,22 @@ def smtp_server():
         yield inbox
     finally:
         controller.stop()
+
+
+@pytest.fixture(scope="session")
+def dovecot():
+    """Debian's dovecot-imapd with a config of our own in a temp folder, on a free port.
+    `.ci/run` installs it; under CI=true a missing dovecot fails the run."""
+    if dovecot_binary() is None:
+        message = "dovecot is not installed (apt-get install dovecot-imapd; .ci/run does)"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    try:
+        server = start_dovecot()
+    except RuntimeError as err:
+        pytest.fail(str(err))
+    try:
+        yield server
+    finally:
+        stop_dovecot(server)

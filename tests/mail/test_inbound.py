@@ -150,7 +150,7 @@ def test_customer_reply_joins_the_ticket_reopens_it_and_loses_the_quote(app, ano
 def test_reply_to_the_signed_address_joins_without_headers(app, anon_client):
     ticket_id = post_mail(anon_client, mail(body="First.")).get_json()["ticket_id"]
     with app.app_context():
-        from ticketing.mail import links
+        from ticketing.tickets import links
 
         address = links.reply_address(ticket_id)
         db.session.commit()
@@ -177,7 +177,7 @@ def test_forged_reference_from_a_stranger_opens_a_new_ticket(app, anon_client):
 def test_revoked_reply_address_no_longer_joins(app, anon_client, runner):
     ticket_id = post_mail(anon_client, mail(body="Mine.")).get_json()["ticket_id"]
     with app.app_context():
-        from ticketing.mail import links
+        from ticketing.tickets import links
 
         address = links.reply_address(ticket_id)
         links.revoke(ticket_id)

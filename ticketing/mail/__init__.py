@@ -12,8 +12,9 @@ from flask_smorest import Api
 
 
 def init_app(app: Flask, api: Api) -> None:
-    from ..core import events, upkeep
-    from . import inbound, outbox
+    from ..core import cli, events, upkeep
+    from . import imap, inbound, outbox, status_page
+    from .cli import COMMANDS
     from .routes import blp
 
     events.ticket_saving.connect(outbox.on_ticket_saving, weak=False)
@@ -22,4 +23,7 @@ def init_app(app: Flask, api: Api) -> None:
     events.reply_saved.connect(outbox.on_saved, weak=False)
     upkeep.register(app, "mail_outbox", outbox.deliver_due)
     upkeep.register(app, "mail_inbound", inbound.process_pending)
+    upkeep.register(app, "mail_imap", imap.start_polling)
     api.register_blueprint(blp)
+    app.register_blueprint(status_page.page)
+    cli.add_commands(app, COMMANDS)

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from ..core.extensions import db
 from ..core.vocab import MailKind
 from ..models import InboundMail, OutboundMail, Ticket
-from . import links
+from ..tickets import links
 
 DEFAULT_TEMPLATES = Path(__file__).parent / "templates"
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")

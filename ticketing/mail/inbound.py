@@ -30,8 +30,9 @@ from ..core.errors import QueueUnavailable
 from ..core.extensions import db
 from ..core.vocab import ActorType, InboundSource, InboundStatus, TicketStatus, Via
 from ..models import InboundMail, OutboundMail, Ticket, utcnow
+from ..tickets import links
 from ..tickets import services as tickets
-from . import links, outbox
+from . import outbox
 from .parse import ParsedMail, parse
 
 log = logging.getLogger(__name__)

@@ -131,8 +131,11 @@ def strip_quoted(text: str) -> str:
     try:
         reply = EmailReplyParser(languages=REPLY_LANGUAGES).parse_reply(text=text)
     except Exception:  # noqa: BLE001 - a parser failure keeps the whole text
-        return text
-    return (reply or "").strip() or text
+        reply = text
+    lines = (reply or "").rstrip().splitlines()
+    while lines and (lines[-1].startswith(">") or not lines[-1].strip()):
+        lines.pop()  # a quote left at the end without an "On … wrote:" line
+    return "\n".join(lines).strip() or text
 
 
 def _automatic(msg: EmailMessage, from_address: str) -> str | None:

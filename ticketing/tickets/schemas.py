@@ -297,3 +297,6 @@ class IntakeIn(StrictSchema):
 class IntakeOut(Schema):
     reference = fields.Integer(metadata={"description": "The new request's number"})
     message = fields.String()
+    status_url = fields.String(
+        metadata={"description": "The request's own page: its status and the public thread"}
+    )

@@ -16,7 +16,7 @@ from datetime import timedelta
 from email.headerregistry import Address
 from email.utils import parseaddr
 
-from flask import current_app
+from flask import current_app, has_request_context, request
 
 from ..core.extensions import db
 from ..core.vocab import CLOSED_STATUSES
@@ -96,4 +96,8 @@ def token_in_address(address: str) -> str | None:
 
 
 def status_url(ticket_id: int) -> str:
-    return f"{current_app.config['PUBLIC_BASE_URL'].rstrip('/')}/status/{token_for(ticket_id)}"
+    """The customer's page for the ticket (``PUBLIC_BASE_URL``, else the request's host)."""
+    base = current_app.config.get("PUBLIC_BASE_URL")
+    if not base:
+        base = request.host_url if has_request_context() else "http://127.0.0.1:5000"
+    return f"{base.rstrip('/')}/status/{token_for(ticket_id)}"
