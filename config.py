@@ -158,6 +158,7 @@ class Config:
         self.LOGIN_RATE_LIMIT_IP = os.environ.get("LOGIN_RATE_LIMIT_IP", "20/15 minutes")
         self.PASSWORD_HASH_METHOD = os.environ.get("PASSWORD_HASH_METHOD", "scrypt")
         self.TOKEN_TOUCH_SECONDS = env_int("TOKEN_TOUCH_SECONDS", 60)
+        self.AUTH_CACHE_SECONDS = env_int("AUTH_CACHE_SECONDS", 5)
         self.INTAKE_RATE_LIMIT = os.environ.get("INTAKE_RATE_LIMIT", "5/hour")
         self.JSON_SORT_KEYS = False
         # E-mail (ticketing/mail, docs/mail.md). Out: SMTP_URL (smtp://, smtps://,

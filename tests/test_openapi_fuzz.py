@@ -38,6 +38,9 @@ UNEXPRESSIBLE_RULES = {
     "Must not be after created_to.",
     "Text may not contain NUL characters or unpaired surrogates.",
     "The current password is wrong.",
+    "No active user has this id.",
+    "No team has this id.",
+    "No active user has one of these ids.",
 }
 
 

@@ -26,6 +26,7 @@ FEATURES = (
     "stats",
     "exports",
     "mail",
+    "teams",
     "web",
 )
 

@@ -24,19 +24,24 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    func,
+    select,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
-from sqlalchemy.sql.expression import false
+from sqlalchemy import false as sa_false
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from .core.extensions import db
 from .core.vocab import (
     AccessAction,
     ActorType,
+    AssignmentMode,
+    AssignmentSource,
     BatchStatus,
     Category,
     ExportStatus,
     InboundSource,
     InboundStatus,
+    JobStatus,
     MailKind,
     MailStatus,
     Priority,
@@ -107,7 +112,12 @@ class User(db.Model):
     created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow, onupdate=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+    #: The person marked themselves away: routing assigns them nothing new.
+    away: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
 
+    teams: Mapped[list[Team]] = relationship(
+        secondary="team_members", back_populates="members", order_by="Team.name"
+    )
     tokens: Mapped[list[ApiToken]] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True
     )
@@ -126,6 +136,59 @@ class ApiToken(db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column(TZDateTime)
 
     user: Mapped[User] = relationship(back_populates="tokens")
+
+
+team_members = Table(
+    "team_members",
+    db.metadata,
+    Column("team_id", ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Team(db.Model):
+    """A group of agents that works one part of the queue (Billing, Tech …)."""
+
+    __tablename__ = "teams"
+    __table_args__ = (
+        CheckConstraint(_length("name", 1, 80), name="name_length"),
+        CheckConstraint(
+            _in("assignment", values(AssignmentMode), nullable=False), name="assignment"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    assignment: Mapped[str] = mapped_column(String(16), default=AssignmentMode.ROUND_ROBIN.value)
+    #: Round-robin's place: the member who was given the last routed ticket.
+    last_assigned_id: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
+
+    members: Mapped[list[User]] = relationship(
+        secondary=team_members, back_populates="teams", order_by="User.name"
+    )
+
+
+class RoutingRule(db.Model):
+    """Tickets matching every condition set here (category, priority, tag) go to ``team_id``.
+    Rules are tried by ``position`` (then id); the first match wins."""
+
+    __tablename__ = "routing_rules"
+    __table_args__ = (
+        CheckConstraint(_in("category", values(Category)), name="category"),
+        CheckConstraint(_in("priority", values(Priority)), name="priority"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    category: Mapped[str | None] = mapped_column(String(16))
+    priority: Mapped[str | None] = mapped_column(String(16))
+    tag: Mapped[str | None] = mapped_column(String(50))
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), index=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
+
+    team: Mapped[Team] = relationship()
 
 
 class UserSession(db.Model):
@@ -182,9 +245,15 @@ class Ticket(db.Model):
         CheckConstraint(
             _length("requester_name", 0, 120, nullable=True), name="requester_name_length"
         ),
+        CheckConstraint(_in("assignee_source", values(AssignmentSource)), name="assignee_source"),
+        CheckConstraint(_in("team_source", values(AssignmentSource)), name="team_source"),
+        Index("ix_tickets_assignee_id_status", "assignee_id", "status"),
+        Index("ix_tickets_team_id_status", "team_id", "status"),
         Index("ix_tickets_created_at_id", "created_at", "id"),
         Index("ix_tickets_updated_at_id", "updated_at", "id"),
         Index("ix_tickets_status_created_at", "status", "created_at"),
+        Index("ix_tickets_status_category_created_at", "status", "category", "created_at"),
+        Index("ix_tickets_status_priority_created_at", "status", "priority", "created_at"),
         Index("ix_tickets_category_created_at", "category", "created_at"),
         Index("ix_tickets_priority_created_at", "priority", "created_at"),
         Index("ix_tickets_sentiment_created_at", "sentiment", "created_at"),
@@ -219,7 +288,15 @@ class Ticket(db.Model):
     created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow, onupdate=utcnow)
     resolved_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    assignee_source: Mapped[str | None] = mapped_column(String(16))
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL"))
+    team_source: Mapped[str | None] = mapped_column(String(16))
+    #: Bumped by every write to the row (``tickets.versioning``): the ETag, for If-Match.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
+    team: Mapped[Team | None] = relationship()
     tags: Mapped[list[Tag]] = relationship(secondary=ticket_tags, order_by=Tag.name)
     replies: Mapped[list[Reply]] = relationship(
         back_populates="ticket",
@@ -249,7 +326,7 @@ class Reply(db.Model):
     on_behalf_of_name: Mapped[str | None] = mapped_column(String(120))
     on_behalf_of_email: Mapped[str | None] = mapped_column(String(254))
     #: Written by the customer (a mail in, the status page), not by the team.
-    from_customer: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    from_customer: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
     created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
 
     ticket: Mapped[Ticket] = relationship(back_populates="replies")
@@ -277,6 +354,17 @@ class Reply(db.Model):
         if not self.on_behalf_of_name:
             return None
         return {"name": self.on_behalf_of_name, "email": self.on_behalf_of_email}
+
+
+#: How many replies a ticket has, as a correlated count (deferred: the list asks for it with
+#: ``undefer`` instead of loading every reply of every ticket on the page).
+Ticket.reply_count = column_property(
+    select(func.count(Reply.id))
+    .where(Reply.ticket_id == Ticket.id)
+    .correlate_except(Reply)
+    .scalar_subquery(),
+    deferred=True,
+)
 
 
 class Classification(db.Model):
@@ -390,6 +478,77 @@ class Export(db.Model):
     heartbeat_at: Mapped[datetime | None] = mapped_column(TZDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(TZDateTime)
     expires_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+
+
+class Macro(db.Model):
+    """A canned reply (with ``{placeholders}``) plus field actions, applied in one click.
+    Personal (only its owner sees it) or shared with everyone."""
+
+    __tablename__ = "macros"
+    __table_args__ = (
+        CheckConstraint(_length("name", 1, 80), name="name_length"),
+        CheckConstraint(_length("body", 0, 20000, nullable=True), name="body_length"),
+        Index("ix_macros_owner_id_name", "owner_id", "name"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))
+    body: Mapped[str | None] = mapped_column(Text)
+    #: The reply is an internal note rather than a public reply.
+    internal: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Field actions: status, priority, category, assignee ("me", an id or null), team,
+    #: tags_add, tags_remove (the bulk changes' shape).
+    actions: Mapped[dict] = mapped_column(JSON, default=dict)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    shared: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow, onupdate=utcnow)
+
+
+class SavedView(db.Model):
+    """A named set of list filters (personal or shared); the built-in ones live in code."""
+
+    __tablename__ = "saved_views"
+    __table_args__ = (
+        CheckConstraint(_length("name", 1, 80), name="name_length"),
+        Index("ix_saved_views_owner_id_position", "owner_id", "position"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))
+    #: The list's query string as a dict (``{"status": "open", "assignee": "me"}``).
+    filters: Mapped[dict] = mapped_column(JSON, default=dict)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    shared: Mapped[bool] = mapped_column(Boolean, default=False)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
+
+
+class BulkEdit(db.Model):
+    """One bulk change (``POST /api/tickets/bulk``) too large to answer inline: the job's
+    record of work and its progress."""
+
+    __tablename__ = "bulk_edits"
+    __table_args__ = (
+        CheckConstraint(_in("status", values(JobStatus), nullable=False), name="status"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_export_id)
+    status: Mapped[str] = mapped_column(String(16), default=JobStatus.QUEUED.value)
+    ticket_ids: Mapped[list] = mapped_column(JSON, default=list)
+    changes: Mapped[dict] = mapped_column(JSON, default=dict)
+    requested_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    done: Mapped[int] = mapped_column(Integer, default=0)
+    changed: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+    job_id: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow, index=True)
+    started_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(TZDateTime)
 
 
 class TicketEvent(db.Model):

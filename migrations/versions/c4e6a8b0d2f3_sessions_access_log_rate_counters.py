@@ -4,6 +4,7 @@ Revision ID: c4e6a8b0d2f3
 Revises: b3d5f7a9c1e2
 Create Date: 2026-11-29 14:00:00
 """
+
 from alembic import op
 import sqlalchemy as sa
 
@@ -14,10 +15,24 @@ branch_labels = None
 depends_on = None
 
 ACTIONS = (
-    "sign_in", "sign_in_failed", "sign_in_throttled", "sign_out", "sign_out_everywhere",
-    "password_changed", "password_reset", "user_created", "role_changed", "user_disabled",
-    "user_enabled", "token_created", "token_revoked", "token_first_used", "export_created",
-    "export_downloaded", "access_log_exported", "settings_changed",
+    "sign_in",
+    "sign_in_failed",
+    "sign_in_throttled",
+    "sign_out",
+    "sign_out_everywhere",
+    "password_changed",
+    "password_reset",
+    "user_created",
+    "role_changed",
+    "user_disabled",
+    "user_enabled",
+    "token_created",
+    "token_revoked",
+    "token_first_used",
+    "export_created",
+    "export_downloaded",
+    "access_log_exported",
+    "settings_changed",
 )
 
 #: PostgreSQL: no UPDATE ever; a DELETE only inside the retention prune, which sets
@@ -67,13 +82,17 @@ def upgrade():
             "action IN (" + ", ".join(f"'{a}'" for a in ACTIONS) + ")",
             name=op.f("ck_access_events_action"),
         ),
-        sa.CheckConstraint("via IN ('web', 'api', 'cli', 'job')", name=op.f("ck_access_events_via")),
+        sa.CheckConstraint(
+            "via IN ('web', 'api', 'cli', 'job')", name=op.f("ck_access_events_via")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_access_events")),
     )
     with op.batch_alter_table("access_events", schema=None) as batch_op:
         batch_op.create_index("ix_access_events_action_id", ["action", "id"], unique=False)
         batch_op.create_index("ix_access_events_actor_id_id", ["actor_id", "id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_access_events_created_at"), ["created_at"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_access_events_created_at"), ["created_at"], unique=False
+        )
         batch_op.create_index("ix_access_events_subject_id_id", ["subject_id", "id"], unique=False)
     for statement in (
         PG_APPEND_ONLY if op.get_bind().dialect.name == "postgresql" else SQLITE_APPEND_ONLY
@@ -89,7 +108,9 @@ def upgrade():
         sa.PrimaryKeyConstraint("counter_key", "slot", name=op.f("pk_rate_counters")),
     )
     with op.batch_alter_table("rate_counters", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_rate_counters_expires_at"), ["expires_at"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_rate_counters_expires_at"), ["expires_at"], unique=False
+        )
 
     op.create_table(
         "user_sessions",
@@ -99,13 +120,20 @@ def upgrade():
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("ended_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
-            ["user_id"], ["users.id"], name=op.f("fk_user_sessions_user_id_users"), ondelete="CASCADE"
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_user_sessions_user_id_users"),
+            ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_user_sessions")),
     )
     with op.batch_alter_table("user_sessions", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_user_sessions_expires_at"), ["expires_at"], unique=False)
-        batch_op.create_index("ix_user_sessions_user_id_ended_at", ["user_id", "ended_at"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_user_sessions_expires_at"), ["expires_at"], unique=False
+        )
+        batch_op.create_index(
+            "ix_user_sessions_user_id_ended_at", ["user_id", "ended_at"], unique=False
+        )
 
     # Nullable columns: SQLite adds them in place (no rebuild of replies).
     with op.batch_alter_table("replies", schema=None) as batch_op:

@@ -4,7 +4,7 @@ Only new tables, and one column added to ``replies`` (``tickets`` is not rebuilt
 full-text triggers stay).
 
 Revision ID: d5f7a9c1e3b5
-Revises: c4e6a8b0d2f1
+Revises: d7e1a3c5b9f2
 Create Date: 2026-11-29 13:49:42.982605
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'd5f7a9c1e3b5'
-down_revision = 'c4e6a8b0d2f1'
+down_revision = "d7e1a3c5b9f2"
 branch_labels = None
 depends_on = None
 

@@ -53,8 +53,9 @@ def test_create_ticket_through_the_form_then_see_it_in_the_list(page, api):
     expect(first).to_contain_text("Refund for a double charge")
     expect(first).to_have_class(re.compile("row-new"))
     new_id = int(first.get_attribute("data-id"))
-    expect(first.locator('td[data-label="Priority"]')).to_have_text("High")
-    expect(first.locator('td[data-label="Tags"]')).to_have_text("refundvip")
+    expect(first.locator('td[data-label="Priority"] .badge')).to_have_text("High")
+    expect(first.locator('td[data-label="Priority"] .mark')).to_have_text("Manual")
+    expect(first.locator('td[data-label="Subject"] .row-tags')).to_have_text("refundvip")
 
     stored = api.get(f"/api/tickets/{new_id}")
     assert stored["subject"] == "Refund for a double charge"
@@ -78,12 +79,13 @@ def test_filter_search_sort_and_paginate_with_deep_links_and_back(page, api):
     expect(rows).to_have_count(min(25, everything))
     screenshot(page, "list-desktop-light")
 
-    # Filters: status "open" plus priority "high" or "critical".
-    page.get_by_text("Filters", exact=True).click()
+    # Filters apply as they are ticked: status "open" plus priority "high" or "critical".
+    page.get_by_role("button", name="Filters").click()
     page.locator('fieldset[data-filter="status"]').get_by_label("Open").check()
+    expect(page).to_have_url(re.compile(r"status=open"))
     page.locator('fieldset[data-filter="priority"]').get_by_label("High").check()
+    expect(page).to_have_url(re.compile(r"status=open&priority=high$"))
     page.locator('fieldset[data-filter="priority"]').get_by_label("Critical").check()
-    page.get_by_role("button", name="Apply filters").click()
     expect(page).to_have_url(re.compile(r"status=open&priority=high%2Ccritical"))
     expected = api.get("/api/tickets?status=open&priority=high,critical&per_page=100")
     expect(page.locator(".total")).to_have_text(re.compile(rf"^{expected['meta']['total']} ticket"))
@@ -167,7 +169,7 @@ def test_edit_in_detail_view_is_persisted_after_reload(page, api):
     expect(edit.get_by_label("Internal note")).to_have_value("Customer tried three browsers.")
     summary = page.locator(".ticket-summary")
     expect(summary).to_contain_text("Account")
-    expect(summary.locator(".mark-manual").first).to_have_text("manual")
+    expect(summary.locator(".mark-manual").first).to_have_text("Manual")
 
     stored = api.get(f"/api/tickets/{ticket['id']}")
     assert (stored["status"], stored["category"], stored["priority"]) == (

@@ -176,3 +176,40 @@ def test_sort_by_priority_and_urgency(client, app, sample):
 def test_sort_by_updated_at(client, sample):
     client.patch(f"/api/tickets/{sample['a']}", json={"note": "touched"})
     assert ids(client.get("/api/tickets?sort=-updated_at"))[0] == sample["a"]
+
+
+def _listed(client, ticket_id):
+    items = client.get("/api/tickets", query_string={"per_page": 100}).get_json()["items"]
+    return next(t for t in items if t["id"] == ticket_id)
+
+
+def test_waiting_since_follows_who_spoke_last(client, app, make_ticket):
+    from ticketing.models import Reply
+
+    ticket = make_ticket()
+    created = ticket["created_at"]
+    assert _listed(client, ticket["id"])["waiting_since"] == created  # nobody answered yet
+
+    client.post(f"/api/tickets/{ticket['id']}/replies", json={"body": "Noted.", "internal": True})
+    assert _listed(client, ticket["id"])["waiting_since"] == created  # a note answers nobody
+
+    client.post(f"/api/tickets/{ticket['id']}/replies", json={"body": "On it."})
+    assert _listed(client, ticket["id"])["waiting_since"] is None  # the team spoke last
+
+    asked = datetime(2030, 1, 2, 3, 4, 5, tzinfo=UTC)
+    with app.app_context():
+        for minutes in (0, 5):  # the customer writes twice: waiting since the first
+            db.session.add(
+                Reply(
+                    ticket_id=ticket["id"],
+                    body="Any news?",
+                    created_at=asked + timedelta(minutes=minutes),
+                )
+            )
+        db.session.commit()
+    since = _listed(client, ticket["id"])["waiting_since"]
+    assert datetime.fromisoformat(since) == asked
+    assert client.get(f"/api/tickets/{ticket['id']}").get_json()["waiting_since"] == since
+
+    client.patch(f"/api/tickets/{ticket['id']}", json={"status": "pending"})
+    assert _listed(client, ticket["id"])["waiting_since"] is None  # waiting on the customer

@@ -60,3 +60,15 @@ def test_search_combines_with_filters(client, corpus):
     client.patch(f"/api/tickets/{corpus['refund']}", json={"status": "closed"})
     response = client.get("/api/tickets", query_string={"q": "invoice", "status": "open"})
     assert [t["id"] for t in response.get_json()["items"]] == [corpus["invoice"]]
+
+
+def test_search_finds_the_requester_by_name_or_address_fragment(client, make_ticket):
+    globex = make_ticket(requester_email="ana.lopez@globex.com", requester_name="Ana López")["id"]
+    other = make_ticket(requester_email="bo@initech.example", requester_name="Bo Chen")["id"]
+    assert found(client, "globex") == [globex]
+    assert found(client, "GLOBEX.com") == [globex]
+    assert found(client, "ana lópez") == [globex]
+    assert found(client, "chen") == [other]
+    # Every word must match the same requester; subject/body matches still count.
+    assert found(client, "ana chen") == []
+    assert found(client, "fire") == sorted([globex, other])

@@ -7,9 +7,11 @@ Cookie-authenticated unsafe requests must echo the session's CSRF token in ``X-C
 The same marks drive the OpenAPI document (``openapi.py``), so the doc cannot drift.
 
 Sessions are rows in ``user_sessions`` (the cookie carries the session id; the database holds
-its hash). Each cookie request reads its row with its user in one query — no cache, so a
-sign-out, a sign-out everywhere, a password change or reset, a role change or a disabled
-account is refused from the very next request, and nothing depends on Redis.
+its hash). A cookie request reads its row with its user in one query, a token request its
+token's row with its user; that answer is remembered for a few seconds (``authcache.py``)
+and forgotten by every process as soon as any sign-out, sign-out everywhere, password change
+or reset, role change, token revocation or disabled account is committed — so those are
+refused from the very next request; with Redis unreachable the cache is simply not used.
 """
 
 from __future__ import annotations
@@ -25,8 +27,8 @@ from ..core.context import SYSTEM, set_actor, user_actor
 from ..core.errors import Forbidden, Unauthenticated
 from ..core.extensions import db
 from ..core.vocab import Role
-from ..models import User
-from . import services
+from ..models import User, utcnow
+from . import authcache, services
 
 CSRF_HEADER = "X-CSRF-Token"
 
@@ -74,11 +76,19 @@ def _user_from_bearer(header: str) -> User | None:
     scheme, _, value = header.partition(" ")
     if scheme.lower() != "bearer" or not value.strip():
         return None
-    match = services.resolve_token(value.strip())
+    text = value.strip()
+    remembered = authcache.cache()
+    generation = remembered.generation()  # read before the database (see authcache)
+    key = ("token", services.hash_token(text))
+    entry = remembered.get(key, generation)
+    if entry is not None:
+        return authcache.attach(entry)
+    match = services.resolve_token(text)
     if match is None:
         return None
     if match.touched:
         db.session.commit()  # the last_used_at write (at most once a minute per token)
+    remembered.put(key, generation, match.user)
     return match.user
 
 
@@ -86,9 +96,18 @@ def _user_from_session() -> User | None:
     uid, sid = session.get("uid"), session.get("sid")
     if not (isinstance(uid, int) and isinstance(sid, str)):
         return None
-    user = services.session_user(sid, uid)
-    if user is None:
+    remembered = authcache.cache()
+    generation = remembered.generation()
+    key = ("session", services.hash_session_id(sid), uid)
+    entry = remembered.get(key, generation)
+    if entry is not None and entry.extra > utcnow():  # the session's own expiry
+        return authcache.attach(entry)
+    found = services.session_user(sid, uid, with_expiry=True)
+    if found is None:
         session.clear()  # ended, expired, or its user disabled: worthless from now on
+        return None
+    user, expires_at = found
+    remembered.put(key, generation, user, extra=expires_at)
     return user
 
 
@@ -145,6 +164,7 @@ class SessionInterface(SecureCookieSessionInterface):
 
 
 def init_app(app: Flask) -> None:
+    authcache.init_app(app)
     app.session_interface = SessionInterface()
     app.before_request(authenticate_request)
     app.teardown_request(forget_actor)

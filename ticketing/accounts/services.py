@@ -25,6 +25,7 @@ from ..core.extensions import db
 from ..core.pagination import Page, paginate
 from ..core.vocab import AccessAction, Role, Via, values
 from ..models import ApiToken, User, UserSession, utcnow
+from .authcache import UNCHANGED
 from .schemas import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
 
 TOKEN_PREFIX = "tkt_"  # noqa: S105 - a label, not a secret
@@ -353,7 +354,9 @@ def resolve_token(text: str) -> TokenMatch | None:
         if row.last_used_at is None:  # two first requests at once: only one is the first
             stmt = stmt.where(ApiToken.last_used_at.is_(None))
         done = db.session.execute(
-            stmt.values(last_used_at=now), execution_options={"synchronize_session": False}
+            stmt.values(last_used_at=now),
+            # Only a timestamp: nothing the auth cache remembers changed.
+            execution_options={"synchronize_session": False, UNCHANGED: True},
         )
         first_use = row.last_used_at is None and done.rowcount == 1
     if first_use:
@@ -399,9 +402,10 @@ def open_session(user: User, sid: str) -> UserSession:
     return row
 
 
-def session_user(sid: str, user_id: int) -> User | None:
-    """The active user of a live session (one indexed read per request, no cache: a session
-    ended or a user disabled is refused from the very next request)."""
+def session_user(sid: str, user_id: int, with_expiry: bool = False):
+    """The active user of a live session (one indexed read), or None; with ``with_expiry``
+    the pair ``(user, expires_at)``. (auth.py remembers the answer a few seconds; any change
+    to sessions or users makes every process forget it: see authcache.py.)"""
     row = db.session.execute(
         select(UserSession.ended_at, UserSession.expires_at, User)
         .join(User, User.id == UserSession.user_id)
@@ -409,7 +413,9 @@ def session_user(sid: str, user_id: int) -> User | None:
     ).first()
     if row is None or row.ended_at is not None or row.expires_at <= utcnow():
         return None
-    return row.User if row.User.active else None
+    if not row.User.active:
+        return None
+    return (row.User, row.expires_at) if with_expiry else row.User
 
 
 def end_session(sid: str) -> bool:

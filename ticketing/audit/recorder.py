@@ -31,7 +31,8 @@ from ..models import Classification, Reply, Tag, Ticket, TicketEvent, utcnow
 #: moves with every change), ``resolved_at`` (follows ``status``), ``created_by_id`` (set at
 #: creation), ``search_vector`` (derived), and the triage run's own output and bookkeeping —
 #: ``confidence``, ``explanation``, ``suggested_title``, ``classified_at``, ``triage_status``,
-#: ``triage_error``, ``triage_job_id`` — which the ``classifications`` table keeps per run.
+#: ``triage_error``, ``triage_job_id`` — which the ``classifications`` table keeps per run;
+#: ``version`` (bookkeeping) and the assignee/team ``*_source`` (follow their field).
 AUDITED_FIELDS: tuple[str, ...] = (
     "subject",
     "body",
@@ -45,6 +46,8 @@ AUDITED_FIELDS: tuple[str, ...] = (
     "note",
     "requester_email",
     "requester_name",
+    "assignee_id",
+    "team_id",
 )
 
 #: Event actions (``TicketEvent.action``).

@@ -136,6 +136,31 @@ class ExportStatus(StrEnum):
     EXPIRED = "expired"
 
 
+class AssignmentSource(StrEnum):
+    """Who set a ticket's team or assignee: a person (never overridden) or a routing rule."""
+
+    MANUAL = "manual"
+    RULE = "rule"
+
+
+class AssignmentMode(StrEnum):
+    """How a team hands a routed ticket to one of its members."""
+
+    #: Each available member in turn.
+    ROUND_ROBIN = "round_robin"
+    #: The available member with the fewest unresolved tickets (ties: in turn).
+    LEAST_OPEN = "least_open"
+    #: Routed to the team only; a person picks it up.
+    NONE = "none"
+
+
+class PresenceState(StrEnum):
+    """What a colleague is doing on a ticket right now (shown live on the page)."""
+
+    VIEWING = "viewing"
+    REPLYING = "replying"
+
+
 class Role(StrEnum):
     ADMIN = "admin"
     AGENT = "agent"
@@ -252,6 +277,20 @@ URGENCY_FLOORS = MappingProxyType(
 )
 
 
+#: What the page calls each source of a ticket's category or priority (a person reads "Rules",
+#: not "fallback"). A source missing here is shown as its value with a capital letter.
+SOURCE_LABELS = MappingProxyType(
+    {Source.CLAUDE.value: "Claude", Source.FALLBACK.value: "Rules", Source.MANUAL.value: "Manual"}
+)
+#: Triage results less sure than this are shown as tentative (a question, not an answer).
+TENTATIVE_BELOW = 0.6
+
+
+def source_labels() -> dict[str, str]:
+    """Every source with its label for people (``SOURCE_LABELS``, else the value capitalised)."""
+    return {s: SOURCE_LABELS.get(s, s.replace("_", " ").capitalize()) for s in values(Source)}
+
+
 def priority_for_urgency(urgency: float) -> str:
     """The priority band an urgency score falls in (``URGENCY_FLOORS``)."""
     for priority, floor in URGENCY_FLOORS.items():
@@ -278,8 +317,13 @@ def as_data() -> dict[str, object]:
         "export_statuses": list(values(ExportStatus)),
         "batch_statuses": list(values(BatchStatus)),
         "roles": list(values(Role)),
+        "assignment_modes": list(values(AssignmentMode)),
+        "assignment_sources": list(values(AssignmentSource)),
+        "presence_states": list(values(PresenceState)),
         "admin_role": Role.ADMIN.value,
         "access_actions": list(values(AccessAction)),
         "mail_statuses": list(values(MailStatus)),
         "urgency_floors": dict(URGENCY_FLOORS),
+        "source_labels": source_labels(),
+        "tentative_below": TENTATIVE_BELOW,
     }

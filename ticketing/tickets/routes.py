@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import url_for
+from flask import request, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -10,7 +10,7 @@ from ..core.access import admin_only, current_user, current_user_id, is_admin
 from ..core.errors import Forbidden
 from ..core.extensions import db
 from ..core.schemas import ErrorEnvelope
-from . import services
+from . import concurrency, services
 from .schemas import (
     ReplyIn,
     ReplyList,
@@ -23,6 +23,21 @@ from .schemas import (
 )
 
 blp = Blueprint("tickets", __name__, url_prefix="/api", description="Tickets and their replies")
+
+ETAG_HEADER = {
+    "ETag": {
+        "description": "The ticket's version; send it back as If-Match to update safely",
+        "schema": {"type": "string"},
+    }
+}
+IF_MATCH = {
+    "in": "header",
+    "name": "If-Match",
+    "required": False,
+    "schema": {"type": "string"},
+    "description": "The ETag you read: the update is refused with 412 (the current ticket in "
+    "the error) when the ticket changed since. Without it, the last write wins.",
+}
 
 
 @blp.route("/tickets")
@@ -47,22 +62,36 @@ class TicketCollection(MethodView):
 
 @blp.route("/tickets/<int:ticket_id>")
 class TicketItem(MethodView):
-    @blp.response(200, TicketOut)
+    @blp.response(200, TicketOut, headers=ETAG_HEADER)
     @blp.alt_response(404, schema=ErrorEnvelope, description="No such ticket")
     def get(self, ticket_id):
-        """One ticket."""
-        return services.get_ticket(ticket_id)
+        """One ticket, with its ``ETag``."""
+        ticket = services.get_ticket(ticket_id)
+        return ticket, 200, {"ETag": concurrency.etag(ticket)}
 
     @blp.arguments(TicketPatch(partial=True))
-    @blp.response(200, TicketOut)
+    @blp.doc(parameters=[IF_MATCH])
+    @blp.response(200, TicketOut, headers=ETAG_HEADER)
     @blp.alt_response(404, schema=ErrorEnvelope, description="No such ticket")
+    @blp.alt_response(
+        412, schema=ErrorEnvelope, description="Changed since your If-Match: error.current"
+    )
     @blp.alt_response(422, schema=ErrorEnvelope, description="Invalid fields")
     def patch(self, data, ticket_id):
-        """Change some fields; a category or priority set here is manual and sticks."""
-        ticket = services.get_ticket(ticket_id)
+        """Change some fields; a category, priority, assignee or team set here is manual and
+        sticks. With ``If-Match``, a stale version is refused (412)."""
+        wanted = concurrency.parse_if_match(request.headers.get("If-Match"))
+        if wanted is None:
+            ticket = services.get_ticket(ticket_id)
+        else:
+            ticket = services.get_ticket_for_update(ticket_id)
+            if not concurrency.matches(ticket, wanted):
+                current = TicketOut().dump(ticket)
+                db.session.rollback()
+                raise concurrency.precondition_failed(current)
         services.update_ticket(ticket, data)
         db.session.commit()
-        return ticket
+        return ticket, 200, {"ETag": concurrency.etag(ticket)}
 
     @admin_only
     @blp.response(204)

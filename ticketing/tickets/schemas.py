@@ -6,7 +6,10 @@ from __future__ import annotations
 import re
 
 from marshmallow import RAISE, Schema, ValidationError, fields, post_load, pre_load, validate
+from sqlalchemy import inspect as sa_inspect
 
+from ..core.access import current_user_id
+from ..core.extensions import MAX_ID
 from ..core.schemas import (
     NON_SPACE,
     NOT_BLANK,
@@ -20,6 +23,7 @@ from ..core.schemas import (
 )
 from ..core.vocab import (
     UNCLASSIFIED,
+    AssignmentSource,
     Category,
     MailStatus,
     Priority,
@@ -29,11 +33,15 @@ from ..core.vocab import (
     TriageStatus,
     values,
 )
+from .services import waiting_since
 
 MAX_TAGS = 20
 #: An ISO 639-1 language code.
 LANGUAGE_CODE = re.compile(r"^[a-z]{2}$")
-SORT_KEYS = ("created_at", "updated_at", "priority", "urgency_score")
+SORT_KEYS = ("created_at", "updated_at", "priority", "urgency_score", "assignee", "team")
+#: ``assignee=me``: the signed-in user; ``none``: nobody (also ``team=none``).
+ME, NONE = "me", "none"
+ID = validate.Range(1, MAX_ID)
 
 
 def normalise_tag(raw: str) -> str:
@@ -72,6 +80,17 @@ class TicketIn(StrictSchema):
     requester_email = fields.Email(allow_none=True, validate=validate.Length(3, 254))
     requester_name = fields.String(allow_none=True, validate=validate.Length(0, 120))
     tags = fields.List(TagName(), validate=validate.Length(max=MAX_TAGS))
+    assignee_id = fields.Integer(
+        allow_none=True,
+        validate=ID,
+        metadata={
+            "description": "An active user's id, or null for nobody (a person's choice: "
+            "routing never overrides it)"
+        },
+    )
+    team_id = fields.Integer(
+        allow_none=True, validate=ID, metadata={"description": "A team's id, or null"}
+    )
 
     @pre_load
     def strip(self, data, **kwargs):
@@ -101,6 +120,13 @@ class TagOut(Schema):
     name = fields.String()
 
 
+class OwnerRef(Schema):
+    """A user or team as a ticket names it."""
+
+    id = fields.Integer()
+    name = fields.String()
+
+
 class TicketOut(Schema):
     id = fields.Integer()
     subject = fields.String()
@@ -125,13 +151,43 @@ class TicketOut(Schema):
         allow_none=True, metadata={"description": "ISO 639-1 code, detected when saved"}
     )
     tags = fields.List(fields.String(), attribute="tag_names")
+    assignee_id = fields.Integer(allow_none=True)
+    assignee = fields.Nested(OwnerRef, allow_none=True)
+    assignee_source = fields.String(
+        allow_none=True, metadata={"enum": list(values(AssignmentSource))}
+    )
+    team_id = fields.Integer(allow_none=True)
+    team = fields.Nested(OwnerRef, allow_none=True)
+    team_source = fields.String(allow_none=True, metadata={"enum": list(values(AssignmentSource))})
+    version = fields.Integer(
+        metadata={"description": "Bumped by every change; the ETag is made from it"}
+    )
     reply_count = fields.Method("get_reply_count")
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
     resolved_at = fields.DateTime(allow_none=True)
+    waiting_since = fields.Method(
+        "get_waiting_since",
+        allow_none=True,
+        metadata={
+            "type": "string",
+            "format": "date-time",
+            "nullable": True,
+            "description": "Since when the requester has waited for the team's answer: their "
+            "first message after the team's last public reply; null when nobody waits on the "
+            "team (resolved, waiting on the customer or a third party, or answered).",
+        },
+    )
 
     def get_reply_count(self, obj) -> int:
+        unloaded = sa_inspect(obj).unloaded
+        if "replies" in unloaded and "reply_count" not in unloaded:
+            return obj.reply_count  # the list's correlated count: no replies loaded
         return len(obj.replies)
+
+    def get_waiting_since(self, obj) -> str | None:
+        since = waiting_since(obj)
+        return since.isoformat() if since else None
 
 
 TicketPage = page_schema(TicketOut, "TicketPage")
@@ -145,6 +201,33 @@ class LanguageList(CommaList):
 
     def openapi_schema(self) -> dict:
         return {"type": "string", "pattern": r"^ *[A-Za-z]{2} *(, *[A-Za-z]{2} *)*$"}
+
+
+class OwnerList(CommaList):
+    """``assignee=me,none,7`` / ``team=3,none``: ids, ``none`` (and ``me`` for people)."""
+
+    def __init__(self, me: bool, **kwargs):
+        super().__init__(item_max=10, **kwargs)
+        self.me = me
+
+    def openapi_schema(self) -> dict:
+        word = f"{ME}|{NONE}|[1-9][0-9]{{0,8}}" if self.me else f"{NONE}|[1-9][0-9]{{0,8}}"
+        return {"type": "string", "pattern": f"^({word})(,({word}))*$"}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        items = super()._deserialize(value, attr, data, **kwargs)
+        resolved = []
+        for item in items:
+            if item == ME and self.me:
+                user_id = current_user_id()
+                if user_id is None:
+                    raise ValidationError("'me' needs a signed-in user.")
+                item = str(user_id)
+            elif item != NONE and not (item.isdigit() and 1 <= int(item) <= MAX_ID):
+                words = f"'{ME}', '{NONE}'" if self.me else f"'{NONE}'"
+                raise ValidationError(f"Use ids, {words}.")
+            resolved.append(item)
+        return list(dict.fromkeys(resolved))
 
 
 class TicketFilterQuery(Schema):
@@ -161,6 +244,10 @@ class TicketFilterQuery(Schema):
     has_note = fields.Boolean()
     requester = fields.String(validate=validate.Length(1, 254))
     language = LanguageList(metadata={"description": "ISO 639-1 codes: language=de,fr"})
+    assignee = OwnerList(
+        me=True, metadata={"description": "User ids, me (you) or none (unassigned)"}
+    )
+    team = OwnerList(me=False, metadata={"description": "Team ids or none"})
     created_from = DateOrDateTime()
     created_to = DateOrDateTime(end_of_day=True)
     q = fields.String(validate=validate.Length(1, 200))

@@ -1,7 +1,10 @@
 """Full-text search over subject and body: one function, one implementation per engine.
 
-Semantics on both engines: case-insensitive, every word must match, in any order, as whole
-words compared by their English stem (``refunds`` finds ``refund`` and ``refunded``).
+The requester's name and e-mail address are searched too, as substrings of any case (an
+address is one token to the text engines, so "globex" would not find ``ana@globex.com``).
+
+Semantics of the text search on both engines: case-insensitive, every word must match, in any
+order, as whole words compared by their English stem (``refunds`` finds ``refund``).
 PostgreSQL uses the generated ``tickets.search_vector`` (``english`` configuration, which also
 ignores stop words such as "the") with a GIN index; SQLite uses the FTS5 table ``tickets_fts``
 (porter tokenizer) kept in step by triggers. Both are created by the migrations. Only word
@@ -15,7 +18,7 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import ColumnElement, Select, literal_column, or_, select, text
+from sqlalchemy import ColumnElement, Select, and_, func, literal_column, or_, select, text
 
 from ..core.extensions import MAX_ID
 from ..models import Ticket
@@ -46,13 +49,29 @@ def _text_match(dialect: str, terms: list[str]) -> ColumnElement[bool]:
     return Ticket.id.in_(fts)
 
 
+def _requester_match(terms: list[str]) -> ColumnElement[bool]:
+    """Every term is part of the requester's name or e-mail address ("globex" finds
+    ``ana@globex.com``, "ana lopez" finds Ana López's tickets): substrings, any case."""
+    return and_(
+        *(
+            or_(
+                func.lower(Ticket.requester_email).contains(t, autoescape=True),
+                func.lower(Ticket.requester_name).contains(t, autoescape=True),
+            )
+            for t in terms
+        )
+    )
+
+
 def apply_search(stmt: Select, q: str, dialect: str) -> Select:
-    """Narrow ``stmt`` to tickets matching ``q``; ``#123`` or ``123`` also finds ticket 123."""
+    """Narrow ``stmt`` to tickets matching ``q`` in subject and body, or in the requester's
+    name or e-mail address; ``#123`` or ``123`` also finds ticket 123."""
     terms = search_terms(q)
     ref = TICKET_REF.match(q.strip())
     conditions: list[ColumnElement[bool]] = []
     if terms:
         conditions.append(_text_match(dialect, terms))
+        conditions.append(_requester_match(terms))
     if ref and int(ref.group(1)) <= MAX_ID:
         conditions.append(Ticket.id == int(ref.group(1)))
     if not conditions:

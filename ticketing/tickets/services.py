@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Select, case, func, select, text
+from sqlalchemy import Select, case, func, select, text, update
 from sqlalchemy.orm import selectinload
 
-from ..core.errors import NotFound
+from ..core.errors import InvalidInput, NotFound
 from ..core.extensions import db
 from ..core.pagination import Page
 from ..core.vocab import (
@@ -17,17 +18,44 @@ from ..core.vocab import (
     PRIORITY_RANK,
     REOPENED_BY_CUSTOMER,
     UNCLASSIFIED,
+    WAITING_STATUSES,
+    AssignmentSource,
     Source,
     TicketStatus,
 )
-from ..models import Reply, Tag, Ticket, User, ticket_tags, utcnow
+from ..models import Reply, Tag, Team, Ticket, User, ticket_tags, utcnow
 from .search import apply_search
 
-NULLABLE_SORT_KEYS = frozenset({"priority", "urgency_score"})
+NULLABLE_SORT_KEYS = frozenset({"priority", "urgency_score", "assignee", "team"})
+#: Ownership fields: a person's choice is ``manual`` and routing never overrides it.
+OWNERSHIP = {"assignee_id": "assignee_source", "team_id": "team_source"}
+#: The filter value for "nobody" / "no team" (``assignee=none``).
+NONE = "none"
 
 
 def get_ticket(ticket_id: int) -> Ticket:
     ticket = db.session.get(Ticket, ticket_id)
+    if ticket is None:
+        raise NotFound(f"Ticket {ticket_id}")
+    return ticket
+
+
+def get_ticket_for_update(ticket_id: int) -> Ticket:
+    """The ticket, its row locked until the transaction ends (a conditional update reads the
+    version it will replace). SQLite has no row locks: a no-op write takes its write lock."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        table = Ticket.__table__
+        db.session.execute(
+            update(table)
+            .where(table.c.id == ticket_id)
+            .values(version=table.c.version, updated_at=table.c.updated_at)
+        )
+    ticket = db.session.scalars(
+        select(Ticket)
+        .where(Ticket.id == ticket_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).first()
     if ticket is None:
         raise NotFound(f"Ticket {ticket_id}")
     return ticket
@@ -49,6 +77,21 @@ def get_or_create_tags(names: Iterable[str]) -> list[Tag]:
     return tags
 
 
+def check_owners(data: dict[str, Any]) -> None:
+    """An assignee must be an active user and a team must exist (422 naming the field)."""
+    fields: dict[str, list[str]] = {}
+    assignee_id = data.get("assignee_id")
+    if assignee_id is not None:
+        user = db.session.get(User, assignee_id)
+        if user is None or not user.active:
+            fields["assignee_id"] = ["No active user has this id."]
+    team_id = data.get("team_id")
+    if team_id is not None and db.session.get(Team, team_id) is None:
+        fields["team_id"] = ["No team has this id."]
+    if fields:
+        raise InvalidInput(fields=fields)
+
+
 def _set_status(ticket: Ticket, status: str) -> None:
     was_closed = ticket.status in CLOSED_STATUSES
     ticket.status = status
@@ -60,6 +103,7 @@ def _set_status(ticket: Ticket, status: str) -> None:
 
 def create_ticket(data: dict[str, Any], created_by_id: int | None = None) -> Ticket:
     """A new ticket from validated fields; a category/priority given by a person is ``manual``."""
+    check_owners(data)
     ticket = build_ticket(data, created_by_id)
     db.session.flush()
     return ticket
@@ -78,15 +122,28 @@ def build_ticket(data: dict[str, Any], created_by_id: int | None = None) -> Tick
         ticket.category_source = Source.MANUAL
     if ticket.priority:
         ticket.priority_source = Source.MANUAL
+    for key, source in OWNERSHIP.items():
+        if getattr(ticket, key) is not None:
+            setattr(ticket, source, AssignmentSource.MANUAL)
     ticket.tags = get_or_create_tags(tags)
     db.session.add(ticket)
     return ticket
 
 
 def update_ticket(ticket: Ticket, data: dict[str, Any]) -> set[str]:
-    """Apply a partial update; returns the names of the fields that really changed."""
+    """Apply a partial update; returns the names of the fields that really changed.
+
+    An assignee or team set here (or cleared) is a person's choice: ``manual``, never
+    overridden by routing."""
+    check_owners(data)
     changed: set[str] = set()
     for key, value in data.items():
+        if key in OWNERSHIP:
+            if getattr(ticket, key) != value or getattr(ticket, OWNERSHIP[key]) is None:
+                setattr(ticket, key, value)
+                setattr(ticket, OWNERSHIP[key], AssignmentSource.MANUAL)
+                changed.add(key)
+            continue
         if key == "tags":
             if value != ticket.tag_names:
                 ticket.tags = get_or_create_tags(value)
@@ -113,6 +170,27 @@ def update_ticket(ticket: Ticket, data: dict[str, Any]) -> set[str]:
     return changed
 
 
+def waiting_since(ticket: Ticket) -> datetime | None:
+    """Since when the requester has been waiting for an answer from the team: their first
+    message after the team's last public reply (the ticket itself when the team has not
+    answered yet). None when nobody waits on the team: the ticket is resolved or closed, waits
+    on the customer or a third party (``WAITING_STATUSES``), or the team spoke last.
+
+    A staff reply is one posted by a signed-in user; an internal note answers nobody.
+    """
+    if ticket.status in CLOSED_STATUSES or ticket.status in WAITING_STATUSES:
+        return None
+    since: datetime | None = ticket.created_at
+    for reply in ticket.replies:  # in the order they were written
+        if reply.internal:
+            continue
+        if reply.user_id is not None:
+            since = None
+        elif since is None:
+            since = reply.created_at
+    return since
+
+
 def delete_ticket(ticket: Ticket) -> None:
     db.session.delete(ticket)
     db.session.flush()
@@ -123,13 +201,7 @@ def filter_tickets(stmt: Select, filters: dict[str, Any]) -> Select:
     if statuses := filters.get("status"):
         stmt = stmt.where(Ticket.status.in_(statuses))
     if categories := filters.get("category"):
-        named = [c for c in categories if c != UNCLASSIFIED]
-        conditions = []
-        if named:
-            conditions.append(Ticket.category.in_(named))
-        if UNCLASSIFIED in categories:
-            conditions.append(Ticket.category.is_(None))
-        stmt = stmt.where(conditions[0] if len(conditions) == 1 else db.or_(*conditions))
+        stmt = stmt.where(_or_none(Ticket.category, categories, UNCLASSIFIED))
     if priorities := filters.get("priority"):
         stmt = stmt.where(Ticket.priority.in_(priorities))
     if sentiments := filters.get("sentiment"):
@@ -148,6 +220,9 @@ def filter_tickets(stmt: Select, filters: dict[str, Any]) -> Select:
         stmt = stmt.where(Ticket.requester_email == requester)
     if languages := filters.get("language"):
         stmt = stmt.where(Ticket.language.in_(languages))
+    for key, column in (("assignee", Ticket.assignee_id), ("team", Ticket.team_id)):
+        if wanted := filters.get(key):
+            stmt = stmt.where(_owner_condition(column, wanted))
     if created_from := filters.get("created_from"):
         stmt = stmt.where(Ticket.created_at >= created_from)
     if created_to := filters.get("created_to"):
@@ -157,11 +232,32 @@ def filter_tickets(stmt: Select, filters: dict[str, Any]) -> Select:
     return stmt
 
 
+def _or_none(column, wanted: list, none_word: str):
+    """``category=billing,unclassified`` -> ``category IN ('billing') OR category IS NULL``."""
+    named = [v for v in wanted if v != none_word]
+    conditions = []
+    if named:
+        conditions.append(column.in_(named))
+    if none_word in wanted:
+        conditions.append(column.is_(None))
+    return conditions[0] if len(conditions) == 1 else db.or_(*conditions)
+
+
+def _owner_condition(column, wanted: list[str]):
+    """``assignee=none,7`` -> ``assignee_id IS NULL OR assignee_id IN (7)`` ("me" is resolved
+    to an id by the schema)."""
+    return _or_none(column, [v if v == NONE else int(v) for v in wanted], NONE)
+
+
 def _order_by(sort: str) -> list:
     descending = sort.startswith("-")
     key = sort.lstrip("-")
     if key == "priority":
         column = case(dict(PRIORITY_RANK), value=Ticket.priority, else_=None)
+    elif key == "assignee":
+        column = select(User.name).where(User.id == Ticket.assignee_id).scalar_subquery()
+    elif key == "team":
+        column = select(Team.name).where(Team.id == Ticket.team_id).scalar_subquery()
     else:
         column = getattr(Ticket, key)
     ordered = column.desc() if descending else column.asc()
@@ -219,14 +315,28 @@ def list_tickets(params: dict[str, Any]) -> Page:
     """One page of tickets matching the filters, sorted, with (capped) total."""
     page, per_page = params["page"], params["per_page"]
     stmt = filter_tickets(select(Ticket), params)
-    cap = current_app.config["SEARCH_COUNT_CAP"]
-    total, exact = count_capped(stmt, cap)
     rows = db.session.scalars(
         stmt.order_by(*_order_by(params.get("sort", "-created_at")))
-        .options(selectinload(Ticket.tags), selectinload(Ticket.replies).load_only(Reply.id))
+        .options(
+            selectinload(Ticket.tags),
+            # What reply_count and waiting_since read, not the bodies.
+            selectinload(Ticket.replies).load_only(
+                Reply.id, Reply.internal, Reply.user_id, Reply.created_at
+            ),
+            selectinload(Ticket.assignee).load_only(User.id, User.name),
+            selectinload(Ticket.team).load_only(Team.id, Team.name),
+        )
         .limit(per_page)
         .offset((page - 1) * per_page)
     ).all()
+    if rows and len(rows) < per_page:
+        # The last page: everything before it was full, so the total is known without a count
+        # (most searches fit on one page; counting a full-text match costs a heap visit each).
+        total, exact = (page - 1) * per_page + len(rows), True
+    elif not rows and page == 1:
+        total, exact = 0, True
+    else:
+        total, exact = count_capped(stmt, current_app.config["SEARCH_COUNT_CAP"])
     return Page(list(rows), page, per_page, total, exact)
 
 

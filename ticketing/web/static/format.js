@@ -1,5 +1,7 @@
 /* Formatting for display. Every function returns plain text (the caller puts it in a text node). */
 
+import { vocab } from "./vocab.js";
+
 const numberFormat = new Intl.NumberFormat("en-US", { maximumFractionDigits: 2 });
 
 function missing(value) {
@@ -32,14 +34,26 @@ export function fmtDate(iso) {
   });
 }
 
+/** How long ago, in one short unit that never wraps: "now", "5m", "3h", "24d", "4mo", "2y". */
 export function fmtAge(iso) {
   if (!iso) return "—";
   const seconds = (Date.now() - new Date(iso).getTime()) / 1000;
   if (!Number.isFinite(seconds)) return "—";
   if (seconds < 60) return "now";
-  if (seconds < 3600) return `${Math.floor(seconds / 60)} min`;
-  if (seconds < 86400) return `${Math.floor(seconds / 3600)} h`;
-  return `${Math.floor(seconds / 86400)} d`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)}m`;
+  if (seconds < 86400) return `${Math.floor(seconds / 3600)}h`;
+  if (seconds < 86400 * 60) return `${Math.floor(seconds / 86400)}d`;
+  if (seconds < 86400 * 730) return `${Math.floor(seconds / (86400 * 30.4))}mo`;
+  return `${Math.floor(seconds / (86400 * 365.25))}y`;
+}
+
+/** The same as words for a tooltip or a screen reader: "24 days ago". */
+export function fmtAgeLong(iso) {
+  const short = fmtAge(iso);
+  const match = /^(\d+)(m|h|d|mo|y)$/.exec(short);
+  if (!match) return short === "now" ? "just now" : short;
+  const unit = { m: "minute", h: "hour", d: "day", mo: "month", y: "year" }[match[2]];
+  return `${match[1]} ${unit}${match[1] === "1" ? "" : "s"} ago`;
 }
 
 export function fmtBytes(n) {
@@ -59,9 +73,15 @@ export function orDash(value) {
   return value === null || value === undefined ? "—" : value;
 }
 
-/** Who produced a triage result, for people ("Claude", "Local fallback", "Manual"). */
+/** Who produced a value or a triage result, for people ("Claude", "Rules", "Manual"), as the
+ * server names its sources. */
 export function sourceName(source) {
-  return source === "fallback" ? "Local fallback" : label(source);
+  return vocab.sourceLabels[source] || label(source);
+}
+
+/** Is a triage result too unsure to be shown as an answer? */
+export function isTentative(confidence) {
+  return confidence !== null && confidence !== undefined && confidence < vocab.tentativeBelow;
 }
 
 /** "refund, vip ,," → ["refund", "vip"] (tags typed as one comma-separated field). */

@@ -2,7 +2,7 @@
 
 import { errorText } from "./api.js";
 import { $, $$, clear, el, nextId } from "./dom.js";
-import { fmtPercent, label } from "./format.js";
+import { fmtPercent, isTentative, label, sourceName } from "./format.js";
 import { urgencyLevel, vocab } from "./vocab.js";
 
 /* ---------- notices ---------- */
@@ -133,32 +133,49 @@ export function badge(kind, value, text) {
   );
 }
 
-/** "AI" for a value set by triage, "manual" for one a person set. */
-export function sourceMark(source) {
+/** Who set a value, by name: "Claude", "Rules" (the local classifier), "Learned", "Manual".
+ * tentative marks a triage value too unsure to be an answer (shown with a "?"). */
+export function sourceMark(source, tentative = false) {
   if (!source) return null;
-  const ai = vocab.triageSources.includes(source);
+  const manual = source === vocab.manualSource;
+  const name = sourceName(source);
+  const title = manual
+    ? "Set by a person"
+    : `Set by triage: ${name}${tentative ? " (unsure: check it)" : ""}`;
   return el(
     "span",
     {
-      class: `mark ${ai ? "mark-ai" : "mark-manual"}`,
-      title: ai ? `Set by triage (${source})` : "Set by a person",
+      class: `mark ${manual ? "mark-manual" : "mark-triage"}${tentative ? " mark-tentative" : ""}`,
+      dataset: { source },
+      title,
     },
-    ai ? "AI" : "manual"
+    tentative ? `${name}?` : name
+  );
+}
+
+/** A triage value's confidence ("52%"), tentative ones marked as such; none for a person's. */
+export function confidenceText(confidence, source) {
+  if (confidence === null || confidence === undefined || source === vocab.manualSource) return null;
+  const tentative = isTentative(confidence);
+  return el(
+    "span",
+    {
+      class: `confidence${tentative ? " confidence-low" : ""}`,
+      title: tentative ? "Low confidence: a guess to check" : "Triage confidence",
+    },
+    fmtPercent(confidence)
   );
 }
 
 export function categoryCell(t) {
-  const showConfidence =
-    t.confidence !== null && t.confidence !== undefined && t.category_source !== vocab.manualSource;
+  const tentative = t.category_source !== vocab.manualSource && isTentative(t.confidence);
   return el(
     "span",
-    { class: "category-cell" },
+    { class: `category-cell${tentative ? " tentative" : ""}` },
     badge("category", t.category, t.category ? label(t.category) : "Unclassified"),
     " ",
-    sourceMark(t.category_source),
-    showConfidence
-      ? el("span", { class: "confidence", title: "Triage confidence" }, fmtPercent(t.confidence))
-      : null
+    sourceMark(t.category_source, tentative),
+    confidenceText(t.confidence, t.category_source)
   );
 }
 

@@ -32,6 +32,11 @@ export const vocab = Object.freeze({
   manualSource: data.manual_source, // the source of a value a person set
   unclassified: data.unclassified, // the list filter's and the stats' "no category yet"
   unset: data.unset, // the stats' "no value" in a breakdown
+  waitingStatuses: list("waiting_statuses"), // waiting on the customer or a third party
+  // What people call each source ("Rules" for the local classifier), and the confidence
+  // below which a triage result is shown as tentative.
+  sourceLabels: Object.freeze({ ...(data.source_labels || {}) }),
+  tentativeBelow: Number(data.tentative_below) || 0,
 });
 
 // Urgency bands, highest floor first: [["critical", 75], ["high", 50], ["medium", 30]].

@@ -1,7 +1,9 @@
-/* The ticket list's filter form. The same filters (from the hash) narrow the dashboard and are
- * what an export is started with, so filtersFrom() is shared. */
+/* The ticket list's filters: the search box and sort in the list's head, a collapsible panel
+ * whose every control applies at once (no "Apply" button), and the active filters as removable
+ * chips. The same filters (from the hash) narrow the dashboard and are what an export is started
+ * with, so filtersFrom() is shared. */
 
-import { $, $$, el, nextId } from "../dom.js";
+import { $$, clear, el, nextId } from "../dom.js";
 import { label, splitList } from "../format.js";
 import { field, select } from "../ui.js";
 import { vocab } from "../vocab.js";
@@ -21,6 +23,12 @@ const FILTER_KEYS = [
 ];
 /** The filters chosen with checkboxes (several values, comma-separated in the hash). */
 const CHECKED = ["status", "category", "priority", "sentiment"];
+/** Filters typed as one value (a chip each). */
+const TYPED = [
+  ["requester", "Requester"],
+  ["created_from", "Created from"],
+  ["created_to", "Created before"],
+];
 export const DEFAULT_SORT = "-created_at";
 export const DEFAULT_PER_PAGE = "25";
 const SORTS = [
@@ -34,6 +42,8 @@ const SORTS = [
   ["urgency_score", "Urgency: low to high"],
 ];
 const PER_PAGE = ["10", "25", "50", "100"];
+/** Whether the panel was left open (kept across visits in this browser). */
+const PANEL_KEY = "ticketing.filtersOpen";
 
 /** The filters present in params, as the object the API takes ({status: "open,closed", …}). */
 export function filtersFrom(params) {
@@ -43,6 +53,10 @@ export function filtersFrom(params) {
     if (v !== null && v !== "") out[k] = v;
   }
   return out;
+}
+
+function valueText(name, value) {
+  return name === "category" && value === vocab.unclassified ? "Unclassified" : label(value);
 }
 
 function checks(name, values, legend) {
@@ -56,7 +70,7 @@ function checks(name, values, legend) {
         "span",
         { class: "check" },
         el("input", { type: "checkbox", id, name, value: v }),
-        el("label", { for: id }, v === vocab.unclassified ? "Unclassified" : label(v))
+        el("label", { for: id }, valueText(name, v))
       );
     })
   );
@@ -69,7 +83,7 @@ function controls() {
       id: "search",
       name: "q",
       autocomplete: "off",
-      placeholder: "Search subject and body, or #123",
+      placeholder: "Search subject, body, requester, or #123",
     }),
     tag: el("input", { type: "text", name: "tag", placeholder: "e.g. refund, vip" }),
     requester: el("input", { type: "email", name: "requester", placeholder: "name@example.com" }),
@@ -93,11 +107,21 @@ function controls() {
   };
 }
 
-function moreFilters(c, onClear) {
+/** A control with its label read by screen readers only (the list's head is one line). */
+function compact(labelText, control) {
+  if (!control.id) control.id = nextId("f");
   return el(
-    "details",
-    { class: "more-filters" },
-    el("summary", null, "Filters"),
+    "span",
+    { class: "compact-field" },
+    el("label", { for: control.id, class: "visually-hidden" }, labelText),
+    control
+  );
+}
+
+function panelBody(c, onClear) {
+  return el(
+    "div",
+    { class: "filters-panel", id: "filters-panel" },
     el(
       "div",
       { class: "filters-grid" },
@@ -112,50 +136,137 @@ function moreFilters(c, onClear) {
         field("Requester email", c.requester, { name: "requester" }),
         field("Note", c.note, { name: "has_note" }),
         field("Created from", c.createdFrom, { name: "created_from" }),
-        field("Created to", c.createdTo, { name: "created_to" })
+        field("Created before", c.createdTo, { name: "created_to" })
       )
     ),
     el(
       "div",
       { class: "filters-actions" },
-      el("button", { type: "submit", class: "btn btn-primary" }, "Apply filters"),
-      el("button", { type: "button", class: "btn", onclick: onClear }, "Clear filters")
+      el("button", { type: "button", class: "btn btn-small", onclick: onClear }, "Clear filters")
     )
   );
 }
 
+/** The active filters of params as [key, value, text] (one per checked value or tag). */
+function activeFilters(params) {
+  const out = [];
+  const names = { status: "Status", category: "Category", priority: "Priority", sentiment: "Sentiment" };
+  for (const name of CHECKED) {
+    for (const v of splitList(params.get(name) || "")) {
+      out.push([name, v, `${names[name]}: ${valueText(name, v)}`]);
+    }
+  }
+  for (const t of splitList(params.get("tag") || "")) out.push(["tag", t, `Tag: ${t}`]);
+  const note = params.get("has_note");
+  if (note) out.push(["has_note", note, note === "true" ? "Has a note" : "No note"]);
+  for (const [key, text] of TYPED) {
+    const v = params.get(key);
+    if (v) out.push([key, v, `${text}: ${v}`]);
+  }
+  return out;
+}
+
+/** params without one filter value (the others of a several-valued filter stay). */
+function without(params, key, value) {
+  const p = new URLSearchParams(params);
+  const rest = splitList(p.get(key) || "").filter((v) => v !== value);
+  if (rest.length && (CHECKED.includes(key) || key === "tag")) p.set(key, rest.join(","));
+  else p.delete(key);
+  p.delete("page");
+  return p;
+}
+
 /**
- * The filter form. onApply() runs on submit and when the sort or page size changes; onClear()
- * on "Clear filters". Returns {form, search, sync(params, keepSearch), params()}.
+ * The filters. onApply(params?) runs whenever a control changes (with the params to show, or
+ * none for "what the form says"); onClear() on "Clear filters". Returns {head (search, sort,
+ * rows, the panel's toggle), panel, chips, search, sync(params, keepSearch), params()}.
  */
 export function filterForm({ onApply, onClear }) {
   const c = controls();
-  const form = el(
+  const panel = panelBody(c, onClear);
+  const toggle = el(
+    "button",
+    {
+      type: "button",
+      class: "btn btn-small filters-toggle",
+      id: "filters-toggle",
+      "aria-controls": panel.id,
+      "aria-expanded": "false",
+    },
+    "Filters"
+  );
+  const chips = el("div", { class: "filter-chips", id: "filter-chips", "aria-label": "Active filters" });
+  const head = el(
     "form",
     {
-      class: "filters",
+      class: "list-search",
       role: "search",
       onsubmit: (e) => {
         e.preventDefault();
         onApply();
       },
     },
-    el(
-      "div",
-      { class: "filters-row" },
-      field("Search", c.search, { className: "grow" }),
-      field("Sort by", c.sort),
-      field("Rows", c.perPage)
-    ),
-    moreFilters(c, onClear)
+    compact("Search", c.search),
+    toggle,
+    compact("Sort by", c.sort),
+    compact("Rows", c.perPage)
   );
+
+  function showPanel(open) {
+    panel.hidden = !open;
+    toggle.setAttribute("aria-expanded", String(open));
+    localStorage.setItem(PANEL_KEY, open ? "1" : "");
+  }
+  toggle.addEventListener("click", () => showPanel(panel.hidden));
+  showPanel(Boolean(localStorage.getItem(PANEL_KEY)));
+
+  // Every control applies at once: boxes and menus on change, typed fields when left or Enter.
+  panel.addEventListener("change", () => onApply());
+  panel.addEventListener("keydown", (e) => {
+    if (e.key === "Enter" && e.target.tagName === "INPUT") {
+      e.preventDefault();
+      onApply();
+    }
+  });
   c.sort.addEventListener("change", () => onApply());
   c.perPage.addEventListener("change", () => onApply());
-  const boxes = (name) => $$(`input[name="${name}"]`, form);
+  const boxes = (name) => $$(`input[name="${name}"]`, panel);
   const dates = [
     [c.createdFrom, "created_from"],
     [c.createdTo, "created_to"],
   ];
+
+  function renderChips(params) {
+    clear(chips);
+    const active = activeFilters(params);
+    for (const [key, value, text] of active) {
+      chips.appendChild(
+        el(
+          "span",
+          { class: "filter-chip", dataset: { filter: key, value } },
+          el("span", null, text),
+          el(
+            "button",
+            {
+              type: "button",
+              class: "chip-remove",
+              "aria-label": `Remove filter ${text}`,
+              title: "Remove this filter",
+              onclick: () => onApply(without(params, key, value)),
+            },
+            "×"
+          )
+        )
+      );
+    }
+    if (active.length > 1) {
+      chips.appendChild(
+        el("button", { type: "button", class: "btn btn-ghost btn-small", onclick: onClear }, "Clear all")
+      );
+    }
+    chips.hidden = active.length === 0;
+    toggle.textContent = active.length ? `Filters (${active.length})` : "Filters";
+  }
 
   /** Show params in the form (keepSearch leaves what is being typed in the search box). */
   function sync(params, keepSearch = false) {
@@ -172,8 +283,7 @@ export function filterForm({ onApply, onClear }) {
     c.note.value = params.get("has_note") || "";
     c.sort.value = params.get("sort") || DEFAULT_SORT;
     c.perPage.value = params.get("per_page") || DEFAULT_PER_PAGE;
-    const active = FILTER_KEYS.filter((k) => k !== "q" && params.get(k)).length;
-    $("summary", form).textContent = active ? `Filters (${active})` : "Filters";
+    renderChips(params);
   }
 
   /** What the form says, as hash params (defaults left out). */
@@ -197,5 +307,5 @@ export function filterForm({ onApply, onClear }) {
     return p;
   }
 
-  return { form, search: c.search, sync, params };
+  return { head, panel, chips, search: c.search, sync, params };
 }

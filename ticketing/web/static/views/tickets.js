@@ -3,7 +3,7 @@
 
 import { api, errorText, notAvailable } from "../api.js";
 import { $, $$, clear, debounce, el } from "../dom.js";
-import { fieldMessages, fmtAge, fmtDate, fmtNumber } from "../format.js";
+import { fieldMessages, fmtAge, fmtAgeLong, fmtDate, fmtNumber } from "../format.js";
 import { navigate } from "../router.js";
 import {
   badge,
@@ -11,6 +11,7 @@ import {
   errorBox,
   heading,
   showError,
+  sourceMark,
   tagList,
   urgencyMeter,
 } from "../ui.js";
@@ -18,7 +19,7 @@ import { DEFAULT_PER_PAGE, DEFAULT_SORT, filterForm, filtersFrom } from "./filte
 
 /** The id of a ticket just created in the page: its row is highlighted once. */
 export const CREATED_KEY = "ticketing.created";
-const COLUMNS = 9;
+const COLUMNS = 11;
 const JUMP = /^#(\d+)$/;
 
 /* ---------- the table ---------- */
@@ -35,27 +36,29 @@ function sortHeader(text, key, onSort) {
 
 /** The sort a click on a column header asks for: high-to-low first, then flip. */
 function nextSort(current, key) {
-  if (key === "created_at") return current === "-created_at" ? "created_at" : "-created_at";
+  if (key.endsWith("_at")) return current === `-${key}` ? key : `-${key}`;
   return current === `-${key}` ? key : `-${key}`;
 }
 
 function tableHead(onSort) {
-  const plain = (text) => el("th", { scope: "col" }, text);
+  const plain = (text, cls) => el("th", { scope: "col", class: cls || null }, text);
   return el(
     "thead",
     null,
     el(
       "tr",
       null,
-      plain("ID"),
+      plain("ID", "col-id"),
       plain("Subject"),
+      plain("Requester"),
       plain("Status"),
       sortHeader("Priority", "priority", onSort),
       plain("Category"),
       plain("Sentiment"),
       sortHeader("Urgency", "urgency_score", onSort),
-      plain("Tags"),
-      sortHeader("Age", "created_at", onSort)
+      plain("Waiting"),
+      sortHeader("Updated", "updated_at", onSort),
+      sortHeader("Created", "created_at", onSort)
     )
   );
 }
@@ -75,22 +78,66 @@ function cell(labelText, content, cls) {
   return el("td", { "data-label": labelText, class: cls || null }, content);
 }
 
+/** A relative time that never wraps ("24d"), the date and "24 days ago" on hover. */
+function ago(iso, cls) {
+  if (!iso) return el("span", { class: "muted" }, "—");
+  return el(
+    "time",
+    { datetime: iso, title: `${fmtDate(iso)} (${fmtAgeLong(iso)})`, class: cls || null },
+    fmtAge(iso)
+  );
+}
+
+const DAY_MS = 86400000;
+
+/** How long the requester has waited for the team (longer than a day stands out). */
+function waiting(t) {
+  if (!t.waiting_since) return el("span", { class: "muted", title: "Nobody is waiting on the team" }, "—");
+  const long = Date.now() - new Date(t.waiting_since).getTime() > DAY_MS;
+  return ago(t.waiting_since, long ? "waiting-long" : null);
+}
+
+/** The requester as a link to all of their tickets. */
+export function requesterLink(t) {
+  if (!t.requester_email) return el("span", { class: "muted" }, t.requester_name || "—");
+  const params = new URLSearchParams({ requester: t.requester_email });
+  return el(
+    "a",
+    {
+      href: `#/tickets?${params}`,
+      class: "requester-link",
+      title: `All tickets from ${t.requester_email}`,
+    },
+    t.requester_name || t.requester_email
+  );
+}
+
 function ticketRow(t, highlight) {
-  const link = el("a", { href: `#/tickets/${t.id}`, class: "subject-link" }, t.subject);
-  const requester = t.requester_email ? el("span", { class: "sub muted" }, t.requester_email) : null;
-  const age = el("time", { datetime: t.created_at, title: fmtDate(t.created_at) }, fmtAge(t.created_at));
+  const link = el("a", { href: `#/tickets/${t.id}`, class: "subject-link", title: t.subject }, t.subject);
+  const tags = (t.tags || []).length ? el("span", { class: "row-tags" }, tagList(t.tags)) : null;
   return el(
     "tr",
     { dataset: { id: t.id }, class: highlight === t.id ? "row-new" : null },
     cell("ID", `#${t.id}`, "col-id"),
-    cell("Subject", [link, requester], "col-subject"),
-    cell("Status", badge("status", t.status)),
-    cell("Priority", badge("priority", t.priority)),
-    cell("Category", categoryCell(t)),
-    cell("Sentiment", badge("sentiment", t.sentiment)),
-    cell("Urgency", urgencyMeter(t.urgency_score)),
-    cell("Tags", tagList(t.tags)),
-    cell("Age", age)
+    cell("Subject", el("span", { class: "subject-line" }, link, tags), "col-subject"),
+    cell("Requester", requesterLink(t), "col-requester"),
+    cell("Status", badge("status", t.status), "col-status"),
+    // The priority's source is named when it differs from the category's (shown beside it).
+    cell(
+      "Priority",
+      [
+        badge("priority", t.priority),
+        " ",
+        t.priority_source !== t.category_source ? sourceMark(t.priority_source) : null,
+      ],
+      "col-priority"
+    ),
+    cell("Category", categoryCell(t), "col-category"),
+    cell("Sentiment", badge("sentiment", t.sentiment), "col-sentiment"),
+    cell("Urgency", urgencyMeter(t.urgency_score), "col-urgency"),
+    cell("Waiting", waiting(t), "col-time col-waiting"),
+    cell("Updated", ago(t.updated_at), "col-time col-updated"),
+    cell("Created", ago(t.created_at), "col-time col-created")
   );
 }
 
@@ -151,22 +198,29 @@ export function ticketsView(main, route) {
   sessionStorage.removeItem(CREATED_KEY);
 
   const clearFilters = () => navigate("/tickets", new URLSearchParams());
-  const filters = filterForm({ onApply: () => applyFilters(false), onClear: clearFilters });
+  const filters = filterForm({
+    onApply: (next) => (next ? navigate("/tickets", next) : applyFilters(false)),
+    onClear: clearFilters,
+  });
   const total = el("p", { class: "total", "aria-live": "polite" });
   const errors = errorBox();
   const exportButton = el(
     "button",
-    { type: "button", class: "btn", onclick: startExport },
-    "Export these results"
+    { type: "button", class: "btn btn-small", onclick: startExport },
+    "Export"
   );
+  exportButton.setAttribute("aria-label", "Export these results");
+  exportButton.title = "Export these results (CSV)";
   const toolbar = el(
     "div",
-    { class: "toolbar" },
+    { class: "list-head" },
+    heading("Tickets"),
     total,
+    filters.head,
     el(
       "div",
       { class: "toolbar-actions" },
-      el("a", { class: "btn btn-primary", href: "#/tickets/new" }, "New ticket"),
+      el("a", { class: "btn btn-primary btn-small", href: "#/tickets/new" }, "New ticket"),
       exportButton
     )
   );
@@ -185,9 +239,9 @@ export function ticketsView(main, route) {
     el(
       "section",
       { class: "view view-tickets" },
-      heading("Tickets"),
-      filters.form,
       toolbar,
+      filters.chips,
+      filters.panel,
       errors,
       el("div", { class: "table-wrap" }, table),
       empty,

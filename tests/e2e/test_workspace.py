@@ -1,0 +1,142 @@
+"""The workspace an agent lives in all day (issue 19), as a person at 1280x800 sees it: a dense
+list, filters as removable chips, honest triage labels, requester search and history."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from .conftest import screenshot, watched_page
+from .test_pages import ROWS, open_list
+
+pytestmark = pytest.mark.slow
+
+DESKTOP = {"width": 1280, "height": 800}
+
+
+def test_25_rows_fit_on_a_1280x800_screen_and_times_do_not_wrap(new_context):
+    page = watched_page(new_context(viewport=DESKTOP))
+    rows = open_list(page)
+    expect(rows).to_have_count(25)
+    screenshot(page, "list-1280x800-light", full_page=False)
+    visible = page.evaluate(
+        """() => [...document.querySelectorAll('#tickets-table tbody tr')]
+            .filter(r => r.getBoundingClientRect().bottom <= window.innerHeight).length"""
+    )
+    assert visible >= 25, f"only {visible} rows visible at 1280x800"
+    # Every row is one line: the relative times ("24d") never wrap.
+    heights = rows.evaluate_all("rows => rows.map(r => r.getBoundingClientRect().height)")
+    assert max(heights) <= 30, heights
+    times = page.locator(f"{ROWS} td.col-created time")
+    assert all(re.fullmatch(r"now|\d+(m|h|d|mo|y)", t) for t in times.all_inner_texts())
+    header = page.locator("#tickets-table thead")
+    for column in ("Waiting", "Updated", "Created", "Requester"):
+        expect(header).to_contain_text(column)
+    page.locator("#theme-toggle").click()
+    screenshot(page, "list-1280x800-dark", full_page=False)
+    assert page.watch.errors == []
+
+
+def test_filters_apply_at_once_and_show_as_removable_chips(page, api):
+    open_list(page)
+    chips = page.locator("#filter-chips .filter-chip")
+    expect(chips).to_have_count(0)
+    page.get_by_role("button", name="Filters").click()
+    panel = page.locator("#filters-panel")
+    expect(panel).to_be_visible()
+    panel.locator('fieldset[data-filter="status"]').get_by_label("Open").check()
+    panel.locator('fieldset[data-filter="priority"]').get_by_label("High").check()
+    expect(chips).to_have_count(2)
+    expect(chips.nth(0)).to_have_text(re.compile(r"Status: Open"))
+    expect(chips.nth(1)).to_have_text(re.compile(r"Priority: High"))
+    expected = api.get("/api/tickets?status=open&priority=high")["meta"]["total"]
+    expect(page.locator(".total")).to_have_text(re.compile(rf"^{expected} ticket"))
+    expect(page.get_by_role("button", name="Filters (2)")).to_be_visible()
+
+    # The panel folds away; the chips stay and keep the rows on screen.
+    page.get_by_role("button", name="Filters (2)").click()
+    expect(panel).to_be_hidden()
+    screenshot(page, "list-chips", full_page=False)
+
+    # Removing a chip removes that filter only.
+    page.get_by_role("button", name="Remove filter Status: Open").click()
+    expect(chips).to_have_count(1)
+    expect(page).to_have_url(re.compile(r"#/tickets\?priority=high$"))
+    only_high = api.get("/api/tickets?priority=high")["meta"]["total"]
+    expect(page.locator(".total")).to_have_text(re.compile(rf"^{only_high} ticket"))
+    page.get_by_role("button", name="Remove filter Priority: High").click()
+    expect(chips).to_have_count(0)
+    expect(page).to_have_url(re.compile(r"#/tickets$"))
+
+
+def test_search_finds_a_requester_by_company_and_the_requester_links_to_their_tickets(page, api):
+    first = api.post(
+        "/api/tickets",
+        {
+            "subject": "Invoice copy please",
+            "body": "Could you send the invoice again?",
+            "requester_email": "wanda.wombat@globex-e2e.example",
+            "requester_name": "Wanda Wombat",
+        },
+    )
+    api.post(
+        "/api/tickets",
+        {
+            "subject": "Second question",
+            "body": "Another thing entirely.",
+            "requester_email": "wanda.wombat@globex-e2e.example",
+            "requester_name": "Wanda Wombat",
+        },
+    )
+    open_list(page)
+    page.get_by_label("Search").fill("globex-e2e")
+    expect(page.locator(ROWS)).to_have_count(2)
+    page.get_by_label("Search").fill("wombat")
+    expect(page.locator(ROWS)).to_have_count(2)
+
+    open_list(page)
+    row = page.locator(f'{ROWS}[data-id="{first["id"]}"]')
+    row.get_by_role("link", name="Wanda Wombat").click()
+    expect(page).to_have_url(re.compile(r"requester=wanda\.wombat%40globex-e2e\.example"))
+    expect(page.locator(ROWS)).to_have_count(2)
+    expect(page.locator("#filter-chips")).to_contain_text(
+        "Requester: wanda.wombat@globex-e2e.example"
+    )
+
+
+def test_triage_labels_name_the_source_and_unsure_results_look_tentative(page, api, live_app):
+    from ticketing.core.extensions import db
+    from ticketing.models import Ticket
+
+    made = [
+        api.post("/api/tickets", {"subject": f"Label check {i}", "body": "Label check body."})
+        for i in range(3)
+    ]
+    with live_app.app_context():
+        for t, (source, confidence) in zip(
+            made, [("claude", 0.95), ("fallback", 0.2), ("manual", None)], strict=True
+        ):
+            row = db.session.get(Ticket, t["id"])
+            row.category, row.category_source = "billing", source
+            row.priority, row.priority_source = "high", source
+            row.confidence = confidence
+        db.session.commit()
+    open_list(page, "q=label+check")
+    expect(page.locator(ROWS)).to_have_count(3)
+
+    def category(ticket):
+        return page.locator(f'{ROWS}[data-id="{ticket["id"]}"] td[data-label="Category"]')
+
+    claude, rules, manual = (category(t) for t in made)
+    expect(claude.locator(".mark")).to_have_text("Claude")
+    expect(claude).not_to_have_class(re.compile("tentative"))
+    expect(claude.locator(".category-cell")).not_to_have_class(re.compile("tentative"))
+    expect(rules.locator(".mark")).to_have_text("Rules?")
+    expect(rules.locator(".category-cell")).to_have_class(re.compile("tentative"))
+    expect(rules.locator(".confidence")).to_have_class(re.compile("confidence-low"))
+    expect(manual.locator(".mark")).to_have_text("Manual")
+    expect(manual.locator(".confidence")).to_have_count(0)
+    expect(page.locator(f"{ROWS} .mark")).not_to_contain_text(["AI"])
+    screenshot(page, "list-labels", full_page=False)

@@ -1,0 +1,73 @@
+"""Teams, their members and the agents who may be assigned tickets."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, pre_load, validate
+
+from ..core.extensions import MAX_ID
+from ..core.schemas import NOT_BLANK, StrictSchema, strip_strings
+from ..core.vocab import AssignmentMode, Role, values
+
+ID = validate.Range(1, MAX_ID)
+
+
+class TeamIn(StrictSchema):
+    name = fields.String(required=True, validate=validate.Length(1, 80), metadata=NOT_BLANK)
+    assignment = fields.String(
+        load_default=AssignmentMode.ROUND_ROBIN.value,
+        validate=validate.OneOf(values(AssignmentMode)),
+        metadata={"description": "How routed tickets are handed to a member"},
+    )
+    member_ids = fields.List(
+        fields.Integer(validate=ID),
+        validate=validate.Length(max=500),
+        metadata={"description": "Active users' ids: the whole membership"},
+    )
+
+    @pre_load
+    def strip(self, data, **kwargs):
+        return strip_strings(data, ("name",))
+
+
+class TeamPatch(TeamIn):
+    assignment = fields.String(validate=validate.OneOf(values(AssignmentMode)))
+
+
+class MemberOut(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    email = fields.String()
+    away = fields.Boolean()
+    active = fields.Boolean()
+
+
+class TeamOut(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    assignment = fields.String(metadata={"enum": list(values(AssignmentMode))})
+    members = fields.List(fields.Nested(MemberOut))
+    created_at = fields.DateTime()
+
+
+class TeamList(Schema):
+    items = fields.List(fields.Nested(TeamOut))
+
+
+class AgentOut(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    email = fields.String()
+    role = fields.String(metadata={"enum": list(values(Role))})
+    away = fields.Boolean(metadata={"description": "Routing assigns them nothing new"})
+    team_ids = fields.Method("get_team_ids")
+
+    def get_team_ids(self, obj) -> list[int]:
+        return [team.id for team in obj.teams]
+
+
+class AgentList(Schema):
+    items = fields.List(fields.Nested(AgentOut))
+
+
+class AwayIn(StrictSchema):
+    away = fields.Boolean(required=True)

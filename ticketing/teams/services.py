@@ -1,0 +1,105 @@
+"""Team rules: unique names, members who are active users. Services flush; callers commit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from ..core.errors import Conflict, InvalidInput, NotFound
+from ..core.extensions import db
+from ..models import Team, User
+
+
+def list_teams() -> list[Team]:
+    return list(
+        db.session.scalars(select(Team).options(selectinload(Team.members)).order_by(Team.name))
+    )
+
+
+def get_team(team_id: int) -> Team:
+    team = db.session.get(Team, team_id)
+    if team is None:
+        raise NotFound(f"Team {team_id}")
+    return team
+
+
+def find_team(name: str) -> Team | None:
+    return db.session.scalar(select(Team).where(Team.name == name.strip()))
+
+
+def _members(ids: list[int]) -> list[User]:
+    wanted = list(dict.fromkeys(ids))
+    users = {
+        u.id: u for u in db.session.scalars(select(User).where(User.id.in_(wanted))) if u.active
+    }
+    missing = [i for i in wanted if i not in users]
+    if missing:
+        raise InvalidInput(fields={"member_ids": ["No active user has one of these ids."]})
+    return [users[i] for i in wanted]
+
+
+def _check_name(name: str, team: Team | None = None) -> None:
+    other = find_team(name)
+    if other is not None and other is not team:
+        raise Conflict(f"A team named {name!r} exists.", fields={"name": ["Already taken."]})
+
+
+def create_team(data: dict[str, Any]) -> Team:
+    _check_name(data["name"])
+    team = Team(name=data["name"], assignment=data["assignment"])
+    team.members = _members(data.get("member_ids", []))
+    db.session.add(team)
+    db.session.flush()
+    return team
+
+
+def update_team(team: Team, data: dict[str, Any]) -> Team:
+    if "name" in data:
+        _check_name(data["name"], team)
+        team.name = data["name"]
+    if "assignment" in data:
+        team.assignment = data["assignment"]
+    if "member_ids" in data:
+        team.members = _members(data["member_ids"])
+    db.session.flush()
+    return team
+
+
+def delete_team(team: Team) -> None:
+    """Delete a team; its tickets keep their assignee and lose the team (SET NULL)."""
+    db.session.delete(team)
+    db.session.flush()
+
+
+def add_member(team: Team, user: User) -> None:
+    if not user.active:
+        raise InvalidInput(f"{user.email} is disabled.")
+    if user not in team.members:
+        team.members.append(user)
+    db.session.flush()
+
+
+def remove_member(team: Team, user: User) -> None:
+    if user in team.members:
+        team.members.remove(user)
+    db.session.flush()
+
+
+def list_agents() -> list[User]:
+    """Active users who may be assigned tickets, by name."""
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(User.active.is_(True))
+            .options(selectinload(User.teams))
+            .order_by(User.name, User.id)
+        )
+    )
+
+
+def set_away(user: User, away: bool) -> User:
+    user.away = away
+    db.session.flush()
+    return user
