@@ -330,6 +330,9 @@ class Reply(db.Model):
     created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
 
     ticket: Mapped[Ticket] = relationship(back_populates="replies")
+    attachments: Mapped[list[Attachment]] = relationship(
+        back_populates="reply", order_by="Attachment.id", lazy="selectin"
+    )
     mails: Mapped[list[OutboundMail]] = relationship(
         viewonly=True, order_by="OutboundMail.id", lazy="selectin"
     )
@@ -701,3 +704,5 @@ class Attachment(db.Model):
     sha256: Mapped[str] = mapped_column(String(64))
     storage_key: Mapped[str] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
+
+    reply: Mapped[Reply | None] = relationship(back_populates="attachments")

@@ -161,3 +161,22 @@ def test_poll_job_runs_once_per_interval(app, mailbox):
         assert imap.poll_job() is None  # a second chain in the same interval ends
         assert imap.start_polling() == {"imap": "polling"}
         db.session.remove()
+
+
+def test_attachments_round_trip_byte_for_byte(app, runner, mailbox, client):
+    import os
+
+    data = os.urandom(300_000) + bytes(range(256))
+    msg = EmailMessage()
+    msg["From"] = "erin@example.com"
+    msg["To"] = "support@acme.test"
+    msg["Subject"] = "Logs"
+    msg["Message-ID"] = "<logs-1@example.com>"
+    msg.set_content("Logs attached.")
+    msg.add_attachment(data, maintype="application", subtype="gzip", filename="logs.tar.gz")
+    mailbox.deliver(msg.as_bytes())
+    fetch(runner)
+    [(ticket_id, *_)] = _tickets(app)
+    [item] = client.get(f"/api/tickets/{ticket_id}/attachments").get_json()["items"]
+    assert item["filename"] == "logs.tar.gz"
+    assert client.get(item["download_url"]).data == data

@@ -22,6 +22,7 @@ from ..core.extensions import db
 from ..core.vocab import MailKind
 from ..models import InboundMail, OutboundMail, Ticket
 from ..tickets import links
+from . import attachments
 
 DEFAULT_TEMPLATES = Path(__file__).parent / "templates"
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
@@ -127,4 +128,9 @@ def compose(mail: OutboundMail) -> EmailMessage:
         msg["X-Auto-Response-Suppress"] = "All"
     msg["X-Ticket-Reference"] = str(ticket.id)
     msg.set_content(render_body(mail, ticket), cte="quoted-printable")
+    for item in mail.reply.attachments if mail.reply is not None else []:
+        maintype, _, subtype = item.content_type.partition("/")
+        msg.add_attachment(
+            attachments.read(item), maintype=maintype, subtype=subtype, filename=item.filename
+        )
     return msg

@@ -32,8 +32,8 @@ from ..core.vocab import ActorType, InboundSource, InboundStatus, TicketStatus, 
 from ..models import InboundMail, OutboundMail, Ticket, utcnow
 from ..tickets import links
 from ..tickets import services as tickets
-from . import outbox
-from .parse import ParsedMail, parse
+from . import attachments, outbox
+from .parse import Attachment, ParsedMail, parse
 
 log = logging.getLogger(__name__)
 
@@ -121,17 +121,45 @@ def _decide(row: InboundMail, parsed: ParsedMail) -> str:
     if not ratelimits.hit("MAIL_SENDER_RATE_LIMIT", "mail-from", parsed.from_address):
         return _ignore(row, f"sender over MAIL_SENDER_RATE_LIMIT ({parsed.from_address})")
     actor = Actor(type=ActorType.SYSTEM, via=Via.JOB, label=f"mail from {parsed.from_address}")
+    accepted, notes = _attachment_plan(parsed)
     with acting_as(actor):
         ticket = thread_of(parsed)
         if ticket is not None and ticket.status != TicketStatus.CLOSED:
-            body = _clip(parsed.text or parsed.full_text or "(empty message)")
+            body = _with_notes(parsed.text or parsed.full_text or "(empty message)", notes)
             reply = tickets.add_customer_reply(ticket, body, parsed.from_address, parsed.from_name)
+            _attach(ticket, accepted, reply)
             row.ticket_id, row.reply_id = ticket.id, reply.id
             row.status = InboundStatus.PROCESSED
             return f"reply on ticket {ticket.id}"
-        new = _new_ticket(parsed, follow_up=ticket)
+        new = _new_ticket(parsed, follow_up=ticket, notes=notes)
+        _attach(new, accepted)
         row.ticket_id, row.status = new.id, InboundStatus.PROCESSED
         return f"new ticket {new.id}"
+
+
+def _attachment_plan(parsed: ParsedMail) -> tuple[list[Attachment], list[str]]:
+    """The files to keep, and a note for each one refused (over MAIL_MAX_ATTACHMENT_BYTES)."""
+    limit = attachments.max_bytes()
+    keep = [a for a in parsed.attachments if len(a.data) <= limit]
+    notes = [
+        attachments.too_large_note(a.filename, len(a.data))
+        for a in parsed.attachments
+        if len(a.data) > limit
+    ]
+    return keep, notes
+
+
+def _attach(ticket: Ticket, files: list[Attachment], reply=None) -> None:
+    for item in files:
+        attachments.save(ticket, item.filename, item.content_type, item.data, reply)
+
+
+def _with_notes(text: str, notes: list[str]) -> str:
+    """The text with a line per refused attachment (the notes survive the length limit)."""
+    if not notes:
+        return _clip(text)
+    tail = "\n\n" + "\n".join(notes)
+    return _clip(text)[: MAX_BODY - len(tail)] + tail
 
 
 def thread_of(parsed: ParsedMail) -> Ticket | None:
@@ -164,7 +192,9 @@ def _clip(text: str) -> str:
     return text[: MAX_BODY - 40].rstrip() + "\n\n[… cut: the full mail is kept]"
 
 
-def _new_ticket(parsed: ParsedMail, follow_up: Ticket | None = None) -> Ticket:
+def _new_ticket(
+    parsed: ParsedMail, follow_up: Ticket | None = None, notes: list[str] | None = None
+) -> Ticket:
     subject = " ".join(parsed.subject.split())[:200] or NO_SUBJECT
     body = parsed.full_text or "(empty message)"
     if follow_up is not None:
@@ -172,7 +202,7 @@ def _new_ticket(parsed: ParsedMail, follow_up: Ticket | None = None) -> Ticket:
     return tickets.create_ticket(
         {
             "subject": subject,
-            "body": _clip(body),
+            "body": _with_notes(body, notes or []),
             "requester_email": parsed.from_address[:254],
             "requester_name": parsed.from_name or None,
         }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hmac
 
-from flask import Response, current_app, request, url_for
+from flask import Response, current_app, request, send_file, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -13,13 +13,17 @@ from ..core.errors import InvalidInput, NotFound, Unauthenticated
 from ..core.extensions import db
 from ..core.schemas import ErrorEnvelope
 from ..core.vocab import InboundSource
-from ..models import InboundMail
-from . import inbound
-from .schemas import InboundOut
+from ..models import Attachment, InboundMail
+from ..tickets import services as tickets
+from ..tickets.schemas import AttachmentOut
+from . import attachments, inbound
+from .schemas import AttachmentList, InboundOut
 
-blp = Blueprint("mail", __name__, url_prefix="/api", description="E-mail in")
+blp = Blueprint("mail", __name__, url_prefix="/api", description="E-mail in, and files on tickets")
 
 RFC822 = "message/rfc822"
+#: Downloads are sent as opaque bytes: a browser never renders a customer's file.
+OCTET = "application/octet-stream"
 
 
 def _token_ok() -> bool:
@@ -92,3 +96,69 @@ def _get(inbound_id: int) -> InboundMail:
     if row is None:
         raise NotFound(f"Inbound mail {inbound_id}")
     return row
+
+
+@blp.route("/tickets/<int:ticket_id>/attachments")
+class TicketAttachments(MethodView):
+    @blp.response(200, AttachmentList)
+    @blp.alt_response(404, schema=ErrorEnvelope, description="No such ticket")
+    def get(self, ticket_id):
+        """Every file on the ticket: from the customer's mails and the team's replies."""
+        ticket = tickets.get_ticket(ticket_id)
+        rows = db.session.scalars(
+            db.select(Attachment).where(Attachment.ticket_id == ticket.id).order_by(Attachment.id)
+        ).all()
+        return {"items": rows}
+
+    @accepts_body("multipart/form-data")
+    @blp.doc(
+        requestBody={
+            "required": True,
+            "content": {
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {"file": {"type": "string", "format": "binary"}},
+                        "required": ["file"],
+                    }
+                }
+            },
+        }
+    )
+    @blp.response(201, AttachmentOut)
+    @blp.alt_response(404, schema=ErrorEnvelope, description="No such ticket")
+    @blp.alt_response(413, schema=ErrorEnvelope, description="Over MAIL_MAX_ATTACHMENT_BYTES")
+    @blp.alt_response(422, schema=ErrorEnvelope, description="No file")
+    def post(self, ticket_id):
+        """Upload a file for a reply: then post the reply with ``attachment_ids`` (a public
+        reply's e-mail carries it)."""
+        ticket = tickets.get_ticket(ticket_id)
+        request.max_content_length = attachments.max_bytes() + 64 * 1024
+        upload = request.files.get("file")
+        if upload is None:
+            raise InvalidInput("Send the file as multipart/form-data field 'file'.")
+        row = attachments.save(ticket, upload.filename, upload.mimetype, upload.read())
+        db.session.commit()
+        return row, 201
+
+
+@blp.route("/attachments/<int:attachment_id>")
+class AttachmentDownload(MethodView):
+    @blp.response(200, {"type": "string", "format": "binary"}, content_type=OCTET)
+    @blp.alt_response(404, schema=ErrorEnvelope, description="No such file")
+    def get(self, attachment_id):
+        """The file, always as a download (``Content-Disposition: attachment``, nosniff)."""
+        row = db.session.get(Attachment, attachment_id)
+        if row is None:
+            raise NotFound(f"Attachment {attachment_id}")
+        response = send_file(
+            attachments.storage().open(row.storage_key),
+            mimetype=OCTET,
+            as_attachment=True,
+            download_name=row.filename,
+            max_age=0,
+        )
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+        response.headers["Cache-Control"] = "no-store"
+        return response

@@ -5,6 +5,11 @@ from __future__ import annotations
 from marshmallow import Schema, fields
 
 from ..core.vocab import InboundSource, InboundStatus, values
+from ..tickets.schemas import AttachmentOut
+
+
+class AttachmentList(Schema):
+    items = fields.List(fields.Nested(AttachmentOut))
 
 
 class InboundOut(Schema):

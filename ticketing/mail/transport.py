@@ -67,7 +67,9 @@ def send_smtp(url: str, sender: str, recipient: str, raw: str) -> None:
                 client.starttls(context=context)
             if cfg.username:
                 client.login(cfg.username, cfg.password or "")
-            client.sendmail(sender, [recipient], raw.encode("ascii"))
+            # A str (ASCII: every header and body part is encoded) so smtplib turns the
+            # line ends into CRLF, as SMTP requires.
+            client.sendmail(sender, [recipient], raw)
     except smtplib.SMTPRecipientsRefused as err:
         code, reply = next(iter(err.recipients.values()))
         if code >= 500:

@@ -289,6 +289,14 @@ class ReplyIn(StrictSchema):
         metadata=NOT_BLANK,
     )
     internal = fields.Boolean(load_default=False)
+    attachment_ids = fields.List(
+        fields.Integer(validate=validate.Range(1, 2**31 - 1)),
+        validate=validate.Length(max=20),
+        metadata={
+            "description": "Files uploaded first to POST /api/tickets/{id}/attachments; a public "
+            "reply's e-mail carries them"
+        },
+    )
     on_behalf_of = fields.Nested(
         "OnBehalfOf",
         metadata={
@@ -327,6 +335,21 @@ class DeliveryOut(Schema):
     attempts = fields.Integer()
 
 
+class AttachmentOut(Schema):
+    id = fields.Integer()
+    ticket_id = fields.Integer()
+    reply_id = fields.Integer(allow_none=True)
+    filename = fields.String()
+    content_type = fields.String()
+    size_bytes = fields.Integer()
+    sha256 = fields.String()
+    created_at = fields.DateTime()
+    download_url = fields.Function(
+        lambda a: f"/api/attachments/{a.id}",
+        metadata={"description": "Signed-in agents only; always a download"},
+    )
+
+
 class ReplyOut(Schema):
     id = fields.Integer()
     ticket_id = fields.Integer()
@@ -341,6 +364,7 @@ class ReplyOut(Schema):
     body = fields.String()
     internal = fields.Boolean()
     from_customer = fields.Boolean(metadata={"description": "Written by the customer (by mail)"})
+    attachments = fields.List(fields.Nested(AttachmentOut))
     delivery = fields.Nested(
         DeliveryOut,
         allow_none=True,

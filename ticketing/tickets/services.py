@@ -23,7 +23,7 @@ from ..core.vocab import (
     Source,
     TicketStatus,
 )
-from ..models import Reply, Tag, Team, Ticket, User, ticket_tags, utcnow
+from ..models import Attachment, Reply, Tag, Team, Ticket, User, ticket_tags, utcnow
 from .search import apply_search
 
 NULLABLE_SORT_KEYS = frozenset({"priority", "urgency_score", "assignee", "team"})
@@ -348,7 +348,10 @@ def add_reply(
 ) -> Reply:
     """Add a reply written by ``author`` (the signed-in user: its name and e-mail are the
     reply's author, never the caller's say), optionally posted for someone else."""
+    data = dict(data)
+    files = _unattached(ticket, data.pop("attachment_ids", None) or [])
     reply = Reply(ticket=ticket, **data)
+    reply.attachments = files
     if author is not None:
         reply.user_id, reply.author_name, reply.author_email = author.id, author.name, author.email
     if on_behalf_of:
@@ -358,6 +361,25 @@ def add_reply(
     ticket.updated_at = utcnow()
     db.session.flush()
     return reply
+
+
+def _unattached(ticket: Ticket, ids: list[int]) -> list[Attachment]:
+    """Files uploaded to ``ticket`` and not yet on a reply, by id (all of them, or a 422)."""
+    wanted = list(dict.fromkeys(ids))
+    if not wanted:
+        return []
+    found = db.session.scalars(
+        select(Attachment).where(
+            Attachment.id.in_(wanted),
+            Attachment.ticket_id == ticket.id,
+            Attachment.reply_id.is_(None),
+        )
+    ).all()
+    missing = sorted(set(wanted) - {a.id for a in found})
+    if missing:
+        message = f"No unattached upload {missing} on this ticket."
+        raise InvalidInput(message, fields={"attachment_ids": [message]})
+    return sorted(found, key=lambda a: wanted.index(a.id))
 
 
 def add_customer_reply(

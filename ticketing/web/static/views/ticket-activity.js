@@ -75,7 +75,24 @@ function replyItem(rep) {
       when(rep.created_at)
     ),
     el("div", { class: "body-text" }, rep.body),
+    rep.attachments && rep.attachments.length ? attachmentList(rep.attachments) : null,
     rep.delivery ? deliveryLine(rep.delivery) : null
+  );
+}
+
+/* Files on a reply: downloads (never opened in the page). */
+function attachmentList(files) {
+  return el(
+    "ul",
+    { class: "attachments" },
+    ...files.map((f) =>
+      el(
+        "li",
+        null,
+        el("a", { href: f.download_url, download: f.filename }, f.filename),
+        ` (${Math.max(1, Math.round(f.size_bytes / 1024))} KB)`
+      )
+    )
   );
 }
 
