@@ -24,6 +24,7 @@ OWN_SECRET = {("POST", "/api/inbound/email")}
 #: Operations reserved to admins. Everything else an agent may do.
 ADMIN_ONLY = re.compile(
     r"^(DELETE /api/tickets/<int:ticket_id>|\w+ /api/users(/.*)?|GET /api/access-log(/.*)?"
+    r"|(POST|PATCH|DELETE) /api/sla/(calendars|policies)(/.*)?"
     r"|(POST|PATCH|DELETE) /api/teams(/.*)?)$"
 )
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}

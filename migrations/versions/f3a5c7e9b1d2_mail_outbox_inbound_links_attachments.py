@@ -3,8 +3,8 @@
 Only new tables, and one column added to ``replies`` (``tickets`` is not rebuilt, so the
 full-text triggers stay).
 
-Revision ID: d5f7a9c1e3b5
-Revises: d7e1a3c5b9f2
+Revision ID: f3a5c7e9b1d2
+Revises: d5f7a9c1e3b5
 Create Date: 2026-11-29 13:49:42.982605
 
 """
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'd5f7a9c1e3b5'
-down_revision = "d7e1a3c5b9f2"
+revision = "f3a5c7e9b1d2"
+down_revision = "d5f7a9c1e3b5"
 branch_labels = None
 depends_on = None
 
