@@ -14,7 +14,6 @@ storing and flagging re-fetches the message next time and finds it already store
 from __future__ import annotations
 
 import logging
-import ssl
 from dataclasses import dataclass
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -28,6 +27,7 @@ from ..core.extensions import db
 from ..core.vocab import InboundSource, InboundStatus
 from ..models import utcnow
 from . import inbound
+from .transport import tls_context
 
 log = logging.getLogger(__name__)
 
@@ -78,11 +78,9 @@ def imap_settings(url: str) -> ImapSettings:
 def _mailbox(cfg: ImapSettings):
     timeout = float(current_app.config["MAIL_SMTP_TIMEOUT"])
     if cfg.mode == "tls":
-        box = MailBox(cfg.host, cfg.port, timeout=timeout, ssl_context=ssl.create_default_context())
+        box = MailBox(cfg.host, cfg.port, timeout=timeout, ssl_context=tls_context())
     elif cfg.mode == "starttls":
-        box = MailBoxStartTls(
-            cfg.host, cfg.port, timeout=timeout, ssl_context=ssl.create_default_context()
-        )
+        box = MailBoxStartTls(cfg.host, cfg.port, timeout=timeout, ssl_context=tls_context())
     else:
         box = MailBoxUnencrypted(cfg.host, cfg.port, timeout=timeout)
     box.email_message_class = RawMessage
