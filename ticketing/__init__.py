@@ -27,6 +27,7 @@ FEATURES = (
     "exports",
     "mail",
     "teams",
+    "assist",
     "sla",
     "web",
 )

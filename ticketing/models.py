@@ -24,11 +24,9 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    func,
-    select,
 )
 from sqlalchemy import false as sa_false
-from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .core.extensions import db
 from .core.vocab import (
@@ -369,17 +367,6 @@ class Reply(db.Model):
         if not self.on_behalf_of_name:
             return None
         return {"name": self.on_behalf_of_name, "email": self.on_behalf_of_email}
-
-
-#: How many replies a ticket has, as a correlated count (deferred: the list asks for it with
-#: ``undefer`` instead of loading every reply of every ticket on the page).
-Ticket.reply_count = column_property(
-    select(func.count(Reply.id))
-    .where(Reply.ticket_id == Ticket.id)
-    .correlate_except(Reply)
-    .scalar_subquery(),
-    deferred=True,
-)
 
 
 class Classification(db.Model):

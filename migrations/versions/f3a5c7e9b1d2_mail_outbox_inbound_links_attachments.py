@@ -4,7 +4,7 @@ Only new tables, and one column added to ``replies`` (``tickets`` is not rebuilt
 full-text triggers stay).
 
 Revision ID: f3a5c7e9b1d2
-Revises: d5f7a9c1e3b5
+Revises: d1a5e7c9b3f0
 Create Date: 2026-11-29 13:49:42.982605
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "f3a5c7e9b1d2"
-down_revision = "d5f7a9c1e3b5"
+down_revision = "d1a5e7c9b3f0"
 branch_labels = None
 depends_on = None
 

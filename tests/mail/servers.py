@@ -12,7 +12,7 @@ import socket
 import subprocess
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email import policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -89,11 +89,19 @@ service anvil {{
 class Dovecot:
     folder: Path
     port: int
+    started: int = field(default_factory=lambda: int(time.time()))
+    added: int = 0
 
     def add_user(self, name: str, password: str = "secret") -> str:  # noqa: S107
         """A new mailbox; returns its IMAP_URL (plain IMAP: loopback only)."""
-        with (self.folder / "users").open("a") as users:
-            users.write(f"{name}:{{PLAIN}}{password}\n")
+        users = self.folder / "users"
+        with users.open("a") as handle:
+            handle.write(f"{name}:{{PLAIN}}{password}\n")
+        # dovecot re-reads the file when its mtime changes; two additions within one second
+        # would look unchanged, so each one moves the mtime a whole second further.
+        self.added += 1
+        stamp = self.started + self.added
+        os.utime(users, (stamp, stamp))
         return f"imap://{name}:{password}@127.0.0.1:{self.port}/INBOX"
 
 

@@ -248,6 +248,16 @@ class InboundSource(StrEnum):
     STATUS_PAGE = "status_page"
 
 
+class SimilarScope(StrEnum):
+    """Which look-alikes ``GET /api/tickets/<id>/similar`` returns."""
+
+    ALL = "all"
+    #: Unresolved tickets (``UNRESOLVED_STATUSES``).
+    OPEN = "open"
+    #: Resolved or closed tickets (``CLOSED_STATUSES``), with the reply that resolved each.
+    RESOLVED = "resolved"
+
+
 class SlaState(StrEnum):
     """Where one SLA clock of a ticket stands (first response, resolution)."""
 
