@@ -19,13 +19,13 @@ from .kb_schemas import (
     ArticlePatch,
     ArticleQuery,
     DeflectionOut,
+    HelpSuggestIn,
+    HelpSuggestOut,
     OutcomeIn,
     OutcomeOut,
     PublicArticleOut,
     PublicArticlePage,
     PublicArticleQuery,
-    HelpSuggestIn,
-    HelpSuggestOut,
 )
 from .pii import redact_for_publication
 
