@@ -117,6 +117,9 @@ class Config:
         self.EXPORT_STORAGE_URL = os.environ.get("EXPORT_STORAGE_URL") or None
         # The audit trail (ticketing/audit): off only to measure its cost or for bulk repairs.
         self.AUDIT_ENABLED = env_bool("AUDIT_ENABLED", True)
+        # /api/stats from the ticket rollups when its filters allow an exact answer (off: always
+        # scan the tickets, as before the rollups; bench/stats.py compares the two).
+        self.STATS_FROM_ROLLUPS = env_bool("STATS_FROM_ROLLUPS", True)
         # A running export whose heartbeat is older than this is taken as dead (worker killed).
         # Exports a person may start (each one reads the whole selection).
         self.EXPORT_RATE_LIMIT = os.environ.get("EXPORT_RATE_LIMIT", "10/minute")
