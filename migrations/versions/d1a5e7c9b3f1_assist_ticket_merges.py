@@ -1,7 +1,7 @@
 """assist: ticket merges, knowledge base, /submit suggestions, reply drafts
 
 Revision ID: d1a5e7c9b3f1
-Revises: d1a5e7c9b3f0
+Revises: d7f1a3c5e9b2
 Create Date: 2026-11-29 14:40:00
 
 A new table only (no change to ``tickets``: the full-text triggers stay).
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 
 revision = "d1a5e7c9b3f1"
-down_revision = "d1a5e7c9b3f0"
+down_revision = "d7f1a3c5e9b2"
 branch_labels = None
 depends_on = None
 
