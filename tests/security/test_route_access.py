@@ -17,6 +17,10 @@ PUBLIC = {
     ("GET", "/api/openapi.json"),
     ("POST", "/api/auth/login"),
     ("POST", "/api/intake"),
+    ("GET", "/api/help/articles"),
+    ("GET", "/api/help/articles/<int:article_id>"),
+    ("POST", "/api/help/suggestions"),
+    ("POST", "/api/help/suggestions/<uuid:visit_id>"),
 }
 #: Open to no session or API token, but to a shared secret of their own (tests/mail checks it):
 #: mail services forward raw mail with INBOUND_EMAIL_TOKEN.
@@ -25,7 +29,8 @@ OWN_SECRET = {("POST", "/api/inbound/email")}
 ADMIN_ONLY = re.compile(
     r"^(DELETE /api/tickets/<int:ticket_id>|\w+ /api/users(/.*)?|GET /api/access-log(/.*)?"
     r"|(POST|PATCH|DELETE) /api/sla/(calendars|policies)(/.*)?"
-    r"|(POST|PATCH|DELETE) /api/teams(/.*)?)$"
+    r"|(POST|PATCH|DELETE) /api/teams(/.*)?"
+    r"|POST /api/tickets/<int:ticket_id>/merge/undo)$"
 )
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
