@@ -4,7 +4,7 @@ Only new tables, and one column added to ``replies`` (``tickets`` is not rebuilt
 full-text triggers stay).
 
 Revision ID: f3a5c7e9b1d2
-Revises: d7f1a3c5e9b2
+Revises: d1a5e7c9b3f1
 Create Date: 2026-11-29 13:49:42.982605
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "f3a5c7e9b1d2"
-down_revision = "d7f1a3c5e9b2"
+down_revision = "d1a5e7c9b3f1"
 branch_labels = None
 depends_on = None
 
