@@ -117,6 +117,9 @@ class Config:
         self.EXPORT_STORAGE_URL = os.environ.get("EXPORT_STORAGE_URL") or None
         # The audit trail (ticketing/audit): off only to measure its cost or for bulk repairs.
         self.AUDIT_ENABLED = env_bool("AUDIT_ENABLED", True)
+        # /api/stats from the ticket rollups when its filters allow an exact answer (off: always
+        # scan the tickets, as before the rollups; bench/stats.py compares the two).
+        self.STATS_FROM_ROLLUPS = env_bool("STATS_FROM_ROLLUPS", True)
         # A running export whose heartbeat is older than this is taken as dead (worker killed).
         # Exports a person may start (each one reads the whole selection).
         self.EXPORT_RATE_LIMIT = os.environ.get("EXPORT_RATE_LIMIT", "10/minute")
@@ -170,6 +173,8 @@ class Config:
         self.TOKEN_TOUCH_SECONDS = env_int("TOKEN_TOUCH_SECONDS", 60)
         self.AUTH_CACHE_SECONDS = env_int("AUTH_CACHE_SECONDS", 5)
         self.INTAKE_RATE_LIMIT = os.environ.get("INTAKE_RATE_LIMIT", "5/hour")
+        # Assist (similar tickets, duplicates, merge, knowledge base, reply drafts).
+        self.DUPLICATE_THRESHOLD = env_float("DUPLICATE_THRESHOLD", 0.8)
         self.JSON_SORT_KEYS = False
 
     @property

@@ -8,13 +8,15 @@ value written by raw SQL is refused by the database itself.
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     CheckConstraint,
     Column,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -23,11 +25,10 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    func,
-    select,
+    UniqueConstraint,
 )
 from sqlalchemy import false as sa_false
-from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .core.extensions import db
 from .core.vocab import (
@@ -317,6 +318,34 @@ class Ticket(db.Model):
         return [t.name for t in self.tags]
 
 
+class TicketRollup(db.Model):
+    """Ticket counts by created day (UTC) x status x (dimension, value): what ``/api/stats``
+    reads instead of the tickets table. Kept in step with every ticket write, in the same
+    transaction, by ``tickets/rollups.py`` (an upsert per flush); ``flask tickets rollups
+    rebuild`` recounts them from scratch.
+
+    ``dimension`` is ``all`` (``value`` ''; carries ``n``, ``urgency_sum``/``urgency_n`` and
+    ``resolved_n``), a ticket column (``category`` … ``priority_source``; ``value`` '' for
+    NULL; only ``n``), or ``resolution`` (the resolution-time histogram: ``value`` is a
+    log-scale bucket number). ``day`` 0001-01-01 holds the all-time rows (and the histogram).
+    """
+
+    __tablename__ = "ticket_rollups"
+    __table_args__ = (
+        UniqueConstraint("day", "status", "dimension", "value", name="uq_ticket_rollups_key"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16))
+    dimension: Mapped[str] = mapped_column(String(24))
+    value: Mapped[str] = mapped_column(String(16), default="")
+    n: Mapped[int] = mapped_column(BigInteger, default=0)
+    urgency_sum: Mapped[int] = mapped_column(BigInteger, default=0)
+    urgency_n: Mapped[int] = mapped_column(BigInteger, default=0)
+    resolved_n: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
 class Reply(db.Model):
     __tablename__ = "replies"
     __table_args__ = (CheckConstraint(_length("body", 1, 20000), name="body_length"),)
@@ -341,17 +370,6 @@ class Reply(db.Model):
         if not self.on_behalf_of_name:
             return None
         return {"name": self.on_behalf_of_name, "email": self.on_behalf_of_email}
-
-
-#: How many replies a ticket has, as a correlated count (deferred: the list asks for it with
-#: ``undefer`` instead of loading every reply of every ticket on the page).
-Ticket.reply_count = column_property(
-    select(func.count(Reply.id))
-    .where(Reply.ticket_id == Ticket.id)
-    .correlate_except(Reply)
-    .scalar_subquery(),
-    deferred=True,
-)
 
 
 class Classification(db.Model):

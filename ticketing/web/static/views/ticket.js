@@ -13,6 +13,7 @@ import {
   sourceMark,
   urgencyMeter,
 } from "../ui.js";
+import { similarCard } from "./assist.js";
 import { eventsCard, historyCard, repliesCard } from "./ticket-activity.js";
 import { classifyControl, editCard } from "./ticket-edit.js";
 
@@ -113,6 +114,8 @@ export function ticketView(main, route) {
     );
     section.appendChild(summary);
     ctx.renderSummary();
+    const similar = similarCard(ctx);
+    section.appendChild(similar.banner);
     const left = el(
       "div",
       { class: "col-main" },
@@ -121,11 +124,12 @@ export function ticketView(main, route) {
       history.node,
       events.node
     );
-    const right = el("div", { class: "col-side" }, editCard(ctx, classify));
+    const right = el("div", { class: "col-side" }, editCard(ctx, classify), similar.node);
     section.appendChild(el("div", { class: "detail-grid" }, left, right));
     replies.load();
     history.load();
     events.load();
+    similar.load();
   }
 
   async function load() {

@@ -15,6 +15,7 @@ import {
   tagList,
   urgencyMeter,
 } from "../ui.js";
+import { markDuplicates } from "./assist.js";
 import { DEFAULT_PER_PAGE, DEFAULT_SORT, filterForm, filtersFrom } from "./filters.js";
 
 /** The id of a ticket just created in the page: its row is highlighted once. */
@@ -288,6 +289,7 @@ export function ticketsView(main, route) {
     clear(tbody);
     const items = data.items || [];
     items.forEach((t) => tbody.appendChild(ticketRow(t, highlight)));
+    markDuplicates(tbody, items.map((t) => t.id));
     const meta = data.meta || {};
     total.textContent = totalText(meta);
     total.dataset.total = String(meta.total || 0);
