@@ -26,6 +26,7 @@ from ..core.vocab import (
     Category,
     Priority,
     Sentiment,
+    SlaClock,
     SlaFilter,
     SlaState,
     Source,
@@ -201,7 +202,7 @@ class TicketOut(Schema):
                 "flag": {"type": "string", "enum": list(values(SlaFilter))},
                 **{
                     f"{clock}_state": {"type": "string", "enum": list(values(SlaState))}
-                    for clock in ("first_response", "resolution")
+                    for clock in values(SlaClock)
                 },
                 **{
                     key: {"type": "string", "format": "date-time", "nullable": True}
