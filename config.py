@@ -175,6 +175,13 @@ class Config:
         self.INTAKE_RATE_LIMIT = os.environ.get("INTAKE_RATE_LIMIT", "5/hour")
         # Assist (similar tickets, duplicates, merge, knowledge base, reply drafts).
         self.DUPLICATE_THRESHOLD = env_float("DUPLICATE_THRESHOLD", 0.8)
+        self.MERGE_UNDO_HOURS = env_float("MERGE_UNDO_HOURS", 24.0)
+        self.HELP_SUGGEST_RATE_LIMIT = os.environ.get("HELP_SUGGEST_RATE_LIMIT", "120/minute")
+        self.DRAFT_RATE_LIMIT = os.environ.get("DRAFT_RATE_LIMIT", "30/minute")
+        self.DRAFT_TIMEOUT = env_float("DRAFT_TIMEOUT", 20.0)
+        self.DRAFT_MODEL = os.environ.get("DRAFT_MODEL") or os.environ.get(
+            "CLASSIFY_MODEL", "claude-haiku-5-5"
+        )
         self.JSON_SORT_KEYS = False
 
     @property
