@@ -27,17 +27,30 @@ from ..core.vocab import (
     MailStatus,
     Priority,
     Sentiment,
+    SlaClock,
+    SlaFilter,
+    SlaState,
     Source,
     TicketStatus,
     TriageStatus,
     values,
 )
+from ..models import utcnow
 from .services import waiting_since
+from .slaquery import DUE_SORT_KEYS, summary
 
 MAX_TAGS = 20
 #: An ISO 639-1 language code.
 LANGUAGE_CODE = re.compile(r"^[a-z]{2}$")
-SORT_KEYS = ("created_at", "updated_at", "priority", "urgency_score", "assignee", "team")
+SORT_KEYS = (
+    "created_at",
+    "updated_at",
+    "priority",
+    "urgency_score",
+    "assignee",
+    "team",
+    *DUE_SORT_KEYS,
+)
 #: ``assignee=me``: the signed-in user; ``none``: nobody (also ``team=none``).
 ME, NONE = "me", "none"
 ID = validate.Range(1, MAX_ID)
@@ -178,6 +191,34 @@ class TicketOut(Schema):
         },
     )
 
+    sla = fields.Method(
+        "get_sla",
+        allow_none=True,
+        metadata={
+            "type": "object",
+            "nullable": True,
+            "description": "The SLA clocks in brief (null: the ticket has none); "
+            "GET /api/tickets/<id>/sla has the detail.",
+            "properties": {
+                "flag": {"type": "string", "enum": list(values(SlaFilter))},
+                **{
+                    f"{clock}_state": {"type": "string", "enum": list(values(SlaState))}
+                    for clock in values(SlaClock)
+                },
+                **{
+                    key: {"type": "string", "format": "date-time", "nullable": True}
+                    for key in DUE_SORT_KEYS
+                },
+            },
+        },
+    )
+
+    def get_sla(self, obj) -> dict | None:
+        brief = summary(obj.sla, utcnow())
+        if brief is None:
+            return None
+        return {k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in brief.items()}
+
     def get_reply_count(self, obj) -> int:
         return len(obj.replies)
 
@@ -244,6 +285,10 @@ class TicketFilterQuery(Schema):
         me=True, metadata={"description": "User ids, me (you) or none (unassigned)"}
     )
     team = OwnerList(me=False, metadata={"description": "Team ids or none"})
+    sla = CommaList(
+        values(SlaFilter),
+        metadata={"description": "SLA clocks: breached, at_risk (75% used), ok (OR)"},
+    )
     created_from = DateOrDateTime()
     created_to = DateOrDateTime(end_of_day=True)
     q = fields.String(validate=validate.Length(1, 200))

@@ -24,9 +24,12 @@ from ..core.vocab import (
     TicketStatus,
 )
 from ..models import Attachment, Reply, Tag, Team, Ticket, User, ticket_tags, utcnow
+from . import slaquery
 from .search import apply_search
 
-NULLABLE_SORT_KEYS = frozenset({"priority", "urgency_score", "assignee", "team"})
+NULLABLE_SORT_KEYS = frozenset(
+    {"priority", "urgency_score", "assignee", "team", *slaquery.DUE_SORT_KEYS}
+)
 #: Ownership fields: a person's choice is ``manual`` and routing never overrides it.
 OWNERSHIP = {"assignee_id": "assignee_source", "team_id": "team_source"}
 #: The filter value for "nobody" / "no team" (``assignee=none``).
@@ -227,6 +230,8 @@ def filter_tickets(stmt: Select, filters: dict[str, Any]) -> Select:
         stmt = stmt.where(Ticket.created_at >= created_from)
     if created_to := filters.get("created_to"):
         stmt = stmt.where(Ticket.created_at < created_to)
+    if sla := filters.get("sla"):
+        stmt = stmt.where(slaquery.filter_condition(sla, utcnow()))
     if q := filters.get("q"):
         stmt = apply_search(stmt, q, db.session.get_bind().dialect.name)
     return stmt
@@ -258,6 +263,8 @@ def _order_by(sort: str) -> list:
         column = select(User.name).where(User.id == Ticket.assignee_id).scalar_subquery()
     elif key == "team":
         column = select(Team.name).where(Team.id == Ticket.team_id).scalar_subquery()
+    elif key in slaquery.DUE_SORT_KEYS:
+        column = slaquery.sort_column(key)
     else:
         column = getattr(Ticket, key)
     ordered = column.desc() if descending else column.asc()
@@ -325,6 +332,7 @@ def list_tickets(params: dict[str, Any]) -> Page:
             ),
             selectinload(Ticket.assignee).load_only(User.id, User.name),
             selectinload(Ticket.team).load_only(Team.id, Team.name),
+            selectinload(Ticket.sla),
         )
         .limit(per_page)
         .offset((page - 1) * per_page)
