@@ -33,6 +33,7 @@ POSTGRES_ONLY = {
     "stats": "ratio",
     "export": "COPY p50",
     "http": "x floor",
+    "sla": "per pass",
 }
 
 

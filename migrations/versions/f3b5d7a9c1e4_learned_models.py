@@ -1,7 +1,7 @@
 """learned models; "learned" as a triage source
 
 Revision ID: f3b5d7a9c1e4
-Revises: d7f1a3c5e9b2
+Revises: f3a5c7e9b1d2
 Create Date: 2026-11-29 14:10:00
 
 Changing a CHECK rebuilds ``tickets`` on SQLite, which drops its full-text triggers: they are
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 
 revision = "f3b5d7a9c1e4"
-down_revision = "d7f1a3c5e9b2"
+down_revision = "f3a5c7e9b1d2"
 branch_labels = None
 depends_on = None
 

@@ -9,6 +9,7 @@ import { fmtNumber, fmtPercent, label } from "../format.js";
 import { errorBox, heading, onTicketsChanged, showError } from "../ui.js";
 import { vocab } from "../vocab.js";
 import { barChart, perDayChart } from "./charts.js";
+import { answeringCard } from "./assist-dashboard.js";
 import { claudeCard } from "./claude-card.js";
 import { learnerCard } from "./learner-card.js";
 import { filtersFrom } from "./filters.js";
@@ -134,6 +135,7 @@ export function dashboardView(main, route) {
   const triage = el("div", { class: "card triage", id: "triage" });
   const claude = el("div", { class: "card claude", id: "claude" });
   const learner = el("div", { class: "card learner", id: "learner" });
+  const answering = answeringCard();
   const errors = errorBox();
   const updated = el("p", { class: "muted updated", "aria-live": "polite" });
   const refresh = el("button", { type: "button", class: "btn btn-small", onclick: load }, "Refresh");
@@ -151,7 +153,8 @@ export function dashboardView(main, route) {
     chartBox,
     claude,
     learner,
-    triage
+    triage,
+    answering.node
   );
   main.appendChild(section);
 
@@ -179,6 +182,7 @@ export function dashboardView(main, route) {
       render(stats || {});
       clear(claude).append(...claudeCard(claudeState));
       clear(learner).append(...learnerCard(learnerState));
+      answering.load();
     } catch (err) {
       if (!alive) return;
       const text = notAvailable(err) ? "Statistics are not available on this server yet." : null;

@@ -3,6 +3,7 @@
 
 import { api, errorText, notAvailable } from "../api.js";
 import { clear, el } from "../dom.js";
+import { helpSuggestions } from "./submit-help.js";
 import { errorBox, field, heading, setFieldErrors, showError, showFormError } from "../ui.js";
 
 function inputs() {
@@ -29,6 +30,7 @@ export function submitView(main) {
   const f = inputs();
   const errors = errorBox();
   const button = el("button", { type: "submit", class: "btn btn-primary" }, "Send request");
+  const help = helpSuggestions(f.subject, f.body);
   const done = el("div", { class: "card success", role: "status", hidden: true, id: "submit-done" });
   done.setAttribute("tabindex", "-1");
   const form = el(
@@ -38,6 +40,7 @@ export function submitView(main) {
     field("Your name (optional)", f.name, { name: "name" }),
     field("Subject", f.subject, { name: "subject" }),
     field("How can we help?", f.body, { name: "body" }),
+    help.node,
     errors,
     el("div", { class: "form-actions" }, button)
   );
@@ -62,6 +65,7 @@ export function submitView(main) {
   }
 
   function thanks(data) {
+    help.submitted();
     form.hidden = true;
     clear(done).append(
       el("h2", null, "Thank you — we got your request."),
@@ -72,6 +76,14 @@ export function submitView(main) {
         el("strong", { class: "reference" }, referenceOf(data)),
         ". Keep it for any follow-up."
       ),
+      data.status_url
+        ? el(
+            "p",
+            null,
+            "Follow your request (and answer us) here: ",
+            el("a", { class: "status-link", href: data.status_url }, "your request's page")
+          )
+        : null,
       el("button", { type: "button", class: "btn", onclick: another }, "Send another request")
     );
     done.hidden = false;
