@@ -4,6 +4,7 @@
 import { api, errorText, notAvailable } from "../api.js";
 import { $, $$, clear, debounce, el } from "../dom.js";
 import { fieldMessages, fmtAge, fmtAgeLong, fmtDate, fmtNumber } from "../format.js";
+import { onLive } from "../live.js";
 import { navigate } from "../router.js";
 import {
   badge,
@@ -19,7 +20,19 @@ import { DEFAULT_PER_PAGE, DEFAULT_SORT, filterForm, filtersFrom } from "./filte
 
 /** The id of a ticket just created in the page: its row is highlighted once. */
 export const CREATED_KEY = "ticketing.created";
-const COLUMNS = 11;
+const COLUMNS = 12;
+/** Changes that can add, drop or move a row of the list (or change what it shows). */
+const LISTED = new Set([
+  "status",
+  "priority",
+  "category",
+  "assignee_id",
+  "team_id",
+  "sentiment",
+  "urgency_score",
+  "tags",
+  "subject",
+]);
 const JUMP = /^#(\d+)$/;
 
 /* ---------- the table ---------- */
@@ -54,6 +67,7 @@ function tableHead(onSort) {
       plain("Status"),
       sortHeader("Priority", "priority", onSort),
       plain("Category"),
+      sortHeader("Assignee", "assignee", onSort),
       plain("Sentiment"),
       sortHeader("Urgency", "urgency_score", onSort),
       plain("Waiting"),
@@ -112,6 +126,13 @@ export function requesterLink(t) {
   );
 }
 
+/** Who owns the ticket, and in which team. */
+function ownerCell(t) {
+  const who = t.assignee ? t.assignee.name : "—";
+  const team = t.team ? el("span", { class: "sub muted" }, t.team.name) : null;
+  return [el("span", { class: "assignee" }, who), team];
+}
+
 function ticketRow(t, highlight) {
   const link = el("a", { href: `#/tickets/${t.id}`, class: "subject-link", title: t.subject }, t.subject);
   const tags = (t.tags || []).length ? el("span", { class: "row-tags" }, tagList(t.tags)) : null;
@@ -133,6 +154,7 @@ function ticketRow(t, highlight) {
       "col-priority"
     ),
     cell("Category", categoryCell(t), "col-category"),
+    cell("Assignee", ownerCell(t), "col-owner"),
     cell("Sentiment", badge("sentiment", t.sentiment), "col-sentiment"),
     cell("Urgency", urgencyMeter(t.urgency_score), "col-urgency"),
     cell("Waiting", waiting(t), "col-time col-waiting"),
@@ -310,13 +332,14 @@ export function ticketsView(main, route) {
     showError(errors, errorText(err) + (detail.length ? ` — ${detail.join("; ")}` : ""));
   }
 
-  async function load() {
+  /** quiet: a live refresh (somebody's change): no skeleton rows, no focus moves. */
+  async function load(quiet = false) {
     seq += 1;
     const mine = seq;
     if (controller) controller.abort();
     controller = new AbortController();
     showError(errors, "");
-    showLoading();
+    if (!quiet) showLoading();
     const query = new URLSearchParams(params);
     if (!query.get("per_page")) query.set("per_page", DEFAULT_PER_PAGE);
     try {
@@ -345,7 +368,18 @@ export function ticketsView(main, route) {
     syncSortHeaders(thead, params);
     load();
   };
+  // New tickets and changes by anyone show within a poll, without a reload.
+  const refresh = debounce(() => load(true), 300);
+  const stopLive = onLive(({ items }) => {
+    const shown = new Set($$("tr[data-id]", tbody).map((row) => Number(row.dataset.id)));
+    const relevant = items.some(
+      (c) => c.action !== "updated" || LISTED.has(c.field) || shown.has(c.ticket_id)
+    );
+    if (relevant) refresh();
+  });
   view.destroy = () => {
+    stopLive();
+    refresh.cancel();
     stopTyping();
     if (controller) controller.abort();
   };
