@@ -32,6 +32,8 @@ POSTGRES_ONLY = {
     "stats": "ratio",
     "export": "COPY p50",
     "http": "x floor",
+    "live": "pages: ",
+    "bulk": "tickets/s",
 }
 
 

@@ -32,6 +32,9 @@ UNEXPRESSIBLE_RULES = {
     "No active user has this id.",
     "No team has this id.",
     "No active user has one of these ids.",
+    "Give either ids or filter.",
+    "Name at least one change.",
+    "A macro needs a reply or an action.",
 }
 
 

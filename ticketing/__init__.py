@@ -27,6 +27,7 @@ FEATURES = (
     "exports",
     "teams",
     "live",
+    "workflow",
     "web",
 )
 

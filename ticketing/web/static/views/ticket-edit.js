@@ -10,6 +10,7 @@ import { loadPeople } from "../people.js";
 import { errorBox, field, select, showError, ticketsChanged, toast } from "../ui.js";
 import { vocab } from "../vocab.js";
 import { conflictDialog } from "./conflict.js";
+import { macroMenu } from "./macro-menu.js";
 
 /* ---------- saving one change ---------- */
 
@@ -222,6 +223,7 @@ export function editCard(ctx, classify) {
     el("div", { class: "inline-actions" }, tags.button),
     field("Internal note", note.input, { name: "note" }),
     el("div", { class: "inline-actions" }, note.button),
+    macroMenu(ctx, etagOf),
     message,
     classify.node()
   );

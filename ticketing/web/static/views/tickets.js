@@ -16,11 +16,13 @@ import {
   tagList,
   urgencyMeter,
 } from "../ui.js";
+import { bulkBar, headCheck, rowCheck } from "./bulk-bar.js";
+import { viewsSidebar } from "./views-sidebar.js";
 import { DEFAULT_PER_PAGE, DEFAULT_SORT, filterForm, filtersFrom } from "./filters.js";
 
 /** The id of a ticket just created in the page: its row is highlighted once. */
 export const CREATED_KEY = "ticketing.created";
-const COLUMNS = 12;
+const COLUMNS = 13;
 /** Changes that can add, drop or move a row of the list (or change what it shows). */
 const LISTED = new Set([
   "status",
@@ -53,7 +55,7 @@ function nextSort(current, key) {
   return current === `-${key}` ? key : `-${key}`;
 }
 
-function tableHead(onSort) {
+function tableHead(onSort, onCheckAll) {
   const plain = (text, cls) => el("th", { scope: "col", class: cls || null }, text);
   return el(
     "thead",
@@ -61,6 +63,7 @@ function tableHead(onSort) {
     el(
       "tr",
       null,
+      headCheck(onCheckAll),
       plain("ID", "col-id"),
       plain("Subject"),
       plain("Requester"),
@@ -139,6 +142,7 @@ function ticketRow(t, highlight) {
   return el(
     "tr",
     { dataset: { id: t.id }, class: highlight === t.id ? "row-new" : null },
+    rowCheck(t),
     cell("ID", `#${t.id}`, "col-id"),
     cell("Subject", el("span", { class: "subject-line" }, link, tags), "col-subject"),
     cell("Requester", requesterLink(t), "col-requester"),
@@ -220,6 +224,7 @@ export function ticketsView(main, route) {
   sessionStorage.removeItem(CREATED_KEY);
 
   const clearFilters = () => navigate("/tickets", new URLSearchParams());
+  const sidebar = viewsSidebar({ params: () => params });
   const filters = filterForm({
     onApply: (next) => (next ? navigate("/tickets", next) : applyFilters(false)),
     onClear: clearFilters,
@@ -239,6 +244,7 @@ export function ticketsView(main, route) {
     heading("Tickets"),
     total,
     filters.head,
+    sidebar.menu,
     el(
       "div",
       { class: "toolbar-actions" },
@@ -246,7 +252,12 @@ export function ticketsView(main, route) {
       exportButton
     )
   );
-  const thead = tableHead(sortBy);
+  const thead = tableHead(sortBy, (on) => {
+    $$(".row-check", tbody).forEach((box) => {
+      box.checked = on;
+    });
+    bar.sync();
+  });
   const tbody = el("tbody");
   const table = el(
     "table",
@@ -257,17 +268,29 @@ export function ticketsView(main, route) {
   );
   const empty = emptyState(clearFilters);
   const pages = pager(goPage);
+  const bar = bulkBar({
+    tbody,
+    params: () => params,
+    total: () => Number(total.dataset.total || 0),
+    onDone: () => load(true),
+  });
   main.appendChild(
     el(
-      "section",
-      { class: "view view-tickets" },
-      toolbar,
-      filters.chips,
-      filters.panel,
-      errors,
-      el("div", { class: "table-wrap" }, table),
-      empty,
-      pages.nav
+      "div",
+      { class: "list-layout" },
+      sidebar.node,
+      el(
+        "section",
+        { class: "view view-tickets" },
+        toolbar,
+        filters.chips,
+        filters.panel,
+        bar.node,
+        errors,
+        el("div", { class: "table-wrap" }, table),
+        empty,
+        pages.nav
+      )
     )
   );
 
@@ -316,6 +339,9 @@ export function ticketsView(main, route) {
     empty.hidden = items.length > 0;
     table.hidden = items.length === 0;
     pages.show(meta);
+    const all = $("#check-page", thead);
+    if (all) all.checked = false;
+    bar.sync();
     if (focusSort) {
       const button = thead.querySelector(`[data-sort="${focusSort}"]`);
       if (button) button.focus();
@@ -366,6 +392,8 @@ export function ticketsView(main, route) {
     params = next.params;
     filters.sync(params, document.activeElement === filters.search);
     syncSortHeaders(thead, params);
+    bar.reset();
+    sidebar.mark(params);
     load();
   };
   // New tickets and changes by anyone show within a poll, without a reload.
@@ -378,6 +406,7 @@ export function ticketsView(main, route) {
     if (relevant) refresh();
   });
   view.destroy = () => {
+    sidebar.destroy();
     stopLive();
     refresh.cancel();
     stopTyping();
