@@ -78,9 +78,16 @@ class Config:
         self.CLASSIFY_BACKOFF_BASE = env_float("CLASSIFY_BACKOFF_BASE", 0.5)
         self.CLASSIFY_BACKOFF_MAX = env_float("CLASSIFY_BACKOFF_MAX", 8.0)
         self.CLASSIFY_RETRY_AFTER_MAX = env_float("CLASSIFY_RETRY_AFTER_MAX", 30.0)
-        # A ticket still queued/running for triage this long, with no live job, is re-queued
-        # by the worker's upkeep (its worker died).
-        self.TRIAGE_STALE_SECONDS = env_float("TRIAGE_STALE_SECONDS", 900.0)
+        # Triage is claimed from the database in batches (the fallback: TRIAGE_BATCH_SIZE at a
+        # time; Claude: one at a time) under a lease; a dead worker's lease runs out and any
+        # worker claims the ticket again. A drain job hands the worker back after
+        # TRIAGE_DRAIN_SECONDS; a ticket that fails to store is retried after
+        # TRIAGE_RETRY_SECONDS x attempts, up to TRIAGE_MAX_ATTEMPTS claims.
+        self.TRIAGE_BATCH_SIZE = env_int("TRIAGE_BATCH_SIZE", 200)
+        self.TRIAGE_LEASE_SECONDS = env_float("TRIAGE_LEASE_SECONDS", 120.0)
+        self.TRIAGE_DRAIN_SECONDS = env_float("TRIAGE_DRAIN_SECONDS", 20.0)
+        self.TRIAGE_MAX_ATTEMPTS = env_int("TRIAGE_MAX_ATTEMPTS", 5)
+        self.TRIAGE_RETRY_SECONDS = env_float("TRIAGE_RETRY_SECONDS", 60.0)
         # Claude as the real API behaves (docs/triage.md): personal data withheld before any
         # text leaves, the team's corrections as examples, prices and a monthly budget, bulk
         # work through the Message Batches API.
@@ -129,6 +136,9 @@ class Config:
         # requeued (Heroku kills at 30 s), and how often one worker schedules the upkeep.
         self.WORKER_SHUTDOWN_GRACE = env_int("WORKER_SHUTDOWN_GRACE", 20)
         self.UPKEEP_INTERVAL_SECONDS = env_int("UPKEEP_INTERVAL_SECONDS", 3600)
+        # Each worker asks the database this often whether work waits with no bell rung
+        # (Redis flushed or down when it was saved) and rings it.
+        self.WORKER_POLL_SECONDS = env_float("WORKER_POLL_SECONDS", 10.0)
         # Proxies in front of the app whose X-Forwarded-* headers are trusted (Heroku: 1).
         self.TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
         self.LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")

@@ -27,6 +27,13 @@ DERANDOMIZE = os.environ.get("FUZZ_RANDOM") != "1"
 #: with one of these messages.
 UNEXPRESSIBLE_RULES = {
     "Must not be after created_to.",
+    # SLA calendars: spans within a day, hours vs 24/7, a region of its country; a policy's
+    # calendar must exist.
+    "Working hours must be ordered, non-overlapping spans within a day.",
+    "A calendar that is not 24/7 needs some working hours.",
+    "The holiday data does not know this country or region.",
+    "A region needs its country.",
+    "No such calendar.",
     "Text may not contain NUL characters or unpaired surrogates.",
     "The current password is wrong.",
     "No active user has this id.",

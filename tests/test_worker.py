@@ -52,13 +52,14 @@ def fake_conn() -> fakeredis.FakeRedis:
     return fakeredis.FakeRedis(server=fakeredis.FakeServer())
 
 
-def build_worker(app, connection, interval: int):
+def build_worker(app, connection, interval: int, poll: float = 0):
     app.extensions["jobs"].connection = connection
     for name in list(app.extensions["jobs"].queues):
         app.extensions["jobs"].queues[name] = Queue(
             name, connection=connection, job_class=app.extensions["jobs"].job_class
         )
     app.config["UPKEEP_INTERVAL_SECONDS"] = interval
+    app.config["WORKER_POLL_SECONDS"] = poll
     return make_worker(app)
 
 
@@ -70,7 +71,7 @@ def test_one_worker_per_interval_schedules_the_upkeep(app, fake_conn, upkeep_cal
     assert second.schedule_upkeep() is None  # the other worker sees the interval is taken
     assert first.schedule_upkeep() is None
     assert 0 < fake_conn.ttl(UPKEEP_KEY) <= 600
-    queue = app.extensions["jobs"].queues["default"]
+    queue = app.extensions["jobs"].queues["upkeep"]
     assert queue.job_ids == [job_id]
     # The queued job runs the exports upkeep inside the app context.
     job = queue.fetch_job(job_id)
@@ -88,17 +89,18 @@ def test_one_worker_per_interval_schedules_the_upkeep(app, fake_conn, upkeep_cal
 def test_upkeep_can_be_switched_off(app, fake_conn, upkeep_calls):
     worker = build_worker(app, fake_conn, interval=0)
     assert worker.schedule_upkeep() is None
-    assert app.extensions["jobs"].queues["default"].job_ids == []
+    assert app.extensions["jobs"].queues["upkeep"].job_ids == []
     assert worker.dequeue_timeout == 405  # rq's own blocking wait, not shortened
 
 
 def test_worker_wakes_at_least_once_per_upkeep_interval(app, fake_conn, upkeep_calls):
     assert build_worker(app, fake_conn, interval=30).dequeue_timeout == 30
+    assert build_worker(app, fake_conn, interval=30, poll=5).dequeue_timeout == 5
 
 
 def test_worker_serves_every_queue_and_runs_jobs_in_the_app(app, fake_conn):
     worker = build_worker(app, fake_conn, interval=0)
-    assert worker.queue_names() == ["classification", "exports", "default"]
+    assert worker.queue_names() == ["upkeep", "classification", "exports", "default"]
     assert issubclass(worker.job_class, Job) and worker.job_class.flask_app is app
     assert isinstance(worker, worker_module.TicketingWorker)
 

@@ -26,6 +26,7 @@ FEATURES = (
     "stats",
     "exports",
     "teams",
+    "sla",
     "live",
     "workflow",
     "web",

@@ -23,11 +23,9 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    func,
-    select,
 )
 from sqlalchemy import false as sa_false
-from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .core.extensions import db
 from .core.vocab import (
@@ -42,6 +40,8 @@ from .core.vocab import (
     Priority,
     Role,
     Sentiment,
+    SlaEscalation,
+    SlaState,
     Source,
     TicketStatus,
     TriageSource,
@@ -253,6 +253,7 @@ class Ticket(db.Model):
         Index("ix_tickets_priority_created_at", "priority", "created_at"),
         Index("ix_tickets_sentiment_created_at", "sentiment", "created_at"),
         Index("ix_tickets_urgency_score_id", "urgency_score", "id"),
+        Index("ix_tickets_triage_status_lease", "triage_status", "triage_lease_until", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -271,7 +272,12 @@ class Ticket(db.Model):
     classified_at: Mapped[datetime | None] = mapped_column(TZDateTime)
     triage_status: Mapped[str | None] = mapped_column(String(16))
     triage_error: Mapped[str | None] = mapped_column(Text)
-    triage_job_id: Mapped[str | None] = mapped_column(String(64))
+    triage_job_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    #: The worker holding this ticket's triage, and until when: past the lease, any worker may
+    #: claim it again (its holder died). Attempts count claims since it was last queued.
+    triage_claimed_by: Mapped[str | None] = mapped_column(String(64))
+    triage_lease_until: Mapped[datetime | None] = mapped_column(TZDateTime)
+    triage_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     note: Mapped[str | None] = mapped_column(Text)
     requester_email: Mapped[str | None] = mapped_column(String(254), index=True)
     requester_name: Mapped[str | None] = mapped_column(String(120))
@@ -298,6 +304,10 @@ class Ticket(db.Model):
         cascade="all, delete-orphan",
         passive_deletes=True,
         order_by="Reply.id",
+    )
+
+    sla: Mapped[TicketSla | None] = relationship(
+        back_populates="ticket", cascade="all, delete-orphan", passive_deletes=True
     )
 
     @property
@@ -329,17 +339,6 @@ class Reply(db.Model):
         if not self.on_behalf_of_name:
             return None
         return {"name": self.on_behalf_of_name, "email": self.on_behalf_of_email}
-
-
-#: How many replies a ticket has, as a correlated count (deferred: the list asks for it with
-#: ``undefer`` instead of loading every reply of every ticket on the page).
-Ticket.reply_count = column_property(
-    select(func.count(Reply.id))
-    .where(Reply.ticket_id == Ticket.id)
-    .correlate_except(Reply)
-    .scalar_subquery(),
-    deferred=True,
-)
 
 
 class Classification(db.Model):
@@ -581,3 +580,112 @@ class AccessEvent(db.Model):
     user_agent: Mapped[str | None] = mapped_column(String(300))
     request_id: Mapped[str | None] = mapped_column(String(64))
     details: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class SlaCalendar(db.Model):
+    """When a team works: a time zone, working hours per weekday, days off (a country/region's
+    public holidays plus custom dates), or 24/7 (``ticketing.sla.calendar``)."""
+
+    __tablename__ = "sla_calendars"
+    __table_args__ = (CheckConstraint(_length("name", 1, 80), name="name_length"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    #: ``{"mon": ["09:00-17:00"], …}``; days left out are closed.
+    hours: Mapped[dict] = mapped_column(JSON, default=dict)
+    always_open: Mapped[bool] = mapped_column(Boolean, default=False)
+    holiday_country: Mapped[str | None] = mapped_column(String(8))
+    holiday_subdivision: Mapped[str | None] = mapped_column(String(16))
+    #: ISO dates (``"2026-12-24"``) that are days off besides the public holidays.
+    custom_holidays: Mapped[list] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow, onupdate=utcnow)
+
+
+class SlaPolicy(db.Model):
+    """Targets for the tickets it matches: a priority (or any), optionally a category; the most
+    specific active policy wins. Targets are business minutes of its calendar."""
+
+    __tablename__ = "sla_policies"
+    __table_args__ = (
+        CheckConstraint(_length("name", 1, 80), name="name_length"),
+        CheckConstraint(_in("priority", values(Priority)), name="priority"),
+        CheckConstraint(_in("category", values(Category)), name="category"),
+        CheckConstraint(
+            _in("escalation", values(SlaEscalation), nullable=False), name="escalation"
+        ),
+        CheckConstraint("first_response_minutes > 0", name="first_response_positive"),
+        CheckConstraint("resolution_minutes > 0", name="resolution_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    #: ``None`` matches every priority (and tickets without one).
+    priority: Mapped[str | None] = mapped_column(String(16))
+    category: Mapped[str | None] = mapped_column(String(16))
+    calendar_id: Mapped[int] = mapped_column(ForeignKey("sla_calendars.id"), index=True)
+    first_response_minutes: Mapped[int] = mapped_column(Integer)
+    resolution_minutes: Mapped[int] = mapped_column(Integer)
+    #: Pause the resolution clock while ``on_hold`` too (``pending`` always pauses it).
+    pause_on_hold: Mapped[bool] = mapped_column(Boolean, default=False)
+    escalation: Mapped[str] = mapped_column(String(24), default=SlaEscalation.NONE.value)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow, onupdate=utcnow)
+
+    calendar: Mapped[SlaCalendar] = relationship()
+
+
+class TicketSla(db.Model):
+    """A ticket's two SLA clocks. The due and at-risk instants are computed in business time
+    when the clock starts, pauses, resumes or its policy changes, so the upkeep's pass and the
+    list's ``sla`` filter and sorts are plain indexed comparisons with "now"."""
+
+    __tablename__ = "ticket_slas"
+    __table_args__ = (
+        CheckConstraint(
+            _in("first_response_state", values(SlaState), nullable=False),
+            name="first_response_state",
+        ),
+        CheckConstraint(
+            _in("resolution_state", values(SlaState), nullable=False), name="resolution_state"
+        ),
+        Index("ix_ticket_slas_fr_state_due", "first_response_state", "first_response_due_at"),
+        Index("ix_ticket_slas_fr_state_risk", "first_response_state", "first_response_risk_at"),
+        Index("ix_ticket_slas_res_state_due", "resolution_state", "resolution_due_at"),
+        Index("ix_ticket_slas_res_state_risk", "resolution_state", "resolution_risk_at"),
+        Index("ix_ticket_slas_started_at", "started_at"),
+    )
+
+    ticket_id: Mapped[int] = mapped_column(
+        ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True
+    )
+    policy_id: Mapped[int | None] = mapped_column(
+        ForeignKey("sla_policies.id", ondelete="SET NULL"), index=True
+    )
+    #: When the clocks started (the ticket's creation).
+    started_at: Mapped[datetime] = mapped_column(TZDateTime)
+    first_response_state: Mapped[str] = mapped_column(String(16), default=SlaState.RUNNING.value)
+    first_response_due_at: Mapped[datetime | None] = mapped_column(TZDateTime, index=True)
+    first_response_risk_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+    #: When the first public reply by an agent came (the clock stopped).
+    first_response_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+    first_response_warned_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+    resolution_state: Mapped[str] = mapped_column(String(16), default=SlaState.RUNNING.value)
+    #: ``None`` while paused (``resolution_left_seconds`` holds what is left).
+    resolution_due_at: Mapped[datetime | None] = mapped_column(TZDateTime, index=True)
+    resolution_risk_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+    resolution_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+    resolution_warned_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+    #: Business seconds spent paused so far (added to the target on every recomputation).
+    paused_seconds: Mapped[int] = mapped_column(Integer, default=0)
+    #: When the current pause began (``None`` while not paused).
+    paused_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+    resolution_left_seconds: Mapped[int | None] = mapped_column(Integer)
+    #: When the upkeep escalated the ticket (escalation fires once).
+    escalated_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+    updated_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow, onupdate=utcnow)
+
+    ticket: Mapped[Ticket] = relationship(back_populates="sla")
+    policy: Mapped[SlaPolicy | None] = relationship()

@@ -258,11 +258,15 @@ def test_openapi_documents_the_triage_routes(client):
     assert "202" in paths["/api/tickets/{ticket_id}/classify"]["post"]["responses"]
 
 
-def test_a_queue_outage_never_fails_the_save_and_the_ticket_waits_queued(app, client, monkeypatch):
+def test_a_queue_outage_never_fails_the_save_and_the_ticket_waits_queued(
+    app, client, make_ticket, monkeypatch
+):
     from redis.exceptions import ConnectionError as RedisConnectionError
     from rq import Queue
 
     from ticketing.classification.jobs import recover_stalled_triage
+
+    earlier = make_ticket()  # triaged before the outage
 
     def down(*args, **kwargs):
         raise RedisConnectionError("Connection refused")
@@ -273,15 +277,21 @@ def test_a_queue_outage_never_fails_the_save_and_the_ticket_waits_queued(app, cl
     ticket = created.get_json()
     # The row is the record of the work: it waits, queued, for the bell that did not ring.
     assert ticket["triage_status"] == "queued" and ticket["triage_error"] is None
+    # Asking again finds the job already recorded: nothing new to queue.
+    again = client.post(f"/api/tickets/{ticket['id']}/classify")
+    assert again.status_code == 202 and again.get_json()["status"] == "queued"
 
-    response = client.post(f"/api/tickets/{ticket['id']}/classify")
+    # New work that needs the bell: 503, and the row still records it.
+    response = client.post(f"/api/tickets/{earlier['id']}/classify")
     assert response.status_code == 503
     assert response.get_json()["error"]["code"] == "queue_unavailable"
+    assert client.get(f"/api/tickets/{earlier['id']}").get_json()["triage_status"] == "queued"
 
     monkeypatch.undo()
-    with app.app_context():  # the worker's upkeep finds the waiting ticket and queues it
-        assert recover_stalled_triage(older_than_seconds=-1) == 1
-    assert client.get(f"/api/tickets/{ticket['id']}").get_json()["triage_status"] == "done"
+    with app.app_context():  # a worker's poll finds the waiting tickets and rings the bell
+        assert recover_stalled_triage() == 2
+    for tid in (ticket["id"], earlier["id"]):
+        assert client.get(f"/api/tickets/{tid}").get_json()["triage_status"] == "done"
 
 
 @pytest.mark.parametrize("job_id", ["nope", "¸jó¡\x85=", "x" * 65, "..%2F..%2Fetc"])

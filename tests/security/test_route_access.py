@@ -21,6 +21,7 @@ PUBLIC = {
 #: Operations reserved to admins. Everything else an agent may do.
 ADMIN_ONLY = re.compile(
     r"^(DELETE /api/tickets/<int:ticket_id>|\w+ /api/users(/.*)?|GET /api/access-log(/.*)?"
+    r"|(POST|PATCH|DELETE) /api/sla/(calendars|policies)(/.*)?"
     r"|(POST|PATCH|DELETE) /api/(teams|routing-rules)(/.*)?)$"
 )
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}

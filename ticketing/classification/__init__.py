@@ -1,7 +1,8 @@
 """Triage: Claude with a local fallback, queued and live.
 
 Subscribes to "ticket saved": a new ticket, or an edit of its text, is marked for triage in
-the saving transaction and queued after the commit (``jobs.on_ticket_saving/_saved``).
+the saving transaction and a bell rings after the commit (``jobs.on_ticket_saving/_saved``);
+workers claim the marked rows in batches (``claims``).
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ def init_app(app: Flask, api: Api) -> None:
 
     events.ticket_saving.connect(jobs.on_ticket_saving, weak=False)
     events.ticket_saved.connect(jobs.on_ticket_saved, weak=False)
-    upkeep.register(app, "triage_requeued", jobs.recover_stalled_triage)
+    upkeep.register(app, "triage_waiting", jobs.recover_stalled_triage)
+    upkeep.register_poll(app, jobs.QUEUE, jobs.ring_if_pending)
     upkeep.register(app, "triage_after_fault", jobs.retriage_after_fault)
     upkeep.register(app, "triage_batches", batches.upkeep)
     upkeep.register(app, "languages_detected", services.fill_missing_languages)

@@ -1,19 +1,25 @@
-"""Triage on the queue: the job, enqueueing with de-duplication, and the after-save hook.
+"""Triage on the queue: the drain job, the bell that wakes it, and the after-save hook.
 
-The job is idempotent: it reloads the ticket, skips a run this job already stored, records
-``running`` / ``done`` / ``failed`` on the row, and acts as ``Actor(type="triage", via="job")``
-so the audit trail names triage as the author of its changes.
+The ticket row is the record of the work (``claims``): saving a ticket marks it ``queued`` in
+the same transaction; after the commit a bell rings (one de-duplicated ``drain_triage`` job
+on RQ). A worker's drain job claims batches of waiting tickets from the database, classifies
+them and stores the answers, until none is left. A lost bell (Redis flushed or down) loses
+nothing: every worker looks at the database every ``WORKER_POLL_SECONDS`` and rings again.
+
+Everything is idempotent: a run already stored under a job id is not stored twice, and the
+job acts as ``Actor(type="triage", via="job")`` so the audit trail names triage as the author
+of its changes.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from ..core import events, jobs
 from ..core.context import Actor, acting_as
@@ -21,23 +27,22 @@ from ..core.errors import DomainError, QueueUnavailable
 from ..core.extensions import db
 from ..core.vocab import ActorType, ClaudeState, TriageStatus, Via
 from ..models import Classification, Ticket, utcnow
-from . import services
+from . import claims, services
+from .claims import IN_FLIGHT, new_job_id
 
 log = logging.getLogger(__name__)
 
 QUEUE = "classification"
 TRIAGE_ACTOR = Actor(type=ActorType.TRIAGE, via=Via.JOB, label="triage")
-IN_FLIGHT = (TriageStatus.QUEUED.value, TriageStatus.RUNNING.value)
 #: Fields whose change means the ticket must be triaged again.
 TRIAGE_INPUTS = frozenset({"subject", "body"})
 #: ``events.save_options(triage=BATCH_MODE)``: triage through the Message Batches API.
 BATCH_MODE = "batch"
-#: Job ids of tickets waiting in (or for) a Message Batches submission: upkeep leaves them to
-#: the batch poller.
-BATCH_JOB_PREFIX = "batch-"
 #: A ticket waiting for the next batch submission (an import with ``triage="batch"``).
 PENDING_PREFIX = "batch-p-"
 SUBMIT_JOB_ID = "triage-batch-submit"
+#: The bell's name: one drain job waits on the queue at a time (``jobs.ring``).
+DRAIN_BELL = "triage-drain"
 
 
 def triage_ticket(ticket_id: int, job_id: str | None = None) -> Classification | None:
@@ -54,7 +59,9 @@ def triage_ticket(ticket_id: int, job_id: str | None = None) -> Classification |
             return done
     with acting_as(TRIAGE_ACTOR):
         try:
-            started = services.begin_triage(ticket_id, job_id)
+            started = services.begin_triage(
+                ticket_id, job_id, claims.new_holder(), claims.job_lease_seconds()
+            )
             if started is None:
                 db.session.commit()
                 log.info("triage %s: ticket %s no longer exists", job_id, ticket_id)
@@ -95,20 +102,8 @@ def run_triage(ticket_id: int, job_id: str | None = None) -> dict | None:
 
 
 def job_timeout() -> int:
-    """Seconds RQ lets a triage job run: every attempt timing out plus every backoff."""
-    cfg = current_app.config
-    attempts = int(cfg["CLASSIFY_MAX_RETRIES"]) + 1
-    per_attempt = float(cfg["CLASSIFY_TIMEOUT"]) + float(
-        max(cfg["CLASSIFY_BACKOFF_MAX"], cfg["CLASSIFY_RETRY_AFTER_MAX"])
-    )
-    return int(attempts * per_attempt) + 60
-
-
-def new_job_id(ticket_id: int | None) -> str:
-    """``triage-<ticket>-<random>``; a ticket not yet flushed has no id to name."""
-    if ticket_id is None:
-        return f"triage-{uuid.uuid4().hex[:20]}"
-    return f"triage-{ticket_id}-{uuid.uuid4().hex[:12]}"
+    """Seconds RQ lets a one-ticket triage job run: every attempt timing out plus backoff."""
+    return claims.job_lease_seconds()
 
 
 def mark_queued(ticket: Ticket) -> str:
@@ -118,6 +113,8 @@ def mark_queued(ticket: Ticket) -> str:
     ticket.triage_job_id = job_id
     ticket.triage_status = TriageStatus.QUEUED
     ticket.triage_error = None
+    ticket.triage_attempts = 0
+    claims.release(ticket)  # any worker may claim it now
     return job_id
 
 
@@ -147,17 +144,101 @@ def ring_submit() -> None:
         log.warning("batch submission not queued yet: %s", err.message)
 
 
-def _put_on_queue(ticket_id: int, job_id: str) -> None:
-    """Ring the bell for a ticket already marked queued (raises QueueUnavailable)."""
-    jobs.enqueue(
+def ring(ticket_id: int | None = None) -> bool:
+    """After a commit: wake a worker to drain waiting triage (raises QueueUnavailable). On
+    RQ at most one drain job waits at a time; in-process the drain runs now, for
+    ``ticket_id`` only (a request must not drain the whole backlog)."""
+    return jobs.ring(
         QUEUE,
-        run_triage,
-        ticket_id,
-        job_id,
-        job_id=job_id,
-        job_timeout=job_timeout(),
-        description=f"triage ticket {ticket_id}",
+        drain_triage,
+        DRAIN_BELL,
+        hint=ticket_id,
+        job_timeout=max(job_timeout(), int(current_app.config["TRIAGE_DRAIN_SECONDS"]) + 300),
+        result_ttl=600,
+        failure_ttl=7 * 86400,
+        description="drain waiting triage",
     )
+
+
+def drain_triage(only: int | None = None) -> dict:
+    """The RQ job: claim batches of waiting tickets, classify, store, until none is left or
+    ``TRIAGE_DRAIN_SECONDS`` have passed (then the bell rings again, so the other queues get
+    their turn). A full batch rings the bell at once: another worker may help."""
+    if only is None:
+        jobs.answer_bell(DRAIN_BELL)  # work saved from now on rings a new drain
+    holder = claims.new_holder()
+    deadline = time.monotonic() + float(current_app.config["TRIAGE_DRAIN_SECONDS"])
+    report = {"claimed": 0, "stored": 0}
+    while True:
+        classifier = services.get_classifier()
+        size, lease = claims.batch_plan(classifier)
+        batch = claims.claim(holder, size, lease, only)
+        db.session.commit()
+        if not batch:
+            break
+        report["claimed"] += len(batch)
+        if only is None and len(batch) == size:
+            _ring_quietly()
+        stored = triage_batch(holder, batch, classifier)
+        report["stored"] += stored
+        if only is not None or not stored:
+            break  # nothing stored: the database is in trouble, the retry waits its turn
+        if time.monotonic() > deadline and jobs.state().is_async:
+            _ring_quietly()
+            break
+    if report["claimed"]:
+        log.info("triage drain %s: %s", holder, report)
+    return report
+
+
+def triage_batch(holder: str, batch: list[claims.Claimed], classifier) -> int:
+    """Classify a claimed batch and store it in one transaction (commits). If that fails,
+    each ticket is stored on its own and the ones that still fail are marked ``failed`` with
+    why (retried later): one bad row cannot hold back the rest."""
+    with acting_as(TRIAGE_ACTOR):
+        results = claims.classify_claimed(batch, classifier)
+        try:
+            stored = claims.store(holder, batch, results)
+            db.session.commit()
+        except Exception:  # noqa: BLE001 - retried one by one below
+            db.session.rollback()
+            log.exception("triage: storing a batch of %s failed; storing one by one", len(batch))
+            pairs = zip(batch, results, strict=True)
+            stored = sum(_store_one(holder, item, result) for item, result in pairs)
+    for item, result in zip(batch, results, strict=True):
+        log.debug(
+            "triage %s: ticket %s -> %s/%s by %s%s",
+            item.job_id,
+            item.ticket_id,
+            result.category,
+            result.priority,
+            result.source,
+            f" (error: {result.error})" if result.error else "",
+        )
+    return stored
+
+
+def _store_one(holder: str, item: claims.Claimed, result) -> int:
+    try:
+        stored = claims.store(holder, [item], [result])
+        db.session.commit()
+        return stored
+    except Exception as err:  # noqa: BLE001 - recorded on the row, retried later
+        db.session.rollback()
+        log.exception("triage %s: ticket %s could not be stored", item.job_id, item.ticket_id)
+        claims.fail(item.ticket_id, item.job_id, f"{type(err).__name__}: {err}")
+        db.session.commit()
+        return 0
+
+
+def _ring_quietly() -> None:
+    """From a drain: ask another worker to help (on RQ only; in-process the drain goes on)."""
+    if not jobs.state().is_async:
+        return
+    try:
+        ring()
+    except QueueUnavailable as err:
+        log.warning("triage bell not rung (%s): the workers' poll finds the work", err.message)
 
 
 @dataclass(frozen=True)
@@ -170,40 +251,39 @@ class Enqueued:
     created: bool
 
 
-def _live_job_status(job_id: str) -> str | None:
-    """queued/running when RQ still holds the job in flight, else None."""
-    job = jobs.fetch_job(job_id)
-    if job is None:
-        return None
-    status = jobs.job_status(job)
-    return status if status in IN_FLIGHT else None
-
-
 def enqueue_triage(ticket_id: int) -> Enqueued:
-    """Queue triage for a ticket, or return the job already queued or running for it.
+    """Queue triage for a ticket, or return the job already waiting or held for it.
 
     The ticket row is locked (``FOR UPDATE`` on PostgreSQL) while deciding, so two requests
-    at once get the same job. The new job id is committed on the row *before* the job is put
-    on the queue (a worker must find it).
+    at once get the same job. The mark is committed before the bell rings.
     Raises NotFound for an unknown ticket, QueueUnavailable when the queue is down — the
-    ticket then stays marked ``queued`` (committed), and upkeep queues it once Redis is back.
+    ticket then stays marked ``queued`` (committed), and a worker's poll finds it.
     """
     ticket = services.locked_ticket(ticket_id)
     if ticket is None:
         services.get_ticket(ticket_id)  # raises NotFound
     current = ticket.triage_job_id
-    if current and ticket.triage_status in IN_FLIGHT:
-        status = _live_job_status(current)
-        if status in IN_FLIGHT:
-            db.session.commit()  # release the lock
-            return Enqueued(current, ticket_id, status, created=False)
+    if current and ticket.triage_status in IN_FLIGHT and _held_or_waiting(ticket):
+        status = ticket.triage_status
+        db.session.commit()  # release the lock
+        return Enqueued(current, ticket_id, status, created=False)
     job_id = mark_queued(ticket)
     db.session.commit()
-    _put_on_queue(ticket_id, job_id)  # QueueUnavailable: the row still says queued (upkeep)
-    # In embedded mode the job has already run; the row says how it ended.
-    db.session.expire_all()
-    status = _live_job_status(job_id) or _row_status(ticket_id, job_id)
-    return Enqueued(job_id, ticket_id, status, created=True)
+    ring(ticket_id)  # QueueUnavailable: the row still says queued (a worker's poll finds it)
+    db.session.expire_all()  # in-process mode the drain has already run: the row says how
+    return Enqueued(job_id, ticket_id, _row_status(ticket_id, job_id), created=True)
+
+
+def _held_or_waiting(ticket: Ticket) -> bool:
+    """Whether the ticket's current job is still to come: waiting to be claimed, or claimed
+    under a lease that has not run out (a dead holder's expired lease does not count). A
+    ticket left to a Message Batches submission is not waiting for a worker."""
+    if (ticket.triage_job_id or "").startswith(claims.BATCH_JOB_PREFIX):
+        return False
+    if ticket.triage_status == TriageStatus.QUEUED:
+        return True
+    lease = ticket.triage_lease_until
+    return lease is not None and lease > utcnow()
 
 
 def _row_status(ticket_id: int, job_id: str) -> str:
@@ -220,7 +300,7 @@ def on_ticket_saving(app, change: events.Change) -> None:
     language detected and is marked as waiting for triage (``AUTO_CLASSIFY``;
     ``save_options(triage=False)`` opts out, ``triage="batch"`` leaves it for a Message
     Batches submission). The mark is the record of the work: if the bell below is lost,
-    upkeep finds the row."""
+    a worker's poll finds the row."""
     if app is None or not (change.created or change.fields & TRIAGE_INPUTS):
         return
     ticket = change.obj
@@ -235,53 +315,39 @@ def on_ticket_saving(app, change: events.Change) -> None:
 
 
 def on_ticket_saved(app, change: events.Saved) -> None:
-    """After the commit: put the triage job on the queue. A queue outage loses nothing: the
-    ticket stays ``queued`` and ``recover_stalled_triage`` queues it again later."""
+    """After the commit: ring the bell. A queue outage loses nothing: the ticket stays
+    ``queued`` and the workers' poll of the database finds it."""
     if change.notes.get("triage_batch"):
         ring_submit()
         return
-    job_id = change.notes.get("triage_job")
-    if not job_id:
+    if not change.notes.get("triage_job"):
         return
     try:
-        _put_on_queue(change.id, job_id)
+        ring(change.id)
     except QueueUnavailable as err:
-        log.warning("ticket %s saved; triage not queued yet: %s", change.id, err.message)
+        log.warning("ticket %s saved; triage bell not rung yet: %s", change.id, err.message)
 
 
-def recover_stalled_triage(older_than_seconds: float | None = None, limit: int = 500) -> int:
-    """Queue triage again for tickets whose job died (a worker killed mid-job, a queue flushed).
-
-    Such a ticket says ``queued``/``running`` but RQ no longer holds its job in flight, and the
-    row has not changed for ``TRIAGE_STALE_SECONDS``. Run by the worker's scheduled upkeep, so
-    no ticket waits forever for a result. Returns how many were queued again.
-    """
-    seconds = older_than_seconds
-    if seconds is None:
-        seconds = float(current_app.config["TRIAGE_STALE_SECONDS"])
-    cutoff = utcnow() - timedelta(seconds=seconds)
-    rows = db.session.execute(
-        select(Ticket.id, Ticket.triage_job_id)
-        .where(Ticket.triage_status.in_(IN_FLIGHT), Ticket.updated_at < cutoff)
-        .where(~func.coalesce(Ticket.triage_job_id, "").startswith(BATCH_JOB_PREFIX))
-        .order_by(Ticket.id)
-        .limit(limit)
-    ).all()
+def ring_if_pending() -> int:
+    """Ring the bell when the database holds triage a worker may claim (queued, a dead
+    holder's expired lease, a failed run due for retry), whatever their number or age:
+    the workers' poll and the upkeep run this, so no ticket waits forever for a result.
+    Returns how many tickets are claimable."""
+    claims.give_up_exhausted()
+    waiting = claims.pending_count()
     db.session.commit()
-    requeued = 0
-    for ticket_id, job_id in rows:
-        if job_id and _live_job_status(job_id) is not None:
-            continue  # still waiting or working: a long queue is not a dead job
-        try:
-            enqueue_triage(ticket_id)
-        except DomainError as err:  # the ticket vanished or the queue is down: next round
-            db.session.rollback()
-            log.warning("stalled triage for ticket %s not requeued: %s", ticket_id, err.message)
-            continue
-        requeued += 1
-    if requeued:
-        log.info("requeued %s stalled triage job(s)", requeued)
-    return requeued
+    if waiting:
+        ring()  # QueueUnavailable: the next poll tries again
+    return waiting
+
+
+def recover_stalled_triage() -> int:
+    """Upkeep's task: ``ring_if_pending`` (kept under its old name for the report)."""
+    try:
+        return ring_if_pending()
+    except QueueUnavailable as err:
+        log.warning("triage waiting but the queue is down: %s", err.message)
+        return 0
 
 
 def retriage_after_fault(limit: int = 500) -> int:

@@ -38,15 +38,17 @@ JOB_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
 def job_resource(job_id: str) -> dict[str, Any]:
-    """A triage job as the API shows it; its state comes from the database first, RQ second.
+    """A triage job as the API shows it; its state comes from the database (the ticket row
+    is the record of the work), RQ only for an id the database does not know.
 
-    Raises NotFound when neither the database nor the queue knows the id.
+    Raises NotFound when neither knows the id, QueueUnavailable when RQ must be asked and
+    Redis does not answer.
     """
     if not JOB_ID.match(job_id):
         raise NotFound(f"Job {job_id[:64]}")
     run = services.run_for_job(job_id)
     ticket = services.ticket_for_job(job_id)
-    rq_job = queue.fetch_job(job_id)
+    rq_job = queue.fetch_job(job_id) if run is None and ticket is None else None
     if rq_job is not None and not _is_triage(rq_job):
         rq_job = None  # another kind of job (an export …): its own resource decides who sees it
     if run is None and ticket is None and rq_job is None:
@@ -110,6 +112,7 @@ class ClassifyTicket(MethodView):
 class JobItem(MethodView):
     @blp.response(200, JobOut)
     @blp.alt_response(404, schema=ErrorEnvelope, description="No such job")
+    @blp.alt_response(503, schema=ErrorEnvelope, description="The job queue is unavailable")
     def get(self, job_id):
         """A triage job's state: queued | running | done | failed, with the result or error."""
         return job_resource(job_id)

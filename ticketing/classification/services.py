@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from flask import Flask, current_app
 from sqlalchemy import bindparam, func, select, update
@@ -88,8 +89,11 @@ def detect_language(subject: str | None, body: str | None, app: Flask | None = N
 
 
 def warm_up(app: Flask) -> None:
-    """Build the local classifier's tables and load every language model now, so the first
-    requests of a process don't each pay seconds for it (lingua loads models lazily)."""
+    """Build the local classifier's tables, load every language model and import the Claude
+    client (the anthropic SDK takes seconds) now, so the first requests of a process — or
+    every work horse a worker forks — don't each pay for it (lingua loads models lazily)."""
+    from . import claude  # noqa: F401 - imported for its side effect: loaded once
+
     fallback.warm_up()
     language.detector(app).warm_up()
 
@@ -185,8 +189,11 @@ class TriageInput:
     language: str | None = None
 
 
-def begin_triage(ticket_id: int, job_id: str | None) -> TriageInput | None:
-    """Mark the ticket ``running`` under this job and return the text to classify.
+def begin_triage(
+    ticket_id: int, job_id: str | None, holder: str | None = None, lease_seconds: float = 0
+) -> TriageInput | None:
+    """Mark the ticket ``running`` under this job, claimed by ``holder`` for ``lease_seconds``
+    (so no worker claims it meanwhile), and return the text to classify.
 
     Returns None when the ticket no longer exists (deleted while queued).
     """
@@ -194,6 +201,8 @@ def begin_triage(ticket_id: int, job_id: str | None) -> TriageInput | None:
     if ticket is None:
         return None
     ticket.triage_status = TriageStatus.RUNNING
+    ticket.triage_claimed_by = holder
+    ticket.triage_lease_until = utcnow() + timedelta(seconds=lease_seconds) if holder else None
     if job_id:
         ticket.triage_job_id = job_id
     if not ticket.language:  # written by a bulk insert (seed) that skipped the save events
@@ -291,6 +300,7 @@ def finish_triage(
     if job_id is None or ticket.triage_job_id in (None, job_id):
         ticket.triage_status = TriageStatus.DONE
         ticket.triage_error = result.error
+        ticket.triage_claimed_by = ticket.triage_lease_until = None
     db.session.flush()
     return row
 
@@ -303,6 +313,7 @@ def fail_triage(ticket_id: int, job_id: str | None, error: str) -> None:
     if job_id is None or ticket.triage_job_id in (None, job_id):
         ticket.triage_status = TriageStatus.FAILED
         ticket.triage_error = error[:1000]
+        ticket.triage_claimed_by = ticket.triage_lease_until = None
     db.session.flush()
 
 

@@ -62,12 +62,19 @@ def worker_command(burst: bool, queues: tuple[str, ...]) -> None:
     """Run an RQ worker for every queue the app uses (needs REDIS_URL)."""
     from flask import current_app
 
-    from .worker import make_worker
+    from .worker import make_worker, run_forever
 
     if not current_app.config.get("REDIS_URL"):
         raise click.UsageError("REDIS_URL is not set: without Redis, jobs run in-process.")
+    app = current_app._get_current_object()
     try:
-        worker = make_worker(current_app._get_current_object(), queues or None)
+        make_worker(app, queues or None)
     except ValueError as err:
         raise click.UsageError(str(err)) from err
-    worker.work(burst=burst, with_scheduler=True, logging_level=current_app.config["LOG_LEVEL"])
+    run_forever(
+        app,
+        queues or None,
+        burst=burst,
+        with_scheduler=True,
+        logging_level=app.config["LOG_LEVEL"],
+    )

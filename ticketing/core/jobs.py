@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -28,8 +29,12 @@ from .vocab import ActorType, Via
 
 log = logging.getLogger(__name__)
 
-#: Every queue the app uses, in the order a worker serves them.
-QUEUES = ("classification", "exports", "default")
+#: Every queue the app uses, in the order a worker serves them: the upkeep first, so it runs
+#: on time whatever the backlog (drain jobs hand the worker back every few seconds).
+QUEUES = ("upkeep", "classification", "exports", "default")
+#: A bell's de-duplication key lives this long at most (a lost enqueue cannot block it longer).
+BELL_TTL = 60
+BELL_PREFIX = "ticketing:bell:"
 
 
 class AppJob(Job):
@@ -111,16 +116,59 @@ def enqueue_later(queue: str, seconds: float, func, *args: Any, **options: Any) 
     return job
 
 
+def ring(queue: str, func, name: str, hint: Any = None, **options: Any) -> bool:
+    """Wake a worker for work the database records (Redis only rings the bell).
+
+    On RQ: enqueue ``func()`` unless a job rung under ``name`` still waits (``SET NX`` on a
+    key the job clears with ``answer_bell`` when it starts); returns whether it enqueued.
+    In-process: run ``func(hint)`` now — the hint narrows it to the item just saved.
+    Raises ``QueueUnavailable`` when Redis cannot be reached.
+    """
+    st = state()
+    if not st.is_async:
+        enqueue(queue, func, hint, **options)
+        return True
+    key = BELL_PREFIX + name
+    try:
+        if not st.connection.set(key, "1", nx=True, ex=BELL_TTL):
+            return False
+        job = get_queue(queue).enqueue(func, job_id=f"{name}-{uuid.uuid4().hex[:16]}", **options)
+    except RedisError as err:
+        _forget_bell(key)
+        raise QueueUnavailable() from err
+    log.info("rang %s: job %s on %s", name, job.id, queue)
+    return True
+
+
+def answer_bell(name: str) -> None:
+    """A woken job starts: the next save rings again (no Redis, nothing to clear)."""
+    _forget_bell(BELL_PREFIX + name)
+
+
+def _forget_bell(key: str) -> None:
+    try:
+        state().connection.delete(key)
+    except RedisError:
+        pass
+
+
 def fetch_job(job_id: str) -> Job | None:
+    """The RQ job, or None; raises ``QueueUnavailable`` when Redis cannot be reached."""
     try:
         return state().job_class.fetch(job_id, connection=state().connection)
     except NoSuchJobError:
         return None
+    except RedisError as err:
+        raise QueueUnavailable() from err
 
 
 def job_status(job: Job) -> str:
-    """RQ's statuses folded into the API's four: queued | running | done | failed."""
-    status = job.get_status(refresh=True)
+    """RQ's statuses folded into the API's four: queued | running | done | failed (raises
+    ``QueueUnavailable`` when Redis cannot be reached)."""
+    try:
+        status = job.get_status(refresh=True)
+    except RedisError as err:
+        raise QueueUnavailable() from err
     value = getattr(status, "value", status)
     if value == "finished":
         return "done"

@@ -26,6 +26,31 @@ def register(app: Flask, name: str, task: Task) -> None:
     app.extensions.setdefault("upkeep", {})[name] = task
 
 
+def register_poll(app: Flask, queue: str, poll: Task) -> None:
+    """Have every worker serving ``queue`` run ``poll`` every ``WORKER_POLL_SECONDS``: it
+    looks in the database for work waiting and rings its bell, so a bell Redis lost is rung
+    again."""
+    app.extensions.setdefault("upkeep_polls", {})[queue] = poll
+
+
+def poll_all(app: Flask, queues: list[str]) -> dict[str, Any]:
+    """The polls of ``queues``, in ``app``'s context; a failing one is logged (the database
+    or the queue may be down: the next round tries again)."""
+    report: dict[str, Any] = {}
+    polls = app.extensions.get("upkeep_polls", {})
+    with app.app_context():
+        for name, poll in polls.items():
+            if name not in queues:
+                continue
+            try:
+                report[name] = poll()
+            except Exception as err:  # noqa: BLE001 - a poll must never stop the worker
+                db.session.rollback()
+                log.warning("poll %s failed: %s: %s", name, type(err).__name__, err)
+                report[name] = {"error": type(err).__name__}
+    return report
+
+
 def tasks(app: Flask | None = None) -> dict[str, Task]:
     app = app or current_app
     return dict(app.extensions.get("upkeep", {}))

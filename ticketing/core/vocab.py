@@ -207,6 +207,55 @@ class AccessAction(StrEnum):
     SETTINGS_CHANGED = "settings_changed"
 
 
+class SlaState(StrEnum):
+    """Where one SLA clock of a ticket stands (first response, resolution)."""
+
+    RUNNING = "running"
+    #: Waiting on the customer (``pending``, and ``on_hold`` when the policy says so).
+    PAUSED = "paused"
+    MET = "met"
+    BREACHED = "breached"
+
+
+class SlaFilter(StrEnum):
+    """The ticket list's ``sla`` filter."""
+
+    #: A clock is past its due time (or was when it stopped).
+    BREACHED = "breached"
+    #: Not breached, but a running clock has used 75% (``SLA_AT_RISK_SHARE``) of its target.
+    AT_RISK = "at_risk"
+    #: Has clocks, none breached or at risk.
+    OK = "ok"
+
+
+class SlaClock(StrEnum):
+    """The two targets of a policy."""
+
+    FIRST_RESPONSE = "first_response"
+    RESOLUTION = "resolution"
+
+
+class SlaEscalation(StrEnum):
+    """What the upkeep does to a ticket whose clock breaches, by policy."""
+
+    NONE = "none"
+    #: One priority level up (a manual priority: the person's choice stays).
+    RAISE_PRIORITY = "raise_priority"
+
+
+class SlaEvent(StrEnum):
+    """Audit-trail actions the SLA upkeep writes (``ticket_events.action``; ``field`` names
+    the clock). Each fires once per clock."""
+
+    AT_RISK = "sla_at_risk"
+    BREACHED = "sla_breached"
+    ESCALATED = "sla_escalated"
+
+
+#: Share of a target used when a clock counts as "at risk" (and its warning fires).
+SLA_AT_RISK_SHARE = 0.75
+
+
 def values(enum: type[StrEnum]) -> tuple[str, ...]:
     """An enum's values in declaration order, as plain strings."""
     return tuple(member.value for member in enum)
@@ -280,6 +329,10 @@ def as_data() -> dict[str, object]:
         "admin_role": Role.ADMIN.value,
         "access_actions": list(values(AccessAction)),
         "urgency_floors": dict(URGENCY_FLOORS),
+        "sla_states": list(values(SlaState)),
+        "sla_filters": list(values(SlaFilter)),
+        "sla_clocks": list(values(SlaClock)),
+        "sla_escalations": list(values(SlaEscalation)),
         "source_labels": source_labels(),
         "tentative_below": TENTATIVE_BELOW,
     }

@@ -10,26 +10,40 @@
 - Scheduled upkeep (``core.upkeep``: every task the features registered): every
   ``UPKEEP_INTERVAL_SECONDS`` one worker — whichever
   first takes a Redis key that lives for the interval — enqueues ``upkeep_job`` on the
-  ``default`` queue; any worker then runs it like any other job (app context, job id in logs).
+  ``upkeep`` queue, which every worker serves first (so a backlog cannot delay it); any worker
+  then runs it like any other job (app context, job id in logs).
+- Polls (``core.upkeep.register_poll``): every ``WORKER_POLL_SECONDS`` each worker asks the
+  database whether work waits (triage, exports) and rings its bell — a bell lost with Redis
+  is rung again within seconds.
+- Warm before forking (``core.warmup``): the fallback's tables, the language models and the
+  anthropic SDK are loaded once in the parent, so no work horse rebuilds them.
+- ``run_forever`` (the ``flask tickets worker`` command): when Redis goes away, rq's loop
+  gives up; this waits with backoff, logs, reconnects and carries on. It returns only on a
+  stop request (SIGTERM/SIGINT) or in burst mode.
 """
 
 from __future__ import annotations
 
 import logging
+import signal
+import time
 from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask
+from redis.exceptions import RedisError
 from rq.exceptions import ShutDownImminentException
 from rq.worker import HerokuWorker
 
-from . import upkeep
+from . import upkeep, warmup
 from .jobs import QUEUES
 
 log = logging.getLogger(__name__)
 
 UPKEEP_KEY = "ticketing:upkeep:last"
-UPKEEP_QUEUE = "default"
+UPKEEP_QUEUE = "upkeep"
+#: Longest wait between reconnection attempts (seconds).
+RECONNECT_MAX = 30.0
 
 
 def upkeep_job() -> Any:
@@ -41,6 +55,20 @@ class TicketingWorker(HerokuWorker):
     """HerokuWorker that requeues a job cut short by shutdown and schedules the upkeep."""
 
     upkeep_interval: int = 0  # seconds; 0 = no upkeep from this worker
+    poll_interval: float = 0  # seconds; 0 = no polls from this worker
+    flask_app: Flask | None = None
+    _polled_at: float | None = None
+
+    @property
+    def poll_due(self) -> bool:
+        if self.flask_app is None or self.poll_interval <= 0:
+            return False
+        return self._polled_at is None or time.monotonic() - self._polled_at >= self.poll_interval
+
+    def poll(self) -> dict[str, Any]:
+        """Ring the bell of any work the database holds (``core.upkeep.register_poll``)."""
+        self._polled_at = time.monotonic()
+        return upkeep.poll_all(self.flask_app, self.queue_names())
 
     def schedule_upkeep(self, at: datetime | None = None) -> str | None:
         """Enqueue the upkeep job if no worker did so in the last interval; returns its id.
@@ -74,24 +102,33 @@ class TicketingWorker(HerokuWorker):
 
     @property
     def should_run_maintenance_tasks(self) -> bool:
-        if super().should_run_maintenance_tasks:
+        if super().should_run_maintenance_tasks or self.poll_due:
             return True
         return self.upkeep_enabled and not self.connection.exists(UPKEEP_KEY)
 
     def run_maintenance_tasks(self) -> None:
-        super().run_maintenance_tasks()
+        if super().should_run_maintenance_tasks:
+            super().run_maintenance_tasks()
         try:
             self.schedule_upkeep()
         except Exception:  # noqa: BLE001 - upkeep must never take the worker down
             log.exception("could not schedule upkeep")
+        if self.poll_due:
+            self.poll()
 
     @property
     def dequeue_timeout(self) -> int:
-        # Wake up at least once per upkeep interval to check whether upkeep is due.
+        # Wake up at least once per upkeep interval (and poll interval) to see what is due.
         timeout = super().dequeue_timeout
         if self.upkeep_enabled:
             timeout = max(1, min(timeout, self.upkeep_interval))
+        if self.poll_interval > 0:
+            timeout = max(1, min(timeout, int(self.poll_interval)))
         return timeout
+
+    @property
+    def stop_requested(self) -> bool:
+        return bool(self._stop_requested or self._shutdown_requested_date)
 
     def handle_exception(self, job, *exc_info) -> Any:
         if exc_info and isinstance(exc_info[1], ShutDownImminentException):
@@ -126,4 +163,47 @@ def make_worker(
     )
     worker.imminent_shutdown_delay = int(app.config["WORKER_SHUTDOWN_GRACE"])
     worker.upkeep_interval = int(app.config["UPKEEP_INTERVAL_SECONDS"])
+    worker.poll_interval = float(app.config["WORKER_POLL_SECONDS"])
+    worker.flask_app = app
     return worker
+
+
+def run_forever(
+    app: Flask, queues: tuple[str, ...] | None = None, burst: bool = False, **work: Any
+) -> None:
+    """Run a worker; when it stops for any reason but a stop request (Redis went away, a
+    timeout), wait with backoff until Redis answers, then start a fresh one. Never exits on
+    an outage; SIGTERM/SIGINT while waiting end the process at once (nothing is in hand)."""
+    warmup.warm(app)  # before any fork: no work horse rebuilds tables or imports
+    delay = 1.0
+    while True:
+        worker = make_worker(app, queues)
+        started = time.monotonic()
+        try:
+            worker.work(burst=burst, **work)
+        except (RedisError, OSError) as err:
+            log.error("worker stopped: %s: %s", type(err).__name__, err)
+        if burst or worker.stop_requested:
+            return
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        if time.monotonic() - started > 60:
+            delay = 1.0  # it had been running fine: start over with a short wait
+        delay = _wait_for_redis(app, delay)
+
+
+def _wait_for_redis(app: Flask, delay: float) -> float:
+    """Sleep ``delay``, doubling up to ``RECONNECT_MAX``, until Redis answers a PING;
+    returns the next delay."""
+    connection = app.extensions["jobs"].connection
+    while True:
+        log.warning("worker: Redis unavailable; reconnecting in %.0f s", delay)
+        time.sleep(delay)
+        delay = min(delay * 2, RECONNECT_MAX)
+        try:
+            connection.ping()
+        except (RedisError, OSError) as err:
+            log.warning("worker: Redis still unavailable (%s)", type(err).__name__)
+            continue
+        log.warning("worker: Redis answers again; resuming")
+        return delay
