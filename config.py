@@ -174,6 +174,8 @@ class Config:
         self.TOKEN_TOUCH_SECONDS = env_int("TOKEN_TOUCH_SECONDS", 60)
         self.AUTH_CACHE_SECONDS = env_int("AUTH_CACHE_SECONDS", 5)
         self.INTAKE_RATE_LIMIT = os.environ.get("INTAKE_RATE_LIMIT", "5/hour")
+        # Assist (similar tickets, duplicates, merge, knowledge base, reply drafts).
+        self.DUPLICATE_THRESHOLD = env_float("DUPLICATE_THRESHOLD", 0.8)
         self.JSON_SORT_KEYS = False
 
     @property

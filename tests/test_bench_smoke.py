@@ -26,6 +26,7 @@ EVERYWHERE = {
     "triage": "fallback",
     "audit": "ratio on/off",
     "auth": "bearer token",
+    "similar": "smoke ok",
 }
 POSTGRES_ONLY = {
     "search": "latency targets",

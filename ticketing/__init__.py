@@ -26,6 +26,7 @@ FEATURES = (
     "stats",
     "exports",
     "teams",
+    "assist",
     "sla",
     "live",
     "workflow",

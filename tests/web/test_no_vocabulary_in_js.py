@@ -24,6 +24,8 @@ HOMONYMS = {
     ("app.js", "account"): "the #/account route, not the category",
     ("views/dashboard.js", "open"): "the stats' 'open' count field, not the status",
     ("views/exports.js", "pending"): "an export's status (ExportStatus), not a ticket's",
+    ("views/assist.js", "open"): "the similar-tickets scope (SimilarScope), not the status",
+    ("views/assist.js", "resolved"): "the similar-tickets scope (SimilarScope), not the status",
 }
 
 

@@ -207,6 +207,16 @@ class AccessAction(StrEnum):
     SETTINGS_CHANGED = "settings_changed"
 
 
+class SimilarScope(StrEnum):
+    """Which look-alikes ``GET /api/tickets/<id>/similar`` returns."""
+
+    ALL = "all"
+    #: Unresolved tickets (``UNRESOLVED_STATUSES``).
+    OPEN = "open"
+    #: Resolved or closed tickets (``CLOSED_STATUSES``), with the reply that resolved each.
+    RESOLVED = "resolved"
+
+
 class SlaState(StrEnum):
     """Where one SLA clock of a ticket stands (first response, resolution)."""
 

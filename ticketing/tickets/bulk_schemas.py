@@ -20,11 +20,6 @@ class BulkChanges(StrictSchema):
     tags_add = fields.List(TagName(), validate=validate.Length(max=MAX_TAGS))
     tags_remove = fields.List(TagName(), validate=validate.Length(max=MAX_TAGS))
 
-    @validates_schema
-    def something(self, data, **kwargs):
-        if not data:
-            raise ValidationError("Name at least one change.", "_schema")
-
 
 class BulkIn(StrictSchema):
     """``ids`` (the checked rows) or ``filter`` (every ticket the list's filters select: "select
@@ -40,6 +35,8 @@ class BulkIn(StrictSchema):
     def one_selection(self, data, **kwargs):
         if ("ids" in data) == ("filter" in data):
             raise ValidationError("Give either ids or filter.", "_schema")
+        if not data.get("changes"):
+            raise ValidationError("Name at least one change.", "changes")
 
 
 class BulkOut(Schema):

@@ -71,10 +71,10 @@ class MacroList(Schema):
 
 class ViewIn(StrictSchema):
     name = fields.String(required=True, validate=validate.Length(1, 80), metadata=NOT_BLANK)
-    filters = fields.Dict(
-        keys=fields.String(),
+    filters = fields.Nested(
+        TicketFilterQuery,
         load_default=dict,
-        metadata={"description": 'The list\'s query parameters, e.g. {"status": "open"}'},
+        metadata={"description": "The list's filters (query-string values)"},
     )
     shared = fields.Boolean(load_default=False)
     position = fields.Integer(load_default=0, validate=validate.Range(0, 10_000))
@@ -83,17 +83,9 @@ class ViewIn(StrictSchema):
     def strip(self, data, **kwargs):
         return strip_strings(data, ("name",))
 
-    @validates_schema
-    def known_filters(self, data, **kwargs):
-        if "filters" in data:
-            try:
-                TicketFilterQuery().load(data["filters"])
-            except ValidationError as err:
-                raise ValidationError(err.messages, "filters") from err
-
 
 class ViewPatch(ViewIn):
-    filters = fields.Dict(keys=fields.String())
+    filters = fields.Nested(TicketFilterQuery)
     shared = fields.Boolean()
     position = fields.Integer(validate=validate.Range(0, 10_000))
 

@@ -158,6 +158,9 @@ def get_view(view_id: int, user: User) -> SavedView:
 
 
 def save_view(view: SavedView | None, data: dict[str, Any], user: User) -> SavedView:
+    """Create or change a view; its filters are stored in their query-string form."""
+    if "filters" in data:
+        data = {**data, "filters": TicketFilterQuery().dump(data["filters"])}
     if view is None:
         view = SavedView(owner_id=user.id)
         db.session.add(view)

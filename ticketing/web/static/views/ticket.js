@@ -14,6 +14,7 @@ import {
   sourceMark,
   urgencyMeter,
 } from "../ui.js";
+import { similarCard } from "./assist.js";
 import { describeChanges, presenceText } from "./live-notes.js";
 import { eventsCard, historyCard, repliesCard } from "./ticket-activity.js";
 import { classifyControl, editCard } from "./ticket-edit.js";
@@ -121,6 +122,8 @@ export function ticketView(main, route) {
     section.appendChild(liveNotice);
     section.appendChild(summary);
     ctx.renderSummary();
+    const similar = similarCard(ctx);
+    section.appendChild(similar.banner);
     const left = el(
       "div",
       { class: "col-main" },
@@ -129,12 +132,13 @@ export function ticketView(main, route) {
       history.node,
       events.node
     );
-    side = el("div", { class: "col-side" }, editCard(ctx, classify));
+    side = el("div", { class: "col-side" }, editCard(ctx, classify), similar.node);
     const right = side;
     section.appendChild(el("div", { class: "detail-grid" }, left, right));
     replies.load();
     history.load();
     events.load();
+    similar.load();
   }
 
   async function load() {
@@ -169,8 +173,7 @@ export function ticketView(main, route) {
     const editing = side && side.contains(document.activeElement);
     if (!editing) {
       const card = editCard(ctx, classify);
-      clear(side);
-      side.appendChild(card);
+      side.replaceChild(card, side.firstChild); // the edit card; other cards stay
     }
     liveNotice.textContent = describeChanges(changes);
     liveNotice.hidden = false;

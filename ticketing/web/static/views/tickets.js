@@ -16,6 +16,7 @@ import {
   tagList,
   urgencyMeter,
 } from "../ui.js";
+import { markDuplicates } from "./assist.js";
 import { bulkBar, headCheck, rowCheck } from "./bulk-bar.js";
 import { viewsSidebar } from "./views-sidebar.js";
 import { DEFAULT_PER_PAGE, DEFAULT_SORT, filterForm, filtersFrom } from "./filters.js";
@@ -333,6 +334,7 @@ export function ticketsView(main, route) {
     clear(tbody);
     const items = data.items || [];
     items.forEach((t) => tbody.appendChild(ticketRow(t, highlight)));
+    markDuplicates(tbody, items.map((t) => t.id));
     const meta = data.meta || {};
     total.textContent = totalText(meta);
     total.dataset.total = String(meta.total || 0);

@@ -1,0 +1,75 @@
+"""The duplicate flag: a new ticket near-identical to an open one from the same requester.
+
+Decided in the transaction that saves the ticket (``ticket_saving``), so the flag commits with
+it — whatever entry point made the ticket (the API, ``/submit``, the CSV import, e-mail). The
+ticket is flagged, never merged: an agent decides (``POST /api/tickets/<id>/merge``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select
+
+from ..core import events
+from ..core.extensions import db
+from ..core.vocab import UNRESOLVED_STATUSES
+from ..models import Ticket
+from .models import TicketDuplicate
+from .similar import rank
+from .terms import terms_of
+
+#: Open tickets of the same requester compared, most recent first.
+LOOKBACK = 20
+
+
+def find_duplicate_of(ticket: Ticket) -> tuple[Ticket, float] | None:
+    """The requester's open ticket most like ``ticket``, if it is near-identical."""
+    threshold = current_app.config.get("DUPLICATE_THRESHOLD", 0.8)
+    stmt = (
+        select(Ticket)
+        .where(Ticket.requester_email == ticket.requester_email)
+        .where(Ticket.status.in_(UNRESOLVED_STATUSES))
+        .order_by(Ticket.id.desc())
+        .limit(LOOKBACK)
+    )
+    if ticket.id is not None:
+        stmt = stmt.where(Ticket.id != ticket.id)
+    with db.session.no_autoflush:
+        earlier = [t for t in db.session.scalars(stmt) if t is not ticket]
+    best = rank(terms_of(ticket.subject, ticket.body), earlier, 1, min_score=threshold - 1e-9)
+    return (best[0].ticket, best[0].score) if best else None
+
+
+def on_ticket_saving(_sender: Any, change: events.Change) -> None:
+    """A new ticket with a requester: flag it when it repeats one of their open tickets."""
+    ticket = change.obj
+    if not change.created or not ticket.requester_email or not events.option("duplicates", True):
+        return
+    found = find_duplicate_of(ticket)
+    if found is not None:
+        original, score = found
+        db.session.add(TicketDuplicate(ticket=ticket, duplicate_of=original, score=score))
+
+
+def flags_for(ticket_ids: list[int]) -> list[TicketDuplicate]:
+    if not ticket_ids:
+        return []
+    return list(
+        db.session.scalars(
+            select(TicketDuplicate)
+            .where(TicketDuplicate.ticket_id.in_(ticket_ids))
+            .order_by(TicketDuplicate.ticket_id)
+        )
+    )
+
+
+def dismiss(ticket_id: int) -> bool:
+    """Clear a ticket's flag (an agent says it is not a duplicate); True when there was one."""
+    flag = db.session.get(TicketDuplicate, ticket_id)
+    if flag is None:
+        return False
+    db.session.delete(flag)
+    db.session.flush()
+    return True

@@ -1,0 +1,105 @@
+"""Request and response shapes of the assist feature."""
+
+from __future__ import annotations
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
+
+from ..core.extensions import MAX_ID
+from ..core.schemas import CommaList
+from ..core.vocab import SimilarScope, TicketStatus, values
+
+
+class SimilarQuery(Schema):
+    class Meta:
+        unknown = RAISE
+
+    k = fields.Integer(load_default=5, validate=validate.Range(1, 20))
+    scope = fields.String(
+        load_default=SimilarScope.ALL.value, validate=validate.OneOf(values(SimilarScope))
+    )
+
+
+class TicketBrief(Schema):
+    id = fields.Integer()
+    subject = fields.String()
+    status = fields.String(metadata={"enum": list(values(TicketStatus))})
+    requester_email = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+    resolved_at = fields.DateTime(allow_none=True)
+
+
+class ResolutionOut(Schema):
+    reply_id = fields.Integer()
+    body = fields.String()
+    author_name = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+
+
+class WhyOut(Schema):
+    shared_terms = fields.List(
+        fields.String(), metadata={"description": "Words both tickets use, strongest first"}
+    )
+
+
+class SimilarOut(Schema):
+    ticket = fields.Nested(TicketBrief)
+    score = fields.Float(metadata={"description": "Cosine of the two tickets' terms, 0..1"})
+    why = fields.Method("get_why", metadata={"description": "What makes them alike"})
+    resolution = fields.Nested(
+        ResolutionOut,
+        allow_none=True,
+        metadata={"description": "A resolved ticket's last public reply from the team"},
+    )
+
+    def get_why(self, obj) -> dict:
+        return {"shared_terms": obj.shared_terms}
+
+
+class SimilarMeta(Schema):
+    k = fields.Integer()
+    scope = fields.String()
+
+
+class SimilarList(Schema):
+    items = fields.List(fields.Nested(SimilarOut))
+    meta = fields.Nested(SimilarMeta)
+
+
+class IdList(CommaList):
+    """``ticket=1,2,3``: up to 100 ticket ids."""
+
+    MAX_ITEMS = 100
+
+    def __init__(self, **kwargs):
+        super().__init__(item_max=10, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        items = super()._deserialize(value, attr, data, **kwargs)
+        if len(items) > self.MAX_ITEMS:
+            raise ValidationError(f"At most {self.MAX_ITEMS} ids.")
+        if not all(i.isascii() and i.isdigit() and int(i) <= MAX_ID for i in items):
+            raise ValidationError("Must be ticket ids (whole numbers), comma-separated.")
+        return [int(i) for i in items]
+
+    def openapi_schema(self) -> dict:
+        return {"type": "string", "pattern": r"^ *[0-9]{1,9} *(, *[0-9]{1,9} *)*$"}
+
+
+class DuplicateQuery(Schema):
+    class Meta:
+        unknown = RAISE
+
+    ticket = IdList(
+        required=True, metadata={"description": "Ticket ids, comma-separated (at most 100)"}
+    )
+
+
+class DuplicateOut(Schema):
+    ticket_id = fields.Integer()
+    duplicate_of = fields.Nested(TicketBrief)
+    score = fields.Float()
+    created_at = fields.DateTime()
+
+
+class DuplicateList(Schema):
+    items = fields.List(fields.Nested(DuplicateOut))

@@ -1,0 +1,211 @@
+"""Similar tickets: the engine finds candidates by full-text rank, ``terms`` scores them.
+
+Two steps, one per engine for the first:
+
+1. **Candidates.** The ticket's strongest words, ORed, against the full-text index the list
+   search uses. PostgreSQL: ``tickets.search_vector @@ to_tsquery('english', 'a | b | …')``
+   ordered by ``ts_rank``; the words are chosen rarest first from the planner's own
+   statistics (``pg_stats.most_common_elems`` of ``search_vector``, read once every few
+   minutes), within a budget of estimated matching rows, so a ticket full of common words
+   does not make the index hand back half the table. SQLite: FTS5 ``MATCH 'a OR b OR …'``
+   ordered by ``bm25`` (which already favours rare words).
+2. **Score.** Each candidate's terms against the ticket's (``terms.similarity``, a cosine in
+   0..1) — the same on both engines — and the shared words as the "why".
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from itertools import combinations
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import bindparam, func, select, text
+
+from ..core.extensions import db
+from ..core.vocab import (
+    CLOSED_STATUSES,
+    UNRESOLVED_STATUSES,
+    SimilarScope,
+    TicketStatus,
+    values,
+)
+from ..models import Reply, Ticket
+from .terms import Terms, query_words, similarity, terms_of
+
+#: Words looked up per query, at most.
+MAX_QUERY_WORDS = 12
+#: Candidates scored per query (the engine's best by its own rank).
+MIN_CANDIDATES = 20
+#: PostgreSQL: the candidate query is narrowed until it is expected to match at most this many
+#: rows (ranking costs ~5 µs a matching row).
+ROW_BUDGET = 3_000
+#: PostgreSQL: matching rows ranked per query, at most (~20 µs each, read and ranked).
+RANK_CAP = 500
+#: Seconds the planner statistics are kept per process.
+STATS_TTL = 300
+#: Results shown per scope.
+SCOPES = {
+    SimilarScope.ALL: values(TicketStatus),
+    SimilarScope.OPEN: UNRESOLVED_STATUSES,
+    SimilarScope.RESOLVED: CLOSED_STATUSES,
+}
+
+
+@dataclass
+class Resolution:
+    reply_id: int
+    body: str
+    author_name: str | None
+    created_at: datetime
+
+
+@dataclass
+class Match:
+    ticket: Ticket
+    score: float
+    shared_terms: list[str]
+    resolution: Resolution | None = None
+
+
+@dataclass
+class _WordStats:
+    freqs: dict[str, float] = field(default_factory=dict)
+    floor: float = 0.0
+    rows: float = 0.0
+    at: float = 0.0
+
+
+def _pg_word_stats() -> _WordStats:
+    """Share of tickets holding each common lexeme (the planner's statistics), cached."""
+    cache = current_app.extensions.setdefault("assist.word_stats", _WordStats())
+    if cache.at and time.monotonic() - cache.at < STATS_TTL:
+        return cache
+    row = db.session.execute(
+        text(
+            "SELECT s.most_common_elems::text::text[], s.most_common_elem_freqs, c.reltuples "
+            "FROM pg_class c LEFT JOIN pg_stats s ON s.tablename = 'tickets' "
+            "AND s.attname = 'search_vector' AND s.schemaname = current_schema() "
+            "WHERE c.oid = 'tickets'::regclass"
+        )
+    ).one()
+    elems, freqs, rows = row
+    stats = _WordStats(rows=max(float(rows or 0), 0.0), at=time.monotonic())
+    if elems and freqs:
+        stats.freqs = dict(zip(elems, freqs, strict=False))
+        stats.floor = float(freqs[len(elems)])  # after the per-element shares: min, max, nulls
+    current_app.extensions["assist.word_stats"] = stats
+    return stats
+
+
+def _pg_query(terms: Terms) -> str:
+    """A ``to_tsquery`` text for the ticket's rarest words (planner statistics), as narrow as it
+    must be to stay within ``ROW_BUDGET`` expected rows: any one of them (``a | b | …``), else
+    any two together (``a & b | a & c | …``), else any three."""
+    stats = _pg_word_stats()
+    keys = [k for k in terms.weights if _plain_words([terms.shown[k]]) == [terms.shown[k]]]
+    keys.sort(key=lambda k: (stats.freqs.get(k, stats.floor), -terms.weights[k], k))
+    share = {k: stats.freqs.get(k, stats.floor) for k in keys}
+    for size, width in ((1, MAX_QUERY_WORDS), (2, 4), (3, 4)):
+        pool = keys[:width]
+        groups = list(combinations(pool, size))
+        expected = stats.rows * sum(math.prod(share[k] for k in g) for g in groups)
+        if expected <= ROW_BUDGET or size == 3:
+            return " | ".join(" & ".join(terms.shown[k] for k in g) for g in groups)
+    return ""  # unreachable: the last size always answers
+
+
+def _plain_words(found: list[str]) -> list[str]:
+    """Only letters reach the engines' query parsers (``can't`` -> ``can``, ``t``)."""
+    out: list[str] = []
+    for word in found:
+        for part in word.replace("'", " ").replace("-", " ").split():
+            if part.isalpha() and part not in out:
+                out.append(part)
+    return out
+
+
+#: At most ``cap`` matching rows are ranked: when more match (a ticket made only of words
+#: thousands of tickets share), which ones is up to the index — all are about as alike.
+_PG_CANDIDATES = text(
+    "SELECT c.id FROM (SELECT t.id, t.search_vector FROM tickets t "
+    "WHERE t.search_vector @@ to_tsquery('english', :q) "
+    "AND t.id <> :id AND t.status IN :statuses LIMIT :cap) c "
+    "ORDER BY ts_rank(c.search_vector, to_tsquery('english', :q)) DESC, c.id DESC LIMIT :n"
+).bindparams(bindparam("statuses", expanding=True))
+
+_SQLITE_CANDIDATES = text(
+    "SELECT t.id FROM tickets_fts JOIN tickets t ON t.id = tickets_fts.rowid "
+    "WHERE tickets_fts MATCH :m AND t.id <> :id AND t.status IN :statuses "
+    "ORDER BY bm25(tickets_fts, 2.0, 1.0), t.id DESC LIMIT :n"
+).bindparams(bindparam("statuses", expanding=True))
+
+
+def _pg_candidates(query: str, params: dict[str, Any]) -> list[int]:
+    return list(db.session.scalars(_PG_CANDIDATES, {**params, "q": query, "cap": RANK_CAP}))
+
+
+def _sqlite_candidates(words: list[str], params: dict[str, Any]) -> list[int]:
+    """FTS5: any of the words, ranked by bm25 (a subject hit counts double)."""
+    match = " OR ".join(f'"{w}"' for w in words)
+    return list(db.session.scalars(_SQLITE_CANDIDATES, {**params, "m": match}))
+
+
+def candidate_ids(terms: Terms, ticket_id: int, statuses: tuple[str, ...], limit: int) -> list[int]:
+    """Ids of tickets sharing the strongest words, best first by the engine's own rank."""
+    params = {"id": ticket_id, "statuses": list(statuses), "n": limit}
+    if db.session.get_bind().dialect.name == "postgresql":
+        query = _pg_query(terms)
+        return _pg_candidates(query, params) if query else []
+    words = _plain_words(query_words(terms, MAX_QUERY_WORDS))
+    return _sqlite_candidates(words[:MAX_QUERY_WORDS], params) if words else []
+
+
+def resolutions(ticket_ids: list[int]) -> dict[int, Resolution]:
+    """The last public reply a team member wrote on each ticket (what resolved it)."""
+    if not ticket_ids:
+        return {}
+    last = (
+        select(func.max(Reply.id))
+        .where(
+            Reply.ticket_id.in_(ticket_ids),
+            Reply.internal.is_(False),
+            Reply.user_id.is_not(None),
+        )
+        .group_by(Reply.ticket_id)
+    )
+    rows = db.session.scalars(select(Reply).where(Reply.id.in_(last)))
+    return {r.ticket_id: Resolution(r.id, r.body, r.author_name, r.created_at) for r in rows}
+
+
+def rank(terms: Terms, candidates: list[Ticket], k: int, min_score: float = 0.0) -> list[Match]:
+    """Candidates scored against ``terms``, best first (the engine's order breaks ties)."""
+    scored = []
+    for position, other in enumerate(candidates):
+        score, shared = similarity(terms, terms_of(other.subject, other.body))
+        if score > min_score and shared:
+            scored.append((score, -position, Match(other, round(score, 4), shared[:8])))
+    scored.sort(key=lambda s: (s[0], s[1]), reverse=True)
+    return [m for _score, _pos, m in scored[:k]]
+
+
+def similar_tickets(
+    ticket: Ticket, k: int = 5, scope: str = "all", exclude: set[int] | None = None
+) -> list[Match]:
+    """The ``k`` tickets most like ``ticket`` (within ``scope``), with the reply that resolved
+    each resolved one."""
+    terms = terms_of(ticket.subject, ticket.body)
+    pool = max(MIN_CANDIDATES, 4 * k)
+    found = candidate_ids(terms, ticket.id, SCOPES[scope], pool)
+    ids = [i for i in found if i not in (exclude or ())]
+    if not ids:
+        return []
+    by_id = {t.id: t for t in db.session.scalars(select(Ticket).where(Ticket.id.in_(ids)))}
+    matches = rank(terms, [by_id[i] for i in ids if i in by_id], k)
+    answers = resolutions([m.ticket.id for m in matches if m.ticket.status in CLOSED_STATUSES])
+    for match in matches:
+        match.resolution = answers.get(match.ticket.id)
+    return matches
