@@ -121,6 +121,9 @@ class Config:
         # tickets are answered at once, larger ones run as a job with progress.
         self.LIVE_POLL_SECONDS = env_float("LIVE_POLL_SECONDS", 2.0)
         self.BULK_INLINE_MAX = env_int("BULK_INLINE_MAX", 200)
+        # /api/stats from the ticket rollups when its filters allow an exact answer (off: always
+        # scan the tickets, as before the rollups; bench/stats.py compares the two).
+        self.STATS_FROM_ROLLUPS = env_bool("STATS_FROM_ROLLUPS", True)
         # A running export whose heartbeat is older than this is taken as dead (worker killed).
         # Exports a person may start (each one reads the whole selection).
         self.EXPORT_RATE_LIMIT = os.environ.get("EXPORT_RATE_LIMIT", "10/minute")
@@ -176,6 +179,13 @@ class Config:
         self.INTAKE_RATE_LIMIT = os.environ.get("INTAKE_RATE_LIMIT", "5/hour")
         # Assist (similar tickets, duplicates, merge, knowledge base, reply drafts).
         self.DUPLICATE_THRESHOLD = env_float("DUPLICATE_THRESHOLD", 0.8)
+        self.MERGE_UNDO_HOURS = env_float("MERGE_UNDO_HOURS", 24.0)
+        self.HELP_SUGGEST_RATE_LIMIT = os.environ.get("HELP_SUGGEST_RATE_LIMIT", "120/minute")
+        self.DRAFT_RATE_LIMIT = os.environ.get("DRAFT_RATE_LIMIT", "30/minute")
+        self.DRAFT_TIMEOUT = env_float("DRAFT_TIMEOUT", 20.0)
+        self.DRAFT_MODEL = os.environ.get("DRAFT_MODEL") or os.environ.get(
+            "CLASSIFY_MODEL", "claude-haiku-5-5"
+        )
         self.JSON_SORT_KEYS = False
 
     @property

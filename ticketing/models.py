@@ -8,13 +8,15 @@ value written by raw SQL is refused by the database itself.
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     CheckConstraint,
     Column,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -23,6 +25,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -313,6 +316,34 @@ class Ticket(db.Model):
     @property
     def tag_names(self) -> list[str]:
         return [t.name for t in self.tags]
+
+
+class TicketRollup(db.Model):
+    """Ticket counts by created day (UTC) x status x (dimension, value): what ``/api/stats``
+    reads instead of the tickets table. Kept in step with every ticket write, in the same
+    transaction, by ``tickets/rollups.py`` (an upsert per flush); ``flask tickets rollups
+    rebuild`` recounts them from scratch.
+
+    ``dimension`` is ``all`` (``value`` ''; carries ``n``, ``urgency_sum``/``urgency_n`` and
+    ``resolved_n``), a ticket column (``category`` … ``priority_source``; ``value`` '' for
+    NULL; only ``n``), or ``resolution`` (the resolution-time histogram: ``value`` is a
+    log-scale bucket number). ``day`` 0001-01-01 holds the all-time rows (and the histogram).
+    """
+
+    __tablename__ = "ticket_rollups"
+    __table_args__ = (
+        UniqueConstraint("day", "status", "dimension", "value", name="uq_ticket_rollups_key"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16))
+    dimension: Mapped[str] = mapped_column(String(24))
+    value: Mapped[str] = mapped_column(String(16), default="")
+    n: Mapped[int] = mapped_column(BigInteger, default=0)
+    urgency_sum: Mapped[int] = mapped_column(BigInteger, default=0)
+    urgency_n: Mapped[int] = mapped_column(BigInteger, default=0)
+    resolved_n: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 class Reply(db.Model):

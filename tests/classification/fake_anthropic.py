@@ -5,7 +5,8 @@ with its arrival time, headers and JSON body, so tests can count attempts and ch
 
 Like the real API, it **refuses** (400 ``invalid_request_error``, the real error shape with a
 ``request_id``) what the real API refuses before any model runs: a request without ``model``,
-``max_tokens`` or ``messages``; a ``tool_choice`` naming no tool; and in a ``strict`` tool's
+``max_tokens`` or ``messages``; messages that do not start with the user, do not alternate
+roles, or hold empty text; a ``tool_choice`` naming no tool; and in a ``strict`` tool's
 schema an object without ``additionalProperties: false``, numeric bounds (``minimum``,
 ``maximum``, ``multipleOf`` …), string bounds (``minLength``, ``maxLength``), array bounds other
 than ``minItems`` 0/1, unsupported string formats, or more optional properties in all strict
@@ -154,6 +155,24 @@ def check_strict_schema(schema: Any, where: str) -> int:
     return optional + sum(check_strict_schema(sub, where) for sub in subs)
 
 
+def _check_messages(messages: Any, prefix: str) -> None:
+    """The real API's checks on ``messages``: a non-empty list starting with the user, roles
+    alternating, no empty text content."""
+    if not isinstance(messages, list) or not messages:
+        raise Refused(f"{prefix}messages: at least one message is required")
+    previous = None
+    for i, message in enumerate(messages):
+        role = message.get("role") if isinstance(message, dict) else None
+        if i == 0 and role != "user":
+            raise Refused(f'{prefix}messages: first message must use the "user" role')
+        if role == previous:
+            raise Refused(f'{prefix}messages: roles must alternate between "user" and "assistant"')
+        previous = role
+        content = message.get("content")
+        if content == "" or content == []:
+            raise Refused(f"{prefix}messages.{i}: text content blocks must be non-empty")
+
+
 def check_message_params(body: Any, prefix: str = "") -> None:
     """What the Messages API checks before running a model."""
     if not isinstance(body, dict):
@@ -161,6 +180,7 @@ def check_message_params(body: Any, prefix: str = "") -> None:
     for name in ("model", "max_tokens", "messages"):
         if name not in body:
             raise Refused(f"{prefix}{name}: Field required")
+    _check_messages(body.get("messages"), prefix)
     tools = body.get("tools") or []
     names = {t.get("name") for t in tools if isinstance(t, dict)}
     choice = body.get("tool_choice") or {}

@@ -17,12 +17,17 @@ PUBLIC = {
     ("GET", "/api/openapi.json"),
     ("POST", "/api/auth/login"),
     ("POST", "/api/intake"),
+    ("GET", "/api/help/articles"),
+    ("GET", "/api/help/articles/<int:article_id>"),
+    ("POST", "/api/help/suggestions"),
+    ("POST", "/api/help/suggestions/<uuid:visit_id>"),
 }
 #: Operations reserved to admins. Everything else an agent may do.
 ADMIN_ONLY = re.compile(
     r"^(DELETE /api/tickets/<int:ticket_id>|\w+ /api/users(/.*)?|GET /api/access-log(/.*)?"
     r"|(POST|PATCH|DELETE) /api/sla/(calendars|policies)(/.*)?"
-    r"|(POST|PATCH|DELETE) /api/(teams|routing-rules)(/.*)?)$"
+    r"|(POST|PATCH|DELETE) /api/(teams|routing-rules)(/.*)?"
+    r"|POST /api/tickets/<int:ticket_id>/merge/undo)$"
 )
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 

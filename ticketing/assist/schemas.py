@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from flask import current_app
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from ..core.extensions import MAX_ID
-from ..core.schemas import CommaList
+from ..core.schemas import CommaList, StrictSchema
 from ..core.vocab import SimilarScope, TicketStatus, values
 
 
@@ -103,3 +106,45 @@ class DuplicateOut(Schema):
 
 class DuplicateList(Schema):
     items = fields.List(fields.Nested(DuplicateOut))
+
+
+class MergeIn(StrictSchema):
+    into = fields.Integer(
+        required=True,
+        validate=validate.Range(1, MAX_ID),
+        metadata={"description": "The ticket to merge this one into"},
+    )
+
+
+class BulkMergeIn(StrictSchema):
+    sources = fields.List(
+        fields.Integer(validate=validate.Range(1, MAX_ID)),
+        required=True,
+        validate=validate.Length(1, 100),
+        metadata={"description": "Tickets to merge (at most 100)"},
+    )
+    into = fields.Integer(required=True, validate=validate.Range(1, MAX_ID))
+
+
+class MergeOut(Schema):
+    id = fields.Integer()
+    source_id = fields.Integer()
+    target_id = fields.Integer()
+    merged_by_id = fields.Integer(allow_none=True)
+    merged_at = fields.DateTime()
+    source_status = fields.String(metadata={"enum": list(values(TicketStatus))})
+    moved_reply_ids = fields.List(fields.Integer())
+    added_tags = fields.List(fields.String())
+    undone_at = fields.DateTime(allow_none=True)
+    undone_by_id = fields.Integer(allow_none=True)
+    undo_until = fields.Method(
+        "get_undo_until", metadata={"description": "An admin may undo it until then"}
+    )
+
+    def get_undo_until(self, obj) -> str:
+        hours = current_app.config["MERGE_UNDO_HOURS"]
+        return (obj.merged_at + timedelta(hours=hours)).isoformat()
+
+
+class MergeList(Schema):
+    items = fields.List(fields.Nested(MergeOut))

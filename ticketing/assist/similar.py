@@ -34,6 +34,7 @@ from ..core.vocab import (
     values,
 )
 from ..models import Reply, Ticket
+from .merge import merged_source_ids
 from .terms import Terms, query_words, similarity, terms_of
 
 #: Words looked up per query, at most.
@@ -196,11 +197,12 @@ def similar_tickets(
     ticket: Ticket, k: int = 5, scope: str = "all", exclude: set[int] | None = None
 ) -> list[Match]:
     """The ``k`` tickets most like ``ticket`` (within ``scope``), with the reply that resolved
-    each resolved one."""
+    each resolved one. Tickets merged into another are left out (their target stands in)."""
     terms = terms_of(ticket.subject, ticket.body)
     pool = max(MIN_CANDIDATES, 4 * k)
     found = candidate_ids(terms, ticket.id, SCOPES[scope], pool)
-    ids = [i for i in found if i not in (exclude or ())]
+    hidden = (exclude or set()) | merged_source_ids(found)
+    ids = [i for i in found if i not in hidden]
     if not ids:
         return []
     by_id = {t.id: t for t in db.session.scalars(select(Ticket).where(Ticket.id.in_(ids)))}

@@ -24,7 +24,7 @@ from sqlalchemy import event, insert, inspect, select
 from sqlalchemy.orm import InstanceState, Session
 
 from ..core.context import current_actor
-from ..core.vocab import SlaEvent, values
+from ..core.vocab import SlaEvent, TicketAction, values
 from ..models import Classification, Reply, Tag, Ticket, TicketEvent, utcnow
 
 #: Ticket columns whose changes are recorded, in the order their events are written.
@@ -60,16 +60,9 @@ INTERNAL_NOTE_ADDED = "internal_note_added"
 #: Personal data withheld from text sent out for triage: ``new_value`` lists the kinds
 #: ("email,card"), never the values. Written when a triage run that withheld some is stored.
 PII_WITHHELD = "pii_withheld"
-#: The SLA upkeep writes its warnings into the same trail (``core.vocab.SlaEvent``).
-ACTIONS = (
-    CREATED,
-    UPDATED,
-    DELETED,
-    REPLY_ADDED,
-    INTERNAL_NOTE_ADDED,
-    PII_WITHHELD,
-    *values(SlaEvent),
-)
+#: Every action: these, a merge's (written by the assist feature, ``core.vocab.TicketAction``)
+#: and the SLA upkeep's warnings (``core.vocab.SlaEvent``).
+ACTIONS = (*values(TicketAction), *values(SlaEvent))
 
 _PENDING_KEY = "ticketing.audit.pending"
 _INSERT_EVENTS = insert(TicketEvent.__table__)

@@ -183,6 +183,55 @@ class Via(StrEnum):
     JOB = "job"
 
 
+class TicketAction(StrEnum):
+    """What a ticket's audit trail records (``ticket_events.action``)."""
+
+    CREATED = "created"
+    UPDATED = "updated"
+    DELETED = "deleted"
+    REPLY_ADDED = "reply_added"
+    INTERNAL_NOTE_ADDED = "internal_note_added"
+    #: Personal data withheld from text sent out: ``new_value`` lists the kinds, never values.
+    PII_WITHHELD = "pii_withheld"
+    #: On a merged ticket: ``new_value`` is the id of the ticket it went into.
+    MERGED_INTO = "merged_into"
+    #: On the ticket merged into: ``new_value`` is the id of the ticket that came in.
+    MERGED_FROM = "merged_from"
+    #: On both, when an admin undoes a merge: ``old_value`` is the other ticket's id.
+    MERGE_UNDONE = "merge_undone"
+
+
+class ArticleStatus(StrEnum):
+    """A knowledge-base article: only published ones are public."""
+
+    DRAFT = "draft"
+    PUBLISHED = "published"
+
+
+class DraftOutcome(StrEnum):
+    """What became of a reply draft."""
+
+    PENDING = "pending"
+    SENT_UNCHANGED = "sent_unchanged"
+    EDITED = "edited"
+    DISCARDED = "discarded"
+
+
+class DraftGenerator(StrEnum):
+    """Who wrote a reply draft."""
+
+    CLAUDE = "claude"
+    #: The best matching source, filled in (no model).
+    LOCAL = "local"
+
+
+class DraftSourceType(StrEnum):
+    """What a reply draft is grounded in."""
+
+    TICKET = "ticket"
+    ARTICLE = "article"
+
+
 class AccessAction(StrEnum):
     """What the account-and-access log records (``access_events.action``)."""
 

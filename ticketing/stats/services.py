@@ -30,6 +30,7 @@ from ..core.vocab import (
 )
 from ..models import Classification, Ticket
 from ..tickets.services import filter_tickets
+from . import rollup_queries
 
 #: Length of the ``per_day`` series.
 PER_DAY_DAYS = 30
@@ -162,7 +163,10 @@ def per_day(filters: dict[str, Any], end: date) -> list[dict[str, Any]]:
         .where(Ticket.created_at < _midnight(end + timedelta(days=1)))
         .group_by(day)
     )
-    counts = {_as_date(d): int(n) for d, n in db.session.execute(stmt)}
+    return _series({_as_date(d): int(n) for d, n in db.session.execute(stmt)}, start)
+
+
+def _series(counts: dict[date, int], start: date) -> list[dict[str, Any]]:
     days = (start + timedelta(days=i) for i in range(PER_DAY_DAYS))
     return [{"date": d.isoformat(), "count": counts.get(d, 0)} for d in days]
 
@@ -267,8 +271,11 @@ def triage_metrics(filters: dict[str, Any] | None = None) -> dict[str, Any]:
     matching tickets.
     """
     filters = filters or {}
-    stmt = filter_tickets(select(*_breakdown_columns(SOURCE_BREAKDOWNS)), filters)
-    row = db.session.execute(stmt.select_from(Ticket)).mappings().one()
+    if rollup_queries.answerable(filters):
+        row = rollup_queries.headline(filters, {n: BREAKDOWNS[n] for n in SOURCE_BREAKDOWNS})
+    else:
+        stmt = filter_tickets(select(*_breakdown_columns(SOURCE_BREAKDOWNS)), filters)
+        row = db.session.execute(stmt.select_from(Ticket)).mappings().one()
     return _triage_block(_breakdowns(row, SOURCE_BREAKDOWNS), triage_history(filters))
 
 
@@ -276,19 +283,54 @@ def _interval_hours(value: timedelta | None) -> float | None:
     return None if value is None else round(value.total_seconds() / 3600, 2)
 
 
-def ticket_stats(filters: dict[str, Any] | None = None, today: date | None = None) -> dict:
-    """Every ``GET /api/stats`` figure for the tickets matching ``filters`` (the list's
-    filters, including ``q`` and the created_from/created_to window)."""
-    filters = filters or {}
-    today = today or datetime.now(UTC).date()
-    dialect = _dialect()
+def _exact_median_hours(filters: dict[str, Any], resolved: int, dialect: str) -> float | None:
+    """The exact median over the matching resolved tickets, on its own (the rollup path)."""
+    if dialect != "postgresql":
+        return _median_hours_by_offset(filters, resolved)
+    if not resolved:
+        return None
+    median = func.percentile_cont(0.5).within_group(Ticket.resolved_at - Ticket.created_at)
+    stmt = filter_tickets(select(median).select_from(Ticket), filters).where(_is_resolved())
+    return _interval_hours(db.session.scalar(stmt))
+
+
+def _from_rollups(filters: dict[str, Any], end: date, dialect: str) -> tuple[dict, list, Any]:
+    """Headline row, 30-day series and median from the rollups (see rollup_queries)."""
+    head = rollup_queries.headline(filters, BREAKDOWNS)
+    resolved = int(head["resolved"])
+    if rollup_queries.windowed(filters) or resolved <= rollup_queries.EXACT_MEDIAN_MAX:
+        median = _exact_median_hours(filters, resolved, dialect)
+    else:
+        median = rollup_queries.median_from_histogram(filters, resolved)
+    start = end - timedelta(days=PER_DAY_DAYS - 1)
+    counts = rollup_queries.per_day(filters, start, end)
+    return head, _series(counts, start), median
+
+
+def _from_scan(filters: dict[str, Any], end: date, dialect: str) -> tuple[dict, list, Any]:
+    """Headline row, 30-day series and median from the tickets themselves."""
     head = _headline(filters, dialect)
-    breakdowns = _breakdowns(head)
-    total = int(head["total"] or 0)
     if dialect == "postgresql":
         median = _interval_hours(head["median"])
     else:
         median = _median_hours_by_offset(filters, int(head["resolved"] or 0))
+    return head, per_day(filters, end), median
+
+
+def ticket_stats(filters: dict[str, Any] | None = None, today: date | None = None) -> dict:
+    """Every ``GET /api/stats`` figure for the tickets matching ``filters`` (the list's
+    filters, including ``q`` and the created_from/created_to window).
+
+    From the rollups when they answer these filters exactly (``rollup_queries.answerable``),
+    else from a scan of the matching tickets; both give the same figures."""
+    filters = filters or {}
+    today = today or datetime.now(UTC).date()
+    dialect = _dialect()
+    end = last_day(filters.get("created_to"), today)
+    source = _from_rollups if rollup_queries.answerable(filters) else _from_scan
+    head, series, median = source(filters, end, dialect)
+    breakdowns = _breakdowns(head)
+    total = int(head["total"] or 0)
     span = window(filters, head["first_created"], today)
     avg_urgency = head["avg_urgency"]
     return {
@@ -301,7 +343,7 @@ def ticket_stats(filters: dict[str, Any] | None = None, today: date | None = Non
         "by_priority": breakdowns["by_priority"],
         "by_sentiment": breakdowns["by_sentiment"],
         "avg_urgency_score": None if avg_urgency is None else round(float(avg_urgency), 2),
-        "per_day": per_day(filters, last_day(filters.get("created_to"), today)),
+        "per_day": series,
         "median_resolution_hours": median,
         "resolved_count": int(head["resolved"] or 0),
         "triage": _triage_block(breakdowns, triage_history(filters)),

@@ -11,16 +11,20 @@ from flask_smorest import Api
 
 
 def init_app(app: Flask, api: Api) -> None:
-    from ..core import cli, events
+    from ..core import cli, events, upkeep
     from ..models import Reply, Ticket
     from . import cli as commands
-    from . import concurrency
+    from . import concurrency, rollups
     from .intake import blp as intake_blp
     from .routes import blp
 
     events.track(Ticket, "ticket", events.ticket_saving, events.ticket_saved)
     events.track(Reply, "reply", events.reply_saving, events.reply_saved, "ticket_id")
     events.ticket_saving.connect(concurrency.bump_version, weak=False)
+    # After core.events' hooks (registered with the extensions): a ticket_saving receiver's
+    # changes are counted too.
+    rollups.register()
+    upkeep.register(app, "ticket_rollups", rollups.prune)
     api.register_blueprint(blp)
     api.register_blueprint(intake_blp)
     cli.add_commands(app, commands.COMMANDS)

@@ -2,10 +2,12 @@
  * card (open look-alikes, resolved ones with the reply that resolved them). Kept in its own
  * module: tickets.js and ticket.js only call markDuplicates() and similarCard(). */
 
-import { api, errorText, notAvailable } from "../api.js";
+import { api, errorText, notAvailable, session } from "../api.js";
 import { $, clear, el } from "../dom.js";
 import { fmtDate, fmtPercent } from "../format.js";
+import { navigate, parseHash } from "../router.js";
 import { badge, toast } from "../ui.js";
+import { vocab } from "../vocab.js";
 
 /** Flags from GET /api/duplicates for these ids, as {ticketId: flag}. */
 async function flagsFor(ids) {
@@ -78,6 +80,74 @@ async function similarList(ticketId, scope, k) {
   return data.items || [];
 }
 
+/** Merge ticket id into target, then show the target. */
+async function mergeInto(id, target) {
+  try {
+    await api("POST", `/api/tickets/${id}/merge`, { into: target });
+  } catch (err) {
+    toast(errorText(err), "error");
+    return;
+  }
+  toast(`Ticket #${id} merged into #${target}.`);
+  const params = new URLSearchParams();
+  params.set("merged_from", String(id));
+  navigate(`/tickets/${target}`, params);
+}
+
+function mergeForm(ctx) {
+  const input = el("input", { type: "number", min: "1", name: "into", class: "merge-into", "aria-label": "Ticket number to merge into" });
+  return el(
+    "form",
+    {
+      class: "merge-form",
+      onsubmit: (e) => {
+        e.preventDefault();
+        const target = Number(input.value);
+        if (target) mergeInto(ctx.id, target);
+      },
+    },
+    el("label", null, "Merge this ticket into #", input),
+    " ",
+    el("button", { type: "submit", class: "btn" }, "Merge")
+  );
+}
+
+/** After a merge: "#S was merged into this ticket", with Undo for an admin. */
+function mergedFromBanner(sourceId) {
+  async function undo() {
+    try {
+      await api("POST", `/api/tickets/${sourceId}/merge/undo`);
+    } catch (err) {
+      toast(errorText(err), "error");
+      return;
+    }
+    toast(`Merge undone: #${sourceId} is back.`);
+    navigate(`/tickets/${sourceId}`);
+  }
+  const isAdmin = Boolean(session.user && vocab.adminRole && session.user.role === vocab.adminRole);
+  return el(
+    "div",
+    { class: "notice merged-banner", role: "note" },
+    `Ticket #${sourceId} was merged into this one. `,
+    isAdmin ? el("button", { type: "button", class: "btn btn-ghost", onclick: undo }, "Undo merge") : null
+  );
+}
+
+/** A merged ticket's page goes to the ticket it was merged into. Returns true when it did. */
+async function followMerge(ctx) {
+  let merge;
+  try {
+    merge = await api("GET", `/api/tickets/${ctx.id}/merge`);
+  } catch (err) {
+    return false; // 404: not merged
+  }
+  if (!ctx.alive || merge.undone_at) return false;
+  const params = new URLSearchParams();
+  params.set("merged_from", String(ctx.id));
+  navigate(`/tickets/${merge.target_id}`, params, true);
+  return true;
+}
+
 /** The banner over a ticket flagged as a likely duplicate, with "Not a duplicate". */
 function duplicateBanner(ctx, flag, box) {
   async function dismiss() {
@@ -95,6 +165,8 @@ function duplicateBanner(ctx, flag, box) {
     "This looks like a duplicate of ",
     el("a", { href: `#/tickets/${flag.duplicate_of.id}` }, `#${flag.duplicate_of.id} ${flag.duplicate_of.subject}`),
     ` (${fmtPercent(flag.score)} alike, same requester). `,
+    el("button", { type: "button", class: "btn", onclick: () => mergeInto(ctx.id, flag.duplicate_of.id) }, `Merge into #${flag.duplicate_of.id}`),
+    " ",
     el("button", { type: "button", class: "btn btn-ghost", onclick: dismiss }, "Not a duplicate")
   );
 }
@@ -111,7 +183,8 @@ export function similarCard(ctx) {
     el("h3", null, "Open"),
     openBox,
     el("h3", null, "Resolved"),
-    resolvedBox
+    resolvedBox,
+    mergeForm(ctx)
   );
 
   function fill(box, items, empty) {
@@ -122,6 +195,8 @@ export function similarCard(ctx) {
   }
 
   async function load() {
+    if (await followMerge(ctx)) return;
+    const from = Number(parseHash().params.get("merged_from"));
     try {
       const [open, resolved, flags] = await Promise.all([
         similarList(ctx.id, "open", 3),
@@ -132,6 +207,7 @@ export function similarCard(ctx) {
       fill(openBox, open, "No open look-alikes.");
       fill(resolvedBox, resolved, "No resolved look-alikes.");
       clear(banner);
+      if (from) banner.appendChild(mergedFromBanner(from));
       if (flags[ctx.id]) banner.appendChild(duplicateBanner(ctx, flags[ctx.id], banner));
     } catch (err) {
       if (!ctx.alive) return;

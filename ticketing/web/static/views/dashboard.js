@@ -9,6 +9,7 @@ import { fmtNumber, fmtPercent, label } from "../format.js";
 import { errorBox, heading, onTicketsChanged, showError } from "../ui.js";
 import { vocab } from "../vocab.js";
 import { barChart, perDayChart } from "./charts.js";
+import { answeringCard } from "./assist-dashboard.js";
 import { claudeCard } from "./claude-card.js";
 import { filtersFrom } from "./filters.js";
 
@@ -132,6 +133,7 @@ export function dashboardView(main, route) {
   const chartBox = el("div", { class: "charts" });
   const triage = el("div", { class: "card triage", id: "triage" });
   const claude = el("div", { class: "card claude", id: "claude" });
+  const answering = answeringCard();
   const errors = errorBox();
   const updated = el("p", { class: "muted updated", "aria-live": "polite" });
   const refresh = el("button", { type: "button", class: "btn btn-small", onclick: load }, "Refresh");
@@ -148,7 +150,8 @@ export function dashboardView(main, route) {
     counterBox,
     chartBox,
     claude,
-    triage
+    triage,
+    answering.node
   );
   main.appendChild(section);
 
@@ -174,6 +177,7 @@ export function dashboardView(main, route) {
       showError(errors, "");
       render(stats || {});
       clear(claude).append(...claudeCard(claudeState));
+      answering.load();
     } catch (err) {
       if (!alive) return;
       const text = notAvailable(err) ? "Statistics are not available on this server yet." : null;

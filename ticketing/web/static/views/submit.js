@@ -3,6 +3,7 @@
 
 import { api, errorText, notAvailable } from "../api.js";
 import { clear, el } from "../dom.js";
+import { helpSuggestions } from "./submit-help.js";
 import { errorBox, field, heading, setFieldErrors, showError, showFormError } from "../ui.js";
 
 function inputs() {
@@ -29,6 +30,7 @@ export function submitView(main) {
   const f = inputs();
   const errors = errorBox();
   const button = el("button", { type: "submit", class: "btn btn-primary" }, "Send request");
+  const help = helpSuggestions(f.subject, f.body);
   const done = el("div", { class: "card success", role: "status", hidden: true, id: "submit-done" });
   done.setAttribute("tabindex", "-1");
   const form = el(
@@ -38,6 +40,7 @@ export function submitView(main) {
     field("Your name (optional)", f.name, { name: "name" }),
     field("Subject", f.subject, { name: "subject" }),
     field("How can we help?", f.body, { name: "body" }),
+    help.node,
     errors,
     el("div", { class: "form-actions" }, button)
   );
@@ -62,6 +65,7 @@ export function submitView(main) {
   }
 
   function thanks(data) {
+    help.submitted();
     form.hidden = true;
     clear(done).append(
       el("h2", null, "Thank you — we got your request."),

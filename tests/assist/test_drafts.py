@@ -1,0 +1,150 @@
+"""Reply drafts: grounded and cited, no personal data, no internal notes, the fake Claude and
+the local draft, and the outcomes behind the acceptance rate."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.assist.test_similar import create
+from tests.classification.fake_anthropic import error, tool
+
+CARD = "4111 1111 1111 1111"
+
+
+@pytest.fixture
+def resolved(client):
+    """A resolved look-alike whose answer names another customer's e-mail and card."""
+    old = create(client, "Charged twice", f"Charged twice on card {CARD}, refund please")
+    client.post(
+        f"/api/tickets/{old}/replies",
+        json={"body": "Hi Bo,\nWe refunded the duplicate charge; write to bo@example.com."},
+    )
+    client.post(f"/api/tickets/{old}/replies", json={"body": "SECRET-NOTE", "internal": True})
+    client.patch(f"/api/tickets/{old}", json={"status": "resolved"})
+    return old
+
+
+def new_ticket(client):
+    ticket = create(
+        client,
+        "Double charge",
+        "I was charged twice, my email is ana@example.com",
+        requester_name="Ana Lima",
+        requester_email="ana@example.com",
+    )
+    client.post(f"/api/tickets/{ticket}/replies", json={"body": "TOP-SECRET", "internal": True})
+    return ticket
+
+
+def draft(client, ticket):
+    response = client.post(f"/api/tickets/{ticket}/draft")
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
+def test_local_draft_fills_in_the_best_source_and_cites_it(client, resolved):
+    ticket = new_ticket(client)
+    got = draft(client, ticket)
+    assert got["generator"] == "local" and got["outcome"] == "pending"
+    assert got["body"].startswith("Hi Ana,\n\nWe refunded the duplicate charge")
+    assert got["sources"] == [
+        {"key": f"T{resolved}", "type": "ticket", "id": resolved, "title": "Charged twice"}
+    ]
+    for secret in (
+        "bo@example.com",
+        "ana@example.com",
+        CARD,
+        "SECRET-NOTE",
+        "TOP-SECRET",
+        "[EMAIL",
+    ):
+        assert secret not in got["body"]
+
+
+def test_nothing_to_go_on_gives_an_empty_unanswered_draft(client):
+    got = draft(client, create(client, "Zebra", "Quixotic xylophones"))
+    assert (got["body"], got["sources"], got["answered"]) == ("", [], False)
+
+
+@pytest.fixture
+def claude_app(config_overrides, fake_api):
+    config_overrides.update(
+        ANTHROPIC_API_KEY="sk-ant-test-key", ANTHROPIC_BASE_URL=fake_api.base_url, DRAFT_TIMEOUT=2
+    )
+    return fake_api
+
+
+def test_claude_drafts_from_delimited_redacted_sources_and_cites_only_real_ones(
+    claude_app, client, resolved
+):
+    article = client.post(
+        "/api/kb/articles",
+        json={"title": "Double charges", "body": "Refunds of a double charge take 5 days.",
+              "status": "published"},
+    ).get_json()  # fmt: skip
+    client.post("/api/kb/articles", json={"title": "Double charge draft", "body": "internal"})
+    ticket = new_ticket(client)
+    claude_app.script = [
+        tool(
+            {
+                "reply": "Hola Ana, we refunded it ([EMAIL_1]). See T999.",
+                "sources": [f"T{resolved}", f"A{article['id']}", "T999"],
+                "answered": True,
+            }
+        )
+    ]
+    got = draft(client, ticket)
+    assert got["generator"] == "claude"
+    assert [s["key"] for s in got["sources"]] == [f"T{resolved}", f"A{article['id']}"]
+    assert "[EMAIL_1]" not in got["body"] and "ana@example.com" not in got["body"]
+
+    sent = claude_app.requests[-1].body
+    text = json.dumps(sent)
+    assert sent["tool_choice"] == {"type": "tool", "name": "propose_reply"}
+    content = sent["messages"][0]["content"]
+    assert f'<source key="T{resolved}"' in content and f'<source key="A{article["id"]}"' in content
+    for secret in ("bo@example.com", "ana@example.com", CARD, "SECRET-NOTE", "TOP-SECRET"):
+        assert secret not in text
+    assert "internal" not in content.split("<sources>")[1]
+    assert "<language>en</language>" in text and "don't know" in sent["system"]
+
+
+def test_when_claude_fails_the_local_draft_stands_in(claude_app, client, resolved):
+    claude_app.script = [error(500, "api_error")]
+    got = draft(client, new_ticket(client))
+    assert got["generator"] == "local" and got["sources"][0]["id"] == resolved
+
+
+def test_the_fake_api_refuses_what_the_real_one_refuses(claude_app):
+    import anthropic
+
+    client = anthropic.Anthropic(api_key="k", base_url=claude_app.base_url, max_retries=0)
+    bad = [
+        {"messages": [{"role": "assistant", "content": "hi"}]},
+        {"messages": [{"role": "user", "content": ""}]},
+        {"messages": [{"role": "user", "content": "a"}, {"role": "user", "content": "b"}]},
+    ]
+    for case in bad:
+        with pytest.raises(anthropic.BadRequestError):
+            client.messages.create(model="m", max_tokens=10, **case)
+
+
+def test_outcomes_are_recorded_and_counted_per_source(client, resolved):
+    first = draft(client, new_ticket(client))
+    ticket = first["ticket_id"]
+    client.post(f"/api/tickets/{ticket}/replies", json={"body": first["body"]})
+    second = draft(client, ticket)
+    client.post(f"/api/tickets/{ticket}/replies", json={"body": second["body"] + " Thanks!"})
+    third = draft(client, ticket)
+    assert client.post(f"/api/drafts/{third['id']}/discard").status_code == 200
+    assert client.post(f"/api/drafts/{third['id']}/discard").status_code == 409
+    assert client.post("/api/drafts/999999/discard").status_code == 404
+
+    stats = client.get("/api/drafts/acceptance").get_json()
+    row = next(r for r in stats["by_source"] if r["key"] == "ticket")
+    assert (row["sent_unchanged"], row["edited"], row["discarded"]) == (1, 1, 1)
+    assert row["acceptance"] == pytest.approx(2 / 3, abs=1e-3)
+    assert row["mean_edit_distance"] == 8.0
+    assert stats["by_generator"][0]["key"] == "local"

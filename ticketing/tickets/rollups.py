@@ -1,0 +1,297 @@
+"""Ticket rollups: counts by created day x status x (dimension, value), kept in step with
+every ticket write **in the same transaction**, so ``/api/stats`` reads a few hundred rows
+instead of the tickets table (``models.TicketRollup``; docs/stats.md).
+
+How they stay exact:
+
+* **ORM writes** (API, intake, CSV import, CLI, jobs, future bulk edits through the session):
+  two session hooks. ``before_flush`` takes each changed or deleted ticket's *old* values
+  (attribute history; one SELECT only for values set while unloaded) as negative deltas;
+  ``after_flush`` adds each new or changed ticket's values as it was written (defaults and
+  other hooks' changes included) and writes the netted deltas with one upsert on the flush's
+  connection — they commit or roll back with the change they count.
+* **Core/COPY writes that bypass the ORM** (the seeder's batches) call :func:`add_rows`.
+* Anything else that writes tickets behind SQLAlchemy's back (raw SQL, a restore) is
+  repaired by ``flask tickets rollups rebuild`` (:func:`rebuild`), and detected by
+  ``flask tickets rollups check`` (:func:`check`).
+
+Each ticket counts in 13 rows: for its created day and for the all-time day (``ALL_DAYS``),
+one ``all`` row (count, urgency sum and count, resolved count) and one row per dimension
+(category, priority, sentiment, category_source, priority_source; NULL = ``''``), plus, when
+resolved/closed with a ``resolved_at``, one bucket of the all-time resolution histogram.
+
+Upserts (``ON CONFLICT DO UPDATE``) rather than insert-only deltas: the upkeep runs hourly, and
+an hour of uncompacted deltas would make every read slower than the scan it replaces. The cost
+is a row lock on the day's rows from the flush to the commit; rows are written in key order
+so two writers always lock in the same order within one statement.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, delete, event, inspect, select, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import InstanceState, Session
+from sqlalchemy.orm.base import NO_VALUE
+
+from ..core.extensions import db
+from ..core.vocab import CLOSED_STATUSES
+from ..models import Ticket, TicketRollup
+
+#: The ``day`` of the all-time rows (no ticket is created in year 1).
+ALL_DAYS = date(1, 1, 1)
+ALL = "all"
+RESOLUTION = "resolution"
+#: Ticket columns counted per value, in the order of the stats breakdowns.
+DIMENSIONS = ("category", "priority", "sentiment", "category_source", "priority_source")
+#: Every ticket column a rollup depends on.
+FIELDS = ("status", *DIMENSIONS, "urgency_score", "created_at", "resolved_at")
+#: Resolution histogram: bucket b >= 1 holds durations in [RATIO**(b-1), RATIO**b) seconds,
+#: read back as the geometric middle, so a value is off by at most ~0.5%; bucket 0: < 1 s.
+RATIO = 1.01
+_LOG_RATIO = math.log(RATIO)
+#: Counters of a row: n, urgency_sum, urgency_n, resolved_n.
+COUNTERS = ("n", "urgency_sum", "urgency_n", "resolved_n")
+#: Rows per upsert statement (8 parameters each: under every engine's parameter limit).
+CHUNK = 1000
+
+_PENDING = "ticketing.rollups.pending"
+_table = TicketRollup.__table__
+
+Key = tuple[date, str, str, str]
+
+
+def bucket(seconds: float) -> int:
+    """The histogram bucket of a resolution time (negative and sub-second times: 0)."""
+    if seconds < 1:
+        return 0
+    return 1 + math.floor(math.log(seconds) / _LOG_RATIO)
+
+
+def bucket_hours(number: int) -> float:
+    """The hours a bucket stands for: the geometric middle of its range."""
+    if number <= 0:
+        return 0.0
+    return math.exp((number - 0.5) * _LOG_RATIO) / 3600
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def utc_day(value: datetime) -> date:
+    return _aware(value).astimezone(UTC).date()
+
+
+def is_resolved(status: str | None, resolved_at: datetime | None) -> bool:
+    """Counted in the median (and ``resolved_count``): resolved/closed with a time."""
+    return status in CLOSED_STATUSES and resolved_at is not None
+
+
+class Deltas:
+    """Counter changes netted by key; ``add`` a ticket's values with +1, take them with -1."""
+
+    def __init__(self) -> None:
+        self.counts: dict[Key, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+
+    def _bump(self, key: Key, sign: int, urgency: int = 0, scored: int = 0, done: int = 0):
+        row = self.counts[key]
+        row[0] += sign
+        row[1] += urgency
+        row[2] += scored
+        row[3] += done
+
+    def add(self, values: Mapping[str, Any], sign: int = 1) -> None:
+        status, created = values["status"], values["created_at"]
+        if status is None or created is None:  # not a row the database would accept
+            return
+        score = values["urgency_score"]
+        resolved = is_resolved(status, values["resolved_at"])
+        for day in (utc_day(created), ALL_DAYS):
+            self._bump(
+                (day, status, ALL, ""),
+                sign,
+                sign * (score or 0),
+                sign * (score is not None),
+                sign * resolved,
+            )
+            for name in DIMENSIONS:
+                self._bump((day, status, name, values[name] or ""), sign)
+        if resolved:
+            seconds = (_aware(values["resolved_at"]) - _aware(created)).total_seconds()
+            self._bump((ALL_DAYS, status, RESOLUTION, str(bucket(seconds))), sign)
+
+    def rows(self) -> list[dict[str, Any]]:
+        """The non-zero changes as rows, in key order (the order writers lock them in)."""
+        return [
+            {
+                "day": key[0],
+                "status": key[1],
+                "dimension": key[2],
+                "value": key[3],
+                **dict(zip(COUNTERS, counts, strict=True)),
+            }
+            for key, counts in sorted(self.counts.items())
+            if any(counts)
+        ]
+
+
+def write(connection: Connection, deltas: Deltas) -> int:
+    """Add ``deltas`` to the rollups (upsert); returns how many rows it touched."""
+    rows = deltas.rows()
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    for start in range(0, len(rows), CHUNK):
+        stmt = dialect.insert(_table).values(rows[start : start + CHUNK])
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[_table.c.day, _table.c.status, _table.c.dimension, _table.c.value],
+            set_={name: _table.c[name] + stmt.excluded[name] for name in COUNTERS},
+        )
+        connection.execute(stmt)
+    return len(rows)
+
+
+def add_rows(connection: Connection, rows: Iterable[Mapping[str, Any]]) -> int:
+    """Count tickets written without the ORM (Core INSERT, COPY), in the caller's
+    transaction: each row a mapping holding at least :data:`FIELDS`."""
+    deltas = Deltas()
+    for row in rows:
+        deltas.add(row)
+    return write(connection, deltas)
+
+
+# --- The session hooks ------------------------------------------------------------------
+
+
+class _Pending:
+    def __init__(self) -> None:
+        self.deltas = Deltas()
+        self.written: list[Ticket] = []
+
+
+def _old_values(session: Session, state: InstanceState) -> dict[str, Any]:
+    """The values a ticket has in the database before this flush: what it counted as."""
+    old: dict[str, Any] = {}
+    unknown: list[str] = []
+    for name in FIELDS:
+        if name in state.committed_state:  # changed since loaded: the loaded value
+            value = state.committed_state[name]
+        else:  # unchanged: the current value, if loaded
+            value = state.dict.get(name, NO_VALUE)
+        if value is NO_VALUE:
+            unknown.append(name)
+        else:
+            old[name] = value
+    if unknown:  # set or expired while unloaded: the row still holds the old value
+        tickets = Ticket.__table__
+        row = session.execute(
+            select(*(tickets.c[n] for n in unknown)).where(tickets.c.id == state.identity[0])
+        ).one()
+        old.update(row._mapping)
+    return old
+
+
+def _counted_fields_changed(state: InstanceState) -> bool:
+    return any(name in state.committed_state for name in FIELDS)
+
+
+def before_flush(session: Session, flush_context: Any, instances: Any) -> None:
+    pending = _Pending()
+    for obj in session.deleted:
+        if isinstance(obj, Ticket) and inspect(obj).has_identity:
+            pending.deltas.add(_old_values(session, inspect(obj)), -1)
+    for obj in session.dirty:
+        if isinstance(obj, Ticket) and obj not in session.deleted:
+            state = inspect(obj)
+            if _counted_fields_changed(state):
+                pending.deltas.add(_old_values(session, state), -1)
+                pending.written.append(obj)
+    pending.written.extend(obj for obj in session.new if isinstance(obj, Ticket))
+    if pending.written or pending.deltas.counts:
+        session.info[_PENDING] = pending
+    else:
+        session.info.pop(_PENDING, None)
+
+
+def after_flush(session: Session, flush_context: Any) -> None:
+    pending: _Pending | None = session.info.pop(_PENDING, None)
+    if pending is None:
+        return
+    for ticket in pending.written:
+        pending.deltas.add({name: getattr(ticket, name) for name in FIELDS})
+    write(session.connection(), pending.deltas)
+
+
+def register() -> None:
+    """Attach the hooks to Flask-SQLAlchemy's session class (once per process)."""
+    for name, hook in (("before_flush", before_flush), ("after_flush", after_flush)):
+        if not event.contains(db.session, name, hook):
+            event.listen(db.session, name, hook)
+
+
+# --- Recount ------------------------------------------------------------------------------
+
+
+def recount(session: Session | None = None) -> Deltas:
+    """The rollups as a full scan of the tickets would have them (streamed, ~1 s per 200k)."""
+    session = session or db.session
+    deltas = Deltas()
+    columns = [Ticket.__table__.c[name] for name in FIELDS]
+    result = session.execute(
+        select(*columns).execution_options(stream_results=True, yield_per=10_000)
+    )
+    for row in result.mappings():
+        deltas.add(row)
+    return deltas
+
+
+def stored(session: Session | None = None) -> dict[Key, list[int]]:
+    """The rollups as stored, by key (rows that are all zero left out)."""
+    session = session or db.session
+    out: dict[Key, list[int]] = {}
+    for row in session.execute(select(_table)).mappings():
+        counts = [int(row[c]) for c in COUNTERS]
+        if any(counts):
+            day = row["day"] if isinstance(row["day"], date) else date.fromisoformat(row["day"])
+            out[(day, row["status"], row["dimension"], row["value"])] = counts
+    return out
+
+
+def rebuild(session: Session | None = None) -> int:
+    """Recount the rollups from the tickets, in the caller's transaction (it commits).
+
+    On PostgreSQL the rollups are locked first (writers wait at their upsert until this
+    commits; writers already past it have committed before the scan's snapshot), so no
+    change is counted twice or lost. Returns the number of rows written.
+    """
+    session = session or db.session
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("LOCK TABLE ticket_rollups IN SHARE ROW EXCLUSIVE MODE"))
+    session.execute(delete(_table))
+    return write(session.connection(), recount(session))
+
+
+def check(session: Session | None = None) -> list[tuple[Key, list[int], list[int]]]:
+    """Differences between the stored rollups and a recount: (key, stored, recounted)."""
+    want = {key: counts for key, counts in recount(session).counts.items() if any(counts)}
+    have = stored(session)
+    zero = [0, 0, 0, 0]
+    return [
+        (key, have.get(key, zero), want.get(key, zero))
+        for key in sorted(set(want) | set(have))
+        if have.get(key, zero) != want.get(key, zero)
+    ]
+
+
+def prune() -> dict[str, int]:
+    """Upkeep: drop rows whose counters all went back to zero (deleted or moved tickets).
+
+    Safe beside writers: on PostgreSQL a row a writer just raised is re-checked and kept.
+    """
+    result = db.session.execute(delete(_table).where(*(_table.c[name] == 0 for name in COUNTERS)))
+    db.session.commit()
+    return {"pruned": result.rowcount or 0}
