@@ -187,6 +187,36 @@ class Config:
             "CLASSIFY_MODEL", "claude-haiku-5-5"
         )
         self.JSON_SORT_KEYS = False
+        # E-mail (ticketing/mail, docs/mail.md). Out: SMTP_URL (smtp://, smtps://,
+        # smtp://…?starttls=true, user:password@); without it mail is written to MAIL_DIR
+        # (<instance>/mail) as .eml files and the page says it was not sent.
+        self.SMTP_URL = os.environ.get("SMTP_URL") or None
+        self.MAIL_FROM = os.environ.get("MAIL_FROM") or "Support <support@localhost>"
+        # The address customers answer to; each ticket gets local+<token>@domain of it.
+        self.MAIL_REPLY_TO = os.environ.get("MAIL_REPLY_TO") or None
+        self.MAIL_DIR = os.environ.get("MAIL_DIR") or None
+        self.MAIL_TEMPLATE_DIR = os.environ.get("MAIL_TEMPLATE_DIR") or None
+        self.MAIL_ACKNOWLEDGE = env_bool("MAIL_ACKNOWLEDGE", True)
+        self.MAIL_REPLIES = env_bool("MAIL_REPLIES", True)
+        self.MAIL_RESOLUTION = env_bool("MAIL_RESOLUTION", True)
+        self.MAIL_MAX_ATTEMPTS = env_int("MAIL_MAX_ATTEMPTS", 6)
+        self.MAIL_RETRY_SECONDS = env_float("MAIL_RETRY_SECONDS", 30.0)
+        self.MAIL_SMTP_TIMEOUT = env_float("MAIL_SMTP_TIMEOUT", 20.0)
+        # Links in mail (the customer's status page) start with this; unset = the address the
+        # request came to (/submit), or http://127.0.0.1:5000 from a job.
+        self.PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL") or None
+        # A status link works until the ticket has been closed/resolved for this many days.
+        self.STATUS_LINK_DAYS = env_int("STATUS_LINK_DAYS", 30)
+        # In: the webhook's shared secret (unset = the webhook refuses everything), IMAP.
+        self.INBOUND_EMAIL_TOKEN = os.environ.get("INBOUND_EMAIL_TOKEN") or None
+        self.IMAP_URL = os.environ.get("IMAP_URL") or None
+        self.IMAP_POLL_SECONDS = env_float("IMAP_POLL_SECONDS", 60.0)
+        # Where processed messages go (created if missing); unset = flag them \Seen and leave.
+        self.IMAP_PROCESSED_FOLDER = os.environ.get("IMAP_PROCESSED_FOLDER") or None
+        self.MAIL_MAX_MESSAGE_BYTES = env_int("MAIL_MAX_MESSAGE_BYTES", 15 * 1024 * 1024)
+        self.MAIL_MAX_ATTACHMENT_BYTES = env_int("MAIL_MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024)
+        # Mail accepted from one sender (more is recorded and ignored: a loop, a flood).
+        self.MAIL_SENDER_RATE_LIMIT = os.environ.get("MAIL_SENDER_RATE_LIMIT", "20/hour")
 
     @property
     def is_production(self) -> bool:

@@ -22,7 +22,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+# Run as a path, sys.path[0] is bench/ itself, where bench/http.py would shadow the stdlib.
+sys.path[0] = str(ROOT)
 
 import sqlalchemy as sa  # noqa: E402
 

@@ -23,7 +23,8 @@ import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+# Run as a path, sys.path[0] is bench/ itself, where bench/http.py would shadow the stdlib.
+sys.path[0] = str(ROOT)
 
 TEXTS = [
     ("Charged twice", "My card was charged twice for the May invoice, please refund one."),

@@ -137,6 +137,7 @@ def app(database_url, clean_redis, tmp_path, config_overrides):
         REDIS_URL=clean_redis,
         RATELIMIT_STORAGE_URI=clean_redis or "memory://",
         EXPORT_DIR=str(tmp_path / "exports"),
+        MAIL_DIR=str(tmp_path / "mail"),
     )
     for key, value in config_overrides.items():
         setattr(cfg, key, value)

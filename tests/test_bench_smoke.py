@@ -35,6 +35,7 @@ POSTGRES_ONLY = {
     "http": "x floor",
     "live": "pages: ",
     "bulk": "tickets/s",
+    "sla": "per pass",
 }
 
 

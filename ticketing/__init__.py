@@ -25,6 +25,7 @@ FEATURES = (
     "audit",
     "stats",
     "exports",
+    "mail",
     "teams",
     "assist",
     "sla",
@@ -56,6 +57,8 @@ def configure(app: Flask, config: Config) -> None:
         )
     if not app.config.get("EXPORT_DIR"):
         app.config["EXPORT_DIR"] = str(Path(app.instance_path) / "exports")
+    if not app.config.get("MAIL_DIR"):
+        app.config["MAIL_DIR"] = str(Path(app.instance_path) / "mail")
     from .core.logs import configure_logging
 
     configure_logging(app)

@@ -22,6 +22,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Table,
     Text,
@@ -39,7 +40,11 @@ from .core.vocab import (
     BatchStatus,
     Category,
     ExportStatus,
+    InboundSource,
+    InboundStatus,
     JobStatus,
+    MailKind,
+    MailStatus,
     Priority,
     Role,
     Sentiment,
@@ -361,9 +366,32 @@ class Reply(db.Model):
     #: author fields above always name the signed-in user who posted it.
     on_behalf_of_name: Mapped[str | None] = mapped_column(String(120))
     on_behalf_of_email: Mapped[str | None] = mapped_column(String(254))
+    #: Written by the customer (a mail in, the status page), not by the team.
+    from_customer: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
     created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
 
     ticket: Mapped[Ticket] = relationship(back_populates="replies")
+    attachments: Mapped[list[Attachment]] = relationship(
+        back_populates="reply", order_by="Attachment.id", lazy="selectin"
+    )
+    mails: Mapped[list[OutboundMail]] = relationship(
+        viewonly=True, order_by="OutboundMail.id", lazy="selectin"
+    )
+
+    @property
+    def delivery(self) -> dict | None:
+        """The e-mail that carried this reply to the customer: its state and why."""
+        if not self.mails:
+            return None
+        mail = self.mails[-1]
+        return {
+            "status": mail.status,
+            "to": mail.to_address,
+            "error": mail.error,
+            "saved_to": mail.saved_to,
+            "sent_at": mail.sent_at,
+            "attempts": mail.attempts,
+        }
 
     @property
     def on_behalf_of(self) -> dict | None:
@@ -611,6 +639,103 @@ class AccessEvent(db.Model):
     user_agent: Mapped[str | None] = mapped_column(String(300))
     request_id: Mapped[str | None] = mapped_column(String(64))
     details: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class OutboundMail(db.Model):
+    """The outbox: one mail to send, written in the same transaction as its cause (a public
+    reply, a new ticket, a resolution). ``message_id`` is fixed when the row is written and
+    ``raw`` at the first attempt, so a retry sends the very same message again."""
+
+    __tablename__ = "mail_outbox"
+    __table_args__ = (
+        CheckConstraint(_in("kind", values(MailKind), nullable=False), name="kind"),
+        CheckConstraint(_in("status", values(MailStatus), nullable=False), name="status"),
+        Index("ix_mail_outbox_status_next_attempt_at", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    reply_id: Mapped[int | None] = mapped_column(
+        ForeignKey("replies.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default=MailStatus.QUEUED.value)
+    to_address: Mapped[str] = mapped_column(String(254))
+    message_id: Mapped[str] = mapped_column(String(255), unique=True)
+    raw: Mapped[str | None] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
+    lease_until: Mapped[datetime | None] = mapped_column(TZDateTime)
+    error: Mapped[str | None] = mapped_column(Text)
+    saved_to: Mapped[str | None] = mapped_column(String(500))
+    sent_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+    created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
+
+    ticket: Mapped[Ticket] = relationship()
+    reply: Mapped[Reply | None] = relationship(overlaps="mails")
+
+
+class InboundMail(db.Model):
+    """A received mail, stored whole before anything else happens (the webhook answers 202
+    once this row is committed). ``message_id`` is the Message-ID, or a hash of the message
+    when it has none: the same mail fetched twice is the same row."""
+
+    __tablename__ = "mail_inbound"
+    __table_args__ = (
+        CheckConstraint(_in("status", values(InboundStatus), nullable=False), name="status"),
+        CheckConstraint(_in("source", values(InboundSource), nullable=False), name="source"),
+        Index("ix_mail_inbound_status_id", "status", "id"),
+        Index("ix_mail_inbound_from_address_created_at", "from_address", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[str] = mapped_column(String(255), unique=True)
+    source: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default=InboundStatus.RECEIVED.value)
+    reason: Mapped[str | None] = mapped_column(Text)
+    from_address: Mapped[str | None] = mapped_column(String(254))
+    subject: Mapped[str | None] = mapped_column(String(255))
+    raw: Mapped[bytes] = mapped_column(LargeBinary)
+    ticket_id: Mapped[int | None] = mapped_column(
+        ForeignKey("tickets.id", ondelete="SET NULL"), index=True
+    )
+    reply_id: Mapped[int | None] = mapped_column(ForeignKey("replies.id", ondelete="SET NULL"))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
+    processed_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+
+
+class TicketLink(db.Model):
+    """The secret behind a ticket's reply address and customer status link. Both are an
+    HMAC of (ticket, nonce): a new nonce revokes every link and address given out before."""
+
+    __tablename__ = "ticket_links"
+
+    ticket_id: Mapped[int] = mapped_column(
+        ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True
+    )
+    nonce: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
+
+
+class Attachment(db.Model):
+    """A file that came with a mail or an agent's reply, kept in the export storage."""
+
+    __tablename__ = "attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    reply_id: Mapped[int | None] = mapped_column(
+        ForeignKey("replies.id", ondelete="CASCADE"), index=True
+    )
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(255))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    storage_key: Mapped[str] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
+
+    reply: Mapped[Reply | None] = relationship(back_populates="attachments")
 
 
 class SlaCalendar(db.Model):

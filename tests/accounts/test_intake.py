@@ -17,7 +17,8 @@ def test_anyone_can_submit_and_gets_only_a_reference(anon_client, client, make_t
     response = anon_client.post("/api/intake", json=_form())
     assert response.status_code == 201
     body = response.get_json()
-    assert set(body) == {"reference", "message"}
+    # The reference and the request's own status page (its secret link), nothing else.
+    assert set(body) == {"reference", "message", "status_url"}
     assert "Location" not in response.headers
     text = response.get_data(as_text=True)
     assert "secret" not in text and "other@example.com" not in text

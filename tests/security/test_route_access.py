@@ -22,6 +22,9 @@ PUBLIC = {
     ("POST", "/api/help/suggestions"),
     ("POST", "/api/help/suggestions/<uuid:visit_id>"),
 }
+#: Open to no session or API token, but to a shared secret of their own (tests/mail checks it):
+#: mail services forward raw mail with INBOUND_EMAIL_TOKEN.
+OWN_SECRET = {("POST", "/api/inbound/email")}
 #: Operations reserved to admins. Everything else an agent may do.
 ADMIN_ONLY = re.compile(
     r"^(DELETE /api/tickets/<int:ticket_id>|\w+ /api/users(/.*)?|GET /api/access-log(/.*)?"
@@ -44,7 +47,7 @@ def api_operations() -> list[tuple[str, str]]:
 
 
 OPERATIONS = api_operations()
-PROTECTED = [op for op in OPERATIONS if op not in PUBLIC]
+PROTECTED = [op for op in OPERATIONS if op not in PUBLIC | OWN_SECRET]
 
 
 def concrete(rule: str) -> str:
@@ -129,6 +132,9 @@ def test_openapi_declares_auth_truthfully(anon_client):
         if (method, rule) in PUBLIC:
             assert operation["security"] == [], path
             assert "401" not in operation["responses"] or path == "/api/auth/login"
+        elif (method, rule) in OWN_SECRET:
+            assert operation["security"] == [], path  # no bearer token: a secret of its own
+            assert "401" in operation["responses"], path
         else:
             assert "security" not in operation, path
             assert "401" in operation["responses"], (method, path)

@@ -206,7 +206,7 @@ def triage_batch(holder: str, batch: list[claims.Claimed], classifier) -> int:
             pairs = zip(batch, results, strict=True)
             stored = sum(_store_one(holder, item, result) for item, result in pairs)
     for item, result in zip(batch, results, strict=True):
-        log.debug(
+        log.info(
             "triage %s: ticket %s -> %s/%s by %s%s",
             item.job_id,
             item.ticket_id,

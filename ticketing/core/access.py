@@ -42,12 +42,37 @@ def admin_only(func: F) -> F:
     return func
 
 
+_BODY_ATTR = "_ticketing_bodies"
+
+
+def accepts_body(*mimetypes: str) -> Callable[[F], F]:
+    """Mark a view method as taking a body other than JSON (e.g. ``message/rfc822``,
+    ``multipart/form-data``); every other /api write must send JSON."""
+
+    def mark(func: F) -> F:
+        setattr(func, _BODY_ATTR, frozenset(mimetypes))
+        return func
+
+    return mark
+
+
+def bodies_for(app: Flask, endpoint: str | None, method: str) -> frozenset[str]:
+    """The non-JSON body types a route's view method declares it accepts."""
+    if endpoint is None:
+        return frozenset()
+    return getattr(_view_method(app, endpoint, method), _BODY_ATTR, frozenset())
+
+
 def access_for(app: Flask, endpoint: str | None, method: str) -> str:
     """The access level a route's view method declares (``agent`` when it says nothing)."""
     if endpoint is None:
         return AGENT
     if endpoint.split(".", 1)[0] in PUBLIC_BLUEPRINTS:
         return PUBLIC
+    return getattr(_view_method(app, endpoint, method), _ACCESS_ATTR, AGENT)
+
+
+def _view_method(app: Flask, endpoint: str, method: str):
     view = app.view_functions.get(endpoint)
     view_class = getattr(view, "view_class", None)
     func = view
@@ -56,7 +81,7 @@ def access_for(app: Flask, endpoint: str | None, method: str) -> str:
         func = getattr(view_class, name, None) or (
             getattr(view_class, "get", None) if name == "head" else None
         )
-    return getattr(func, _ACCESS_ATTR, AGENT)
+    return func
 
 
 def current_user() -> User | None:

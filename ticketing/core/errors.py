@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, current_app, jsonify, request
+from flask import Flask, jsonify, request
 from marshmallow import ValidationError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import InterfaceError as SAInterfaceError
@@ -88,6 +88,11 @@ class UnsupportedMediaType(DomainError):
     code = "unsupported_media_type"
 
 
+class PayloadTooLarge(DomainError):
+    code = "payload_too_large"
+    default_message = "The upload is larger than the limit."
+
+
 class RateLimited(DomainError):
     code = "rate_limited"
     default_message = "Too many requests; retry later."
@@ -117,6 +122,7 @@ HTTP_STATUS: dict[type[DomainError], int] = {
     Conflict: 409,
     Gone: 410,
     PreconditionFailed: 412,
+    PayloadTooLarge: 413,
     UnsupportedMediaType: 415,
     RateLimited: 429,
     ServiceUnavailable: 503,
@@ -212,7 +218,7 @@ def _handle_http_exception(err: HTTPException):
     elif status == 400 and messages:
         return error_response(400, "The request body is not valid JSON.", "malformed_json")
     if status == 413:
-        limit = current_app.config.get("MAX_CONTENT_LENGTH")
+        limit = request.max_content_length  # a route may set its own (the mail webhook)
         message = f"The request body is larger than the {limit} byte limit."
     elif status == 429:
         message = f"Too many requests: limit is {err.description}. Retry later."

@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 
 #: Every queue the app uses, in the order a worker serves them: the upkeep first, so it runs
 #: on time whatever the backlog (drain jobs hand the worker back every few seconds).
-QUEUES = ("upkeep", "classification", "exports", "default")
+QUEUES = ("upkeep", "classification", "mail", "exports", "default")
 #: A bell's de-duplication key lives this long at most (a lost enqueue cannot block it longer).
 BELL_TTL = 60
 BELL_PREFIX = "ticketing:bell:"

@@ -256,6 +256,47 @@ class AccessAction(StrEnum):
     SETTINGS_CHANGED = "settings_changed"
 
 
+class MailKind(StrEnum):
+    """What an outgoing mail is (each kind can be switched off: MAIL_ACKNOWLEDGE …)."""
+
+    #: "We received your request" with its reference, for a new ticket.
+    ACKNOWLEDGEMENT = "acknowledgement"
+    #: A public reply by an agent (internal notes never leave).
+    REPLY = "reply"
+    #: The ticket was resolved (and how to reopen it: answer the mail).
+    RESOLUTION = "resolution"
+
+
+class MailStatus(StrEnum):
+    """An outgoing mail in the outbox (``mail_outbox``), as the reply shows it."""
+
+    QUEUED = "queued"
+    #: Claimed by a sender (a lease that expires if it dies).
+    SENDING = "sending"
+    SENT = "sent"
+    #: No mail server configured: written to a .eml file instead (embedded default).
+    SAVED = "saved"
+    #: Gave up after every attempt, or bounced.
+    FAILED = "failed"
+
+
+class InboundStatus(StrEnum):
+    """A received mail (``mail_inbound``)."""
+
+    RECEIVED = "received"
+    PROCESSED = "processed"
+    #: Auto-replies, bulk mail, bounces, rate-limited senders: recorded, not turned into work.
+    IGNORED = "ignored"
+    FAILED = "failed"
+
+
+class InboundSource(StrEnum):
+    WEBHOOK = "webhook"
+    IMAP = "imap"
+    #: A reply typed on the customer's status page.
+    STATUS_PAGE = "status_page"
+
+
 class SimilarScope(StrEnum):
     """Which look-alikes ``GET /api/tickets/<id>/similar`` returns."""
 
@@ -328,6 +369,8 @@ WAITING_STATUSES: tuple[str, ...] = (TicketStatus.PENDING.value, TicketStatus.ON
 UNRESOLVED_STATUSES: tuple[str, ...] = tuple(
     s for s in values(TicketStatus) if s not in CLOSED_STATUSES
 )
+#: Statuses a customer's reply (by mail or on the status page) takes back to ``open``.
+REOPENED_BY_CUSTOMER: tuple[str, ...] = (TicketStatus.PENDING.value, TicketStatus.RESOLVED.value)
 #: Sort rank of each priority (``sort=priority``): low 1 … critical 4.
 PRIORITY_RANK = MappingProxyType({p: rank for rank, p in enumerate(values(Priority), start=1)})
 #: The list filter's name for "no category yet".
@@ -387,6 +430,7 @@ def as_data() -> dict[str, object]:
         "presence_states": list(values(PresenceState)),
         "admin_role": Role.ADMIN.value,
         "access_actions": list(values(AccessAction)),
+        "mail_statuses": list(values(MailStatus)),
         "urgency_floors": dict(URGENCY_FLOORS),
         "sla_states": list(values(SlaState)),
         "sla_filters": list(values(SlaFilter)),

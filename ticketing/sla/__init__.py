@@ -11,9 +11,10 @@ from flask_smorest import Api
 def init_app(app: Flask, api: Api) -> None:
     from sqlalchemy import event
 
-    from ..core import events
+    from ..core import events, upkeep
     from ..core.extensions import db
     from . import clocks, services
+    from . import upkeep as sla_upkeep
     from .routes import blp
 
     events.ticket_saving.connect(clocks.on_ticket_saving, app, weak=False)
@@ -21,4 +22,5 @@ def init_app(app: Flask, api: Api) -> None:
     for name in ("after_commit", "after_rollback"):
         if not event.contains(db.session, name, services.forget_policies):
             event.listen(db.session, name, services.forget_policies)
+    upkeep.register(app, "sla", sla_upkeep.run_pass)
     api.register_blueprint(blp)

@@ -211,8 +211,13 @@ class AttainmentRow(Schema):
     resolution_pct = fields.Float(allow_none=True)
 
 
+class TeamAttainmentRow(AttainmentRow):
+    team_id = fields.Integer(allow_none=True, metadata={"description": "null: no team"})
+
+
 class AttainmentOut(Schema):
     created_from = fields.DateTime(allow_none=True)
     created_to = fields.DateTime(allow_none=True)
     overall = fields.Nested(AttainmentRow)
     by_priority = fields.List(fields.Nested(AttainmentRow))
+    by_team = fields.List(fields.Nested(TeamAttainmentRow))

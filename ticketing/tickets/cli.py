@@ -123,7 +123,10 @@ def import_command(
                 label=f"{label} {file}",
                 file=sys.stderr,
             ) as bar,
-            events.save_options(triage="batch" if triage and batch_triage else triage),
+            events.save_options(
+                triage="batch" if triage and batch_triage else triage,
+                mail=False,  # history: its customers were answered long ago
+            ),
         ):
             report = run_import(
                 file,

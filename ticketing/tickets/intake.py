@@ -16,7 +16,7 @@ from ..core.context import Actor, acting_as
 from ..core.extensions import db
 from ..core.schemas import ErrorEnvelope
 from ..core.vocab import ActorType, Via
-from . import services
+from . import links, services
 from .schemas import IntakeIn, IntakeOut
 
 blp = Blueprint("intake", __name__, url_prefix="/api", description="Public request intake")
@@ -44,8 +44,10 @@ class Intake(MethodView):
         }
         with acting_as(Actor(type=ActorType.SYSTEM, via=Via.WEB, label=data["email"])):
             ticket = services.create_ticket(fields)
+            status_url = links.status_url(ticket.id)
             db.session.commit()
         return {
             "reference": ticket.id,
+            "status_url": status_url,
             "message": "Thank you: we received your request and will answer by e-mail.",
         }

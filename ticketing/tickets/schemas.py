@@ -24,19 +24,33 @@ from ..core.vocab import (
     UNCLASSIFIED,
     AssignmentSource,
     Category,
+    MailStatus,
     Priority,
     Sentiment,
+    SlaClock,
+    SlaFilter,
+    SlaState,
     Source,
     TicketStatus,
     TriageStatus,
     values,
 )
+from ..models import utcnow
 from .services import waiting_since
+from .slaquery import DUE_SORT_KEYS, summary
 
 MAX_TAGS = 20
 #: An ISO 639-1 language code.
 LANGUAGE_CODE = re.compile(r"^[a-z]{2}$")
-SORT_KEYS = ("created_at", "updated_at", "priority", "urgency_score", "assignee", "team")
+SORT_KEYS = (
+    "created_at",
+    "updated_at",
+    "priority",
+    "urgency_score",
+    "assignee",
+    "team",
+    *DUE_SORT_KEYS,
+)
 #: ``assignee=me``: the signed-in user; ``none``: nobody (also ``team=none``).
 ME, NONE = "me", "none"
 ID = validate.Range(1, MAX_ID)
@@ -177,6 +191,34 @@ class TicketOut(Schema):
         },
     )
 
+    sla = fields.Method(
+        "get_sla",
+        allow_none=True,
+        metadata={
+            "type": "object",
+            "nullable": True,
+            "description": "The SLA clocks in brief (null: the ticket has none); "
+            "GET /api/tickets/<id>/sla has the detail.",
+            "properties": {
+                "flag": {"type": "string", "enum": list(values(SlaFilter))},
+                **{
+                    f"{clock}_state": {"type": "string", "enum": list(values(SlaState))}
+                    for clock in values(SlaClock)
+                },
+                **{
+                    key: {"type": "string", "format": "date-time", "nullable": True}
+                    for key in DUE_SORT_KEYS
+                },
+            },
+        },
+    )
+
+    def get_sla(self, obj) -> dict | None:
+        brief = summary(obj.sla, utcnow())
+        if brief is None:
+            return None
+        return {k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in brief.items()}
+
     def get_reply_count(self, obj) -> int:
         return len(obj.replies)
 
@@ -243,6 +285,10 @@ class TicketFilterQuery(Schema):
         me=True, metadata={"description": "User ids, me (you) or none (unassigned)"}
     )
     team = OwnerList(me=False, metadata={"description": "Team ids or none"})
+    sla = CommaList(
+        values(SlaFilter),
+        metadata={"description": "SLA clocks: breached, at_risk (75% used), ok (OR)"},
+    )
     created_from = DateOrDateTime()
     created_to = DateOrDateTime(end_of_day=True)
     q = fields.String(validate=validate.Length(1, 200))
@@ -284,6 +330,14 @@ class ReplyIn(StrictSchema):
         metadata=NOT_BLANK,
     )
     internal = fields.Boolean(load_default=False)
+    attachment_ids = fields.List(
+        fields.Integer(validate=validate.Range(1, 2**31 - 1)),
+        validate=validate.Length(max=20),
+        metadata={
+            "description": "Files uploaded first to POST /api/tickets/{id}/attachments; a public "
+            "reply's e-mail carries them"
+        },
+    )
     on_behalf_of = fields.Nested(
         "OnBehalfOf",
         metadata={
@@ -307,6 +361,36 @@ class OnBehalfOfOut(Schema):
     email = fields.String(allow_none=True)
 
 
+class DeliveryOut(Schema):
+    status = fields.String(
+        metadata={"enum": list(values(MailStatus)), "description": "The e-mail's state"}
+    )
+    to = fields.String()
+    error = fields.String(
+        allow_none=True, metadata={"description": "Why it failed, is retried, or was not sent"}
+    )
+    saved_to = fields.String(
+        allow_none=True, metadata={"description": "No mail server configured: the .eml file"}
+    )
+    sent_at = fields.DateTime(allow_none=True)
+    attempts = fields.Integer()
+
+
+class AttachmentOut(Schema):
+    id = fields.Integer()
+    ticket_id = fields.Integer()
+    reply_id = fields.Integer(allow_none=True)
+    filename = fields.String()
+    content_type = fields.String()
+    size_bytes = fields.Integer()
+    sha256 = fields.String()
+    created_at = fields.DateTime()
+    download_url = fields.Function(
+        lambda a: f"/api/attachments/{a.id}",
+        metadata={"description": "Signed-in agents only; always a download"},
+    )
+
+
 class ReplyOut(Schema):
     id = fields.Integer()
     ticket_id = fields.Integer()
@@ -320,6 +404,13 @@ class ReplyOut(Schema):
     )
     body = fields.String()
     internal = fields.Boolean()
+    from_customer = fields.Boolean(metadata={"description": "Written by the customer (by mail)"})
+    attachments = fields.List(fields.Nested(AttachmentOut))
+    delivery = fields.Nested(
+        DeliveryOut,
+        allow_none=True,
+        metadata={"description": "The e-mail that carries a public reply to the customer"},
+    )
     created_at = fields.DateTime()
 
 
@@ -358,3 +449,6 @@ class IntakeIn(StrictSchema):
 class IntakeOut(Schema):
     reference = fields.Integer(metadata={"description": "The new request's number"})
     message = fields.String()
+    status_url = fields.String(
+        metadata={"description": "The request's own page: its status and the public thread"}
+    )

@@ -16,16 +16,20 @@ from ..core.pagination import Page
 from ..core.vocab import (
     CLOSED_STATUSES,
     PRIORITY_RANK,
+    REOPENED_BY_CUSTOMER,
     UNCLASSIFIED,
     WAITING_STATUSES,
     AssignmentSource,
     Source,
     TicketStatus,
 )
-from ..models import Reply, Tag, Team, Ticket, User, ticket_tags, utcnow
+from ..models import Attachment, Reply, Tag, Team, Ticket, User, ticket_tags, utcnow
+from . import slaquery
 from .search import apply_search
 
-NULLABLE_SORT_KEYS = frozenset({"priority", "urgency_score", "assignee", "team"})
+NULLABLE_SORT_KEYS = frozenset(
+    {"priority", "urgency_score", "assignee", "team", *slaquery.DUE_SORT_KEYS}
+)
 #: Ownership fields: a person's choice is ``manual`` and routing never overrides it.
 OWNERSHIP = {"assignee_id": "assignee_source", "team_id": "team_source"}
 #: The filter value for "nobody" / "no team" (``assignee=none``).
@@ -228,6 +232,8 @@ def filter_tickets(stmt: Select, filters: dict[str, Any]) -> Select:
         stmt = stmt.where(Ticket.created_at >= created_from)
     if created_to := filters.get("created_to"):
         stmt = stmt.where(Ticket.created_at < created_to)
+    if sla := filters.get("sla"):
+        stmt = stmt.where(slaquery.filter_condition(sla, utcnow()))
     if q := filters.get("q"):
         stmt = apply_search(stmt, q, db.session.get_bind().dialect.name)
     return stmt
@@ -259,6 +265,8 @@ def _order_by(sort: str) -> list:
         column = select(User.name).where(User.id == Ticket.assignee_id).scalar_subquery()
     elif key == "team":
         column = select(Team.name).where(Team.id == Ticket.team_id).scalar_subquery()
+    elif key in slaquery.DUE_SORT_KEYS:
+        column = slaquery.sort_column(key)
     else:
         column = getattr(Ticket, key)
     ordered = column.desc() if descending else column.asc()
@@ -326,6 +334,7 @@ def list_tickets(params: dict[str, Any]) -> Page:
             ),
             selectinload(Ticket.assignee).load_only(User.id, User.name),
             selectinload(Ticket.team).load_only(Team.id, Team.name),
+            selectinload(Ticket.sla),
         )
         .limit(per_page)
         .offset((page - 1) * per_page)
@@ -349,13 +358,57 @@ def add_reply(
 ) -> Reply:
     """Add a reply written by ``author`` (the signed-in user: its name and e-mail are the
     reply's author, never the caller's say), optionally posted for someone else."""
+    data = dict(data)
+    files = _unattached(ticket, data.pop("attachment_ids", None) or [])
     reply = Reply(ticket=ticket, **data)
+    reply.attachments = files
     if author is not None:
         reply.user_id, reply.author_name, reply.author_email = author.id, author.name, author.email
     if on_behalf_of:
         reply.on_behalf_of_name = on_behalf_of["name"]
         reply.on_behalf_of_email = on_behalf_of.get("email")
     db.session.add(reply)
+    ticket.updated_at = utcnow()
+    db.session.flush()
+    return reply
+
+
+def _unattached(ticket: Ticket, ids: list[int]) -> list[Attachment]:
+    """Files uploaded to ``ticket`` and not yet on a reply, by id (all of them, or a 422)."""
+    wanted = list(dict.fromkeys(ids))
+    if not wanted:
+        return []
+    found = db.session.scalars(
+        select(Attachment).where(
+            Attachment.id.in_(wanted),
+            Attachment.ticket_id == ticket.id,
+            Attachment.reply_id.is_(None),
+        )
+    ).all()
+    missing = sorted(set(wanted) - {a.id for a in found})
+    if missing:
+        message = f"No unattached upload {missing} on this ticket."
+        raise InvalidInput(message, fields={"attachment_ids": [message]})
+    return sorted(found, key=lambda a: wanted.index(a.id))
+
+
+def add_customer_reply(
+    ticket: Ticket, body: str, email: str | None, name: str | None = None
+) -> Reply:
+    """A reply written by the customer (a mail in, the status page). The status rule lives
+    here, once: a ticket waiting on the customer (``pending``) or ``resolved`` goes back to
+    ``open``; any other status stays as it is."""
+    reply = Reply(
+        ticket=ticket,
+        body=body,
+        author_email=email,
+        author_name=name or None,
+        from_customer=True,
+        internal=False,
+    )
+    db.session.add(reply)
+    if ticket.status in REOPENED_BY_CUSTOMER:
+        _set_status(ticket, TicketStatus.OPEN)
     ticket.updated_at = utcnow()
     db.session.flush()
     return reply

@@ -76,6 +76,14 @@ export function submitView(main) {
         el("strong", { class: "reference" }, referenceOf(data)),
         ". Keep it for any follow-up."
       ),
+      data.status_url
+        ? el(
+            "p",
+            null,
+            "Follow your request (and answer us) here: ",
+            el("a", { class: "status-link", href: data.status_url }, "your request's page")
+          )
+        : null,
       el("button", { type: "button", class: "btn", onclick: another }, "Send another request")
     );
     done.hidden = false;

@@ -76,8 +76,38 @@ function replyItem(rep) {
       " ",
       when(rep.created_at)
     ),
-    el("div", { class: "body-text" }, rep.body)
+    el("div", { class: "body-text" }, rep.body),
+    rep.attachments && rep.attachments.length ? attachmentList(rep.attachments) : null,
+    rep.delivery ? deliveryLine(rep.delivery) : null
   );
+}
+
+/* Files on a reply: downloads (never opened in the page). */
+function attachmentList(files) {
+  return el(
+    "ul",
+    { class: "attachments" },
+    ...files.map((f) =>
+      el(
+        "li",
+        null,
+        el("a", { href: f.download_url, download: f.filename }, f.filename),
+        ` (${Math.max(1, Math.round(f.size_bytes / 1024))} KB)`
+      )
+    )
+  );
+}
+
+/* The e-mail that carries a public reply: sent, waiting, failed (why) or, with no mail
+   server configured, saved to a file. */
+function deliveryLine(d) {
+  let text;
+  if (d.status === "sent") text = `E-mail sent to ${d.to}`;
+  else if (d.status === "saved")
+    text = `E-mail not sent — no mail server configured (saved to ${d.saved_to})`;
+  else if (d.status === "failed") text = `E-mail to ${d.to} failed: ${d.error || "unknown"}`;
+  else text = `E-mail to ${d.to} ${d.status}${d.error ? ` (last try: ${d.error})` : ""}`;
+  return el("div", { class: `muted delivery delivery-${d.status}` }, text);
 }
 
 function replyForm(ctx, onAdded) {
