@@ -127,6 +127,10 @@ class Config:
         self.EXPORT_STORAGE_URL = os.environ.get("EXPORT_STORAGE_URL") or None
         # The audit trail (ticketing/audit): off only to measure its cost or for bulk repairs.
         self.AUDIT_ENABLED = env_bool("AUDIT_ENABLED", True)
+        # Live updates: how often the page polls the change feed; bulk edits up to this many
+        # tickets are answered at once, larger ones run as a job with progress.
+        self.LIVE_POLL_SECONDS = env_float("LIVE_POLL_SECONDS", 2.0)
+        self.BULK_INLINE_MAX = env_int("BULK_INLINE_MAX", 200)
         # /api/stats from the ticket rollups when its filters allow an exact answer (off: always
         # scan the tickets, as before the rollups; bench/stats.py compares the two).
         self.STATS_FROM_ROLLUPS = env_bool("STATS_FROM_ROLLUPS", True)

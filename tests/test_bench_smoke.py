@@ -33,6 +33,8 @@ POSTGRES_ONLY = {
     "stats": "ratio",
     "export": "COPY p50",
     "http": "x floor",
+    "live": "pages: ",
+    "bulk": "tickets/s",
     "sla": "per pass",
 }
 

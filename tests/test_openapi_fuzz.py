@@ -48,14 +48,27 @@ UNEXPRESSIBLE_RULES = {
     "No active user has this id.",
     "No team has this id.",
     "No active user has one of these ids.",
+    "Give either ids or filter.",
+    "Name at least one change.",
+    "A macro needs a reply or an action.",
 }
+
+
+def _messages(value):
+    """Every message of a (possibly nested: a field holding an object) error ``fields``."""
+    if isinstance(value, dict):
+        for inner in value.values():
+            yield from _messages(inner)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _messages(item) if not isinstance(item, str) else [item]
 
 
 def cross_field_only(response) -> bool:
     if response.status_code != 422:
         return response.status_code < 400 or response.status_code in (401, 403, 404, 409, 429)
     fields = response.json()["error"].get("fields") or {}
-    messages = {m for msgs in fields.values() for m in (msgs if isinstance(msgs, list) else [])}
+    messages = set(_messages(fields))
     return bool(messages) and messages <= UNEXPRESSIBLE_RULES
 
 

@@ -29,6 +29,8 @@ FEATURES = (
     "teams",
     "assist",
     "sla",
+    "live",
+    "workflow",
     "web",
 )
 

@@ -88,6 +88,11 @@ def live_app(e2e_database_url, tmp_path_factory):
         AUTO_CLASSIFY=True,
     )
     app = create_app(cfg)
+    # As gunicorn does before it serves: the first triage would otherwise build the
+    # classifier's tables and load the language models inside a test's 5-8 s timeouts.
+    from ticketing.core.warmup import warm
+
+    warm(app)
     with app.app_context():
         from ticketing.tickets.seed import seed
 

@@ -29,7 +29,7 @@ OWN_SECRET = {("POST", "/api/inbound/email")}
 ADMIN_ONLY = re.compile(
     r"^(DELETE /api/tickets/<int:ticket_id>|\w+ /api/users(/.*)?|GET /api/access-log(/.*)?"
     r"|(POST|PATCH|DELETE) /api/sla/(calendars|policies)(/.*)?"
-    r"|(POST|PATCH|DELETE) /api/teams(/.*)?"
+    r"|(POST|PATCH|DELETE) /api/(teams|routing-rules)(/.*)?"
     r"|POST /api/tickets/<int:ticket_id>/merge/undo)$"
 )
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}

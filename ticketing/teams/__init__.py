@@ -11,8 +11,11 @@ from flask_smorest import Api
 def init_app(app: Flask, api: Api) -> None:
     from ..core import cli
     from . import cli as commands
-    from .routes import agents_blp, blp
+    from . import routing
+    from .routes import agents_blp, blp, rules_blp
 
+    routing.register()
     api.register_blueprint(blp)
     api.register_blueprint(agents_blp)
+    api.register_blueprint(rules_blp)
     cli.add_commands(app, commands.COMMANDS)

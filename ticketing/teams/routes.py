@@ -12,7 +12,19 @@ from ..core.errors import Forbidden
 from ..core.extensions import db
 from ..core.schemas import ErrorEnvelope
 from . import services
-from .schemas import AgentList, AgentOut, AwayIn, TeamIn, TeamList, TeamOut, TeamPatch
+from .schemas import (
+    AgentList,
+    AgentOut,
+    AwayIn,
+    RuleIn,
+    RuleList,
+    RuleOut,
+    RulePatch,
+    TeamIn,
+    TeamList,
+    TeamOut,
+    TeamPatch,
+)
 
 blp = Blueprint("teams", __name__, url_prefix="/api/teams", description="Teams (admins edit)")
 agents_blp = Blueprint(
@@ -89,3 +101,57 @@ class AgentMe(MethodView):
         services.set_away(user, data["away"])
         db.session.commit()
         return user
+
+
+rules_blp = Blueprint(
+    "routing_rules",
+    __name__,
+    url_prefix="/api/routing-rules",
+    description="Routing rules: category/priority/tag -> team (admins edit)",
+)
+
+
+@rules_blp.route("")
+class RuleCollection(MethodView):
+    @rules_blp.response(200, RuleList)
+    def get(self):
+        """The rules in the order they are tried (the first match wins)."""
+        return {"items": services.list_rules()}
+
+    @admin_only
+    @rules_blp.arguments(RuleIn)
+    @rules_blp.response(201, RuleOut)
+    @rules_blp.alt_response(422, schema=ErrorEnvelope, description="Invalid fields")
+    def post(self, data):
+        """Add a rule (admins)."""
+        rule = services.save_rule(None, data)
+        db.session.commit()
+        return rule, 201, {"Location": url_for("routing_rules.RuleItem", rule_id=rule.id)}
+
+
+@rules_blp.route("/<int:rule_id>")
+class RuleItem(MethodView):
+    @rules_blp.response(200, RuleOut)
+    @rules_blp.alt_response(404, schema=ErrorEnvelope, description="No such rule")
+    def get(self, rule_id):
+        """One rule."""
+        return services.get_rule(rule_id)
+
+    @admin_only
+    @rules_blp.arguments(RulePatch(partial=True))
+    @rules_blp.response(200, RuleOut)
+    @rules_blp.alt_response(404, schema=ErrorEnvelope, description="No such rule")
+    @rules_blp.alt_response(422, schema=ErrorEnvelope, description="Invalid fields")
+    def patch(self, data, rule_id):
+        """Change a rule (admins)."""
+        rule = services.save_rule(services.get_rule(rule_id), data)
+        db.session.commit()
+        return rule
+
+    @admin_only
+    @rules_blp.response(204)
+    @rules_blp.alt_response(404, schema=ErrorEnvelope, description="No such rule")
+    def delete(self, rule_id):
+        """Delete a rule (admins)."""
+        services.delete_rule(services.get_rule(rule_id))
+        db.session.commit()

@@ -6,7 +6,8 @@ from marshmallow import Schema, fields, pre_load, validate
 
 from ..core.extensions import MAX_ID
 from ..core.schemas import NOT_BLANK, StrictSchema, strip_strings
-from ..core.vocab import AssignmentMode, Role, values
+from ..core.vocab import AssignmentMode, Category, Priority, Role, values
+from ..tickets.schemas import TagName
 
 ID = validate.Range(1, MAX_ID)
 
@@ -71,3 +72,36 @@ class AgentList(Schema):
 
 class AwayIn(StrictSchema):
     away = fields.Boolean(required=True)
+
+
+class RuleIn(StrictSchema):
+    """Tickets matching every condition given (category, priority, tag) go to ``team_id``;
+    a rule without conditions matches every ticket. The lowest ``position`` is tried first."""
+
+    team_id = fields.Integer(required=True, validate=ID)
+    category = fields.String(allow_none=True, validate=validate.OneOf(values(Category)))
+    priority = fields.String(allow_none=True, validate=validate.OneOf(values(Priority)))
+    tag = TagName(allow_none=True)
+    position = fields.Integer(load_default=0, validate=validate.Range(0, 10_000))
+    active = fields.Boolean(load_default=True)
+
+
+class RulePatch(RuleIn):
+    team_id = fields.Integer(validate=ID)
+    position = fields.Integer(validate=validate.Range(0, 10_000))
+    active = fields.Boolean()
+
+
+class RuleOut(Schema):
+    id = fields.Integer()
+    position = fields.Integer()
+    category = fields.String(allow_none=True, metadata={"enum": list(values(Category))})
+    priority = fields.String(allow_none=True, metadata={"enum": list(values(Priority))})
+    tag = fields.String(allow_none=True)
+    team_id = fields.Integer()
+    active = fields.Boolean()
+    created_at = fields.DateTime()
+
+
+class RuleList(Schema):
+    items = fields.List(fields.Nested(RuleOut))

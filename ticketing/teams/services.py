@@ -9,7 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from ..core.errors import Conflict, InvalidInput, NotFound
 from ..core.extensions import db
-from ..models import Team, User
+from ..models import RoutingRule, Team, User
 
 
 def list_teams() -> list[Team]:
@@ -103,3 +103,34 @@ def set_away(user: User, away: bool) -> User:
     user.away = away
     db.session.flush()
     return user
+
+
+def list_rules() -> list[RoutingRule]:
+    return list(
+        db.session.scalars(select(RoutingRule).order_by(RoutingRule.position, RoutingRule.id))
+    )
+
+
+def get_rule(rule_id: int) -> RoutingRule:
+    rule = db.session.get(RoutingRule, rule_id)
+    if rule is None:
+        raise NotFound(f"Routing rule {rule_id}")
+    return rule
+
+
+def save_rule(rule: RoutingRule | None, data: dict[str, Any]) -> RoutingRule:
+    """Create (``rule`` None) or change a routing rule; its team must exist."""
+    if "team_id" in data and db.session.get(Team, data["team_id"]) is None:
+        raise InvalidInput(fields={"team_id": ["No team has this id."]})
+    if rule is None:
+        rule = RoutingRule()
+        db.session.add(rule)
+    for key, value in data.items():
+        setattr(rule, key, value)
+    db.session.flush()
+    return rule
+
+
+def delete_rule(rule: RoutingRule) -> None:
+    db.session.delete(rule)
+    db.session.flush()

@@ -5,12 +5,16 @@ from __future__ import annotations
 from flask import request, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from sqlalchemy import select
 
 from ..core.access import admin_only, current_user, current_user_id, is_admin
+from ..core.context import current_actor
 from ..core.errors import Forbidden
 from ..core.extensions import db
 from ..core.schemas import ErrorEnvelope
-from . import concurrency, services
+from ..models import Ticket
+from . import bulk, concurrency, services
+from .bulk_schemas import BulkIn, BulkOut
 from .schemas import (
     ReplyIn,
     ReplyList,
@@ -58,6 +62,57 @@ class TicketCollection(MethodView):
         ticket = services.create_ticket(data, created_by_id=current_user_id())
         db.session.commit()
         return ticket, 201, {"Location": url_for("tickets.TicketItem", ticket_id=ticket.id)}
+
+
+@blp.route("/tickets/bulk")
+class BulkCollection(MethodView):
+    @blp.arguments(BulkIn)
+    @blp.doc(
+        parameters=[
+            {
+                **IF_MATCH,
+                "description": "The ETags of the tickets as you read "
+                "them (comma-separated): 412 (the changed tickets in error.current) if any changed",
+            }
+        ]
+    )
+    @blp.response(200, BulkOut, description="Done at once (small sets)")
+    @blp.alt_response(202, schema=BulkOut, description="Queued: poll status_url for progress")
+    @blp.alt_response(412, schema=ErrorEnvelope, description="Some tickets changed since")
+    @blp.alt_response(422, schema=ErrorEnvelope, description="Invalid fields")
+    def post(self, data):
+        """Change many tickets at once (the checked ``ids`` or every ticket the ``filter``
+        selects): each is saved and audited on its own. Up to ``BULK_INLINE_MAX`` tickets are
+        done in this request (200); more run as a job (202 + ``Location``)."""
+        ids = bulk.resolve_ids(data.get("ids"), data.get("filter"))
+        wanted = concurrency.parse_if_match(request.headers.get("If-Match"))
+        if wanted is not None:
+            listed = db.session.scalars(select(Ticket).where(Ticket.id.in_(ids))).all()
+            stale = concurrency.stale(listed, wanted)
+            if stale:
+                current = TicketOut(many=True).dump(stale[:50])
+                db.session.rollback()
+                raise concurrency.precondition_failed(
+                    current, f"{len(stale)} of these tickets changed since you loaded them."
+                )
+        record = bulk.create_bulk(ids, data["changes"], current_user())
+        db.session.commit()
+        if bulk.runs_inline(record):
+            bulk.run_bulk(record.id, actor=current_actor())
+            return bulk.get_bulk(record.id)
+        bulk.enqueue_bulk(record)
+        db.session.commit()
+        url = url_for("tickets.BulkItem", bulk_id=record.id)
+        return record, 202, {"Location": url}
+
+
+@blp.route("/tickets/bulk/<bulk_id>")
+class BulkItem(MethodView):
+    @blp.response(200, BulkOut)
+    @blp.alt_response(404, schema=ErrorEnvelope, description="No such bulk edit")
+    def get(self, bulk_id):
+        """A bulk edit's progress: poll it until ``done`` or ``failed``."""
+        return bulk.get_bulk(bulk_id)
 
 
 @blp.route("/tickets/<int:ticket_id>")

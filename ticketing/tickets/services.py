@@ -133,12 +133,14 @@ def build_ticket(data: dict[str, Any], created_by_id: int | None = None) -> Tick
     return ticket
 
 
-def update_ticket(ticket: Ticket, data: dict[str, Any]) -> set[str]:
+def update_ticket(ticket: Ticket, data: dict[str, Any], check: bool = True) -> set[str]:
     """Apply a partial update; returns the names of the fields that really changed.
 
     An assignee or team set here (or cleared) is a person's choice: ``manual``, never
-    overridden by routing."""
-    check_owners(data)
+    overridden by routing. ``check=False``: the caller checked the assignee and team once
+    (a bulk edit)."""
+    if check:
+        check_owners(data)
     changed: set[str] = set()
     for key, value in data.items():
         if key in OWNERSHIP:

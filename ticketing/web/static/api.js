@@ -23,6 +23,8 @@ export class ApiError extends Error {
     this.code = code;
     this.fields = fields || null;
     this.retryAfter = retryAfter;
+    /** The whole error object of the envelope (e.g. a 412's current ticket: detail.current). */
+    this.detail = null;
   }
 }
 
@@ -71,10 +73,10 @@ async function readBody(response) {
 /**
  * Send one request; resolves with the parsed JSON (null for 204) or rejects with an ApiError.
  * options.signal aborts it (the AbortError is re-thrown as is); options.allow401 keeps a 401
- * from ending the session (login, the session check).
+ * from ending the session (login, the session check); options.headers adds headers (If-Match).
  */
 export async function api(method, path, body, options = {}) {
-  const headers = { Accept: "application/json" };
+  const headers = { Accept: "application/json", ...(options.headers || {}) };
   const init = { method, headers, credentials: "same-origin" };
   if (body !== undefined && body !== null) {
     headers["Content-Type"] = "application/json";
@@ -99,6 +101,7 @@ export async function api(method, path, body, options = {}) {
     e.fields,
     parseRetryAfter(response.headers.get("Retry-After"))
   );
+  err.detail = e;
   if (response.status === 401 && !options.allow401) {
     session.user = null;
     session.csrf = null;

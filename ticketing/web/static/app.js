@@ -11,6 +11,7 @@
 
 import { onUnauthorized, session } from "./api.js";
 import { $, clear } from "./dom.js";
+import { startLive } from "./live.js";
 import { goLogin, navigate, onRoute, parseHash } from "./router.js";
 import { checkSession, markNav, renderUser, signOut } from "./session.js";
 import { toast } from "./ui.js";
@@ -129,6 +130,7 @@ async function boot() {
   onRoute(route);
   await checkSession();
   route();
+  startLive(); // polls only while someone is signed in
 }
 
 boot();

@@ -20,6 +20,9 @@ const FILTER_KEYS = [
   "created_from",
   "created_to",
   "q",
+  "assignee",
+  "team",
+  "language",
 ];
 /** The filters chosen with checkboxes (several values, comma-separated in the hash). */
 const CHECKED = ["status", "category", "priority", "sentiment"];

@@ -3,6 +3,8 @@
 
 import { api, errorText, listOf, notAvailable } from "../api.js";
 import { clear, el, nextId } from "../dom.js";
+import { keepDraft } from "../drafts.js";
+import { watchTicket } from "../live.js";
 import { fmtDate, fmtPercent, label, orDash, sourceName } from "../format.js";
 import {
   badge,
@@ -113,6 +115,11 @@ function replyForm(ctx, onAdded) {
   const internal = el("input", { type: "checkbox", name: "internal", id: nextId("internal") });
   const errors = errorBox();
   const button = el("button", { type: "submit", class: "btn btn-primary" }, "Add reply");
+  const draft = keepDraft(ctx.id, "reply", textarea);
+  // Colleagues see "… is replying" while there is text in the box.
+  const presence = () => watchTicket(ctx.id, textarea.value.trim() ? "replying" : "viewing");
+  textarea.addEventListener("input", presence);
+  textarea.addEventListener("focus", presence);
   const form = el(
     "form",
     { class: "reply-form", novalidate: true },
@@ -140,6 +147,8 @@ function replyForm(ctx, onAdded) {
     }
     button.disabled = false;
     textarea.value = "";
+    draft.clear();
+    presence();
     internal.checked = false;
     setFieldErrors(form, {});
     toast("Reply added.", "ok");

@@ -2,20 +2,56 @@
  * the note on its button, optimistically (rolled back with the server's message when refused);
  * "Classify" starts a triage job and follows it until done or failed. */
 
-import { api, errorText, notAvailable } from "../api.js";
+import { api, errorText, notAvailable, session } from "../api.js";
 import { clear, el, wait } from "../dom.js";
+import { keepDraft } from "../drafts.js";
 import { fieldMessages, splitList } from "../format.js";
+import { loadPeople } from "../people.js";
 import { errorBox, field, select, showError, ticketsChanged, toast } from "../ui.js";
 import { vocab } from "../vocab.js";
+import { conflictDialog } from "./conflict.js";
+import { macroMenu } from "./macro-menu.js";
 
 /* ---------- saving one change ---------- */
 
+/** The If-Match value for the version of the ticket this page holds (the server's ETag). */
+export function etagOf(ticket) {
+  return `"t${ticket.id}-v${ticket.version}"`;
+}
+
 /**
- * PATCH changes, showing them at once; on refusal put the ticket back, call undo() for the
- * control and say why in message. ctx: the detail view's {id, ticket, alive, renderSummary,
- * loadEvents}.
+ * Somebody saved the ticket since this page loaded it (412): show what changed and who, then
+ * re-apply the agent's changes on the current version or drop them. Either way the view is
+ * reloaded with the current ticket.
  */
-async function patch(ctx, changes, control, message, undo) {
+async function resolveConflict(ctx, base, current, changes, message) {
+  const choice = await conflictDialog(base, current, changes);
+  if (!ctx.alive) return;
+  ctx.ticket = current;
+  if (choice === "reapply") {
+    try {
+      await api("PATCH", `/api/tickets/${ctx.id}`, changes, {
+        headers: { "If-Match": etagOf(current) },
+      });
+      toast("Saved on top of the other change.", "ok");
+      ticketsChanged();
+    } catch (err) {
+      showError(message, `Not saved — ${errorText(err)}`);
+    }
+  } else {
+    toast("Your change was discarded; this is the current ticket.");
+  }
+  ctx.reload();
+}
+
+/**
+ * PATCH changes with If-Match (the version this page holds), showing them at once; on refusal
+ * put the ticket back, call undo() for the control and say why in message; on 412 ask what to
+ * do (resolveConflict). ctx: the detail view's {id, ticket, alive, renderSummary, loadEvents}.
+ * done(fresh) runs after a successful save (e.g. to forget a draft).
+ */
+async function patch(ctx, changes, control, message, undo, done) {
+  const base = { ...ctx.ticket };
   const before = {};
   for (const [k, v] of Object.entries(changes)) {
     before[k] = ctx.ticket[k];
@@ -29,11 +65,14 @@ async function patch(ctx, changes, control, message, undo) {
   showError(message, "");
   control.setAttribute("aria-busy", "true");
   try {
-    const fresh = await api("PATCH", `/api/tickets/${ctx.id}`, changes);
+    const fresh = await api("PATCH", `/api/tickets/${ctx.id}`, changes, {
+      headers: { "If-Match": etagOf(base) },
+    });
     control.removeAttribute("aria-busy");
     if (!ctx.alive) return;
     ctx.ticket = fresh;
     ctx.renderSummary();
+    if (done) done(fresh);
     toast("Saved.", "ok");
     ticketsChanged();
     ctx.loadEvents();
@@ -42,15 +81,24 @@ async function patch(ctx, changes, control, message, undo) {
     if (!ctx.alive) return;
     Object.assign(ctx.ticket, before);
     ctx.renderSummary();
+    if (err.status === 412 && err.detail && err.detail.current) {
+      if (done) done(null);
+      await resolveConflict(ctx, base, err.detail.current, changes, message);
+      return;
+    }
     undo();
     const detail = err.fields ? ` ${fieldMessages(err.fields).join(" ")}` : "";
     showError(message, `Not saved — ${errorText(err)}${detail}`);
   }
 }
 
-/** A <select> that saves ticket[key] when changed (null for the empty option). */
-function savingSelect(ctx, key, options, message) {
-  const control = select(options, ctx.ticket[key], { name: key });
+/** A <select> that saves ticket[key] when changed (null for the empty option; parse turns
+ * the option's text value into the API's, e.g. Number for ids). */
+function savingSelect(ctx, key, options, message, parse = (v) => v) {
+  const current = ctx.ticket[key];
+  const control = select(options, current === null || current === undefined ? "" : String(current), {
+    name: key,
+  });
   let previous = control.value;
   control.addEventListener("focus", () => {
     previous = control.value;
@@ -58,7 +106,7 @@ function savingSelect(ctx, key, options, message) {
   control.addEventListener("change", () => {
     const old = previous;
     previous = control.value;
-    patch(ctx, { [key]: control.value === "" ? null : control.value }, control, message, () => {
+    patch(ctx, { [key]: control.value === "" ? null : parse(control.value) }, control, message, () => {
       control.value = old;
       previous = old;
     });
@@ -68,12 +116,21 @@ function savingSelect(ctx, key, options, message) {
 
 function tagsControl(ctx, message) {
   const input = el("input", { type: "text", name: "tags", autocomplete: "off" });
-  input.value = (ctx.ticket.tags || []).join(", ");
+  const saved = (ctx.ticket.tags || []).join(", ");
+  input.value = saved;
+  const draft = keepDraft(ctx.id, "tags", input, saved);
   function save() {
     const old = (ctx.ticket.tags || []).join(", ");
-    patch(ctx, { tags: splitList(input.value) }, input, message, () => {
-      input.value = old;
-    });
+    patch(
+      ctx,
+      { tags: splitList(input.value) },
+      input,
+      message,
+      () => {
+        input.value = old;
+      },
+      (fresh) => fresh && draft.clear((fresh.tags || []).join(", "))
+    );
   }
   input.addEventListener("keydown", (e) => {
     if (e.key === "Enter") {
@@ -88,15 +145,59 @@ function tagsControl(ctx, message) {
 function noteControl(ctx, message) {
   const input = el("textarea", { name: "note", rows: "4" });
   input.value = ctx.ticket.note || "";
+  const draft = keepDraft(ctx.id, "note", input, ctx.ticket.note || "");
   function save() {
     const old = ctx.ticket.note || "";
     const note = input.value.trim() === "" ? null : input.value;
-    patch(ctx, { note }, input, message, () => {
-      input.value = old;
-    });
+    patch(
+      ctx,
+      { note },
+      input,
+      message,
+      () => {
+        input.value = old;
+      },
+      (fresh) => fresh && draft.clear(fresh.note || "")
+    );
   }
   const button = el("button", { type: "button", class: "btn btn-small", onclick: save }, "Save note");
   return { input, button };
+}
+
+/** Assignee and team menus (filled once the agents and teams are known), and "Take it". */
+async function ownerFields(ctx, box, message) {
+  let people;
+  try {
+    people = await loadPeople();
+  } catch (err) {
+    return; // an older server without teams: no menus
+  }
+  if (!ctx.alive) return;
+  const assignee = savingSelect(
+    ctx,
+    "assignee_id",
+    [["", "Nobody"], ...people.agents.map((a) => [String(a.id), a.away ? `${a.name} (away)` : a.name])],
+    message,
+    Number
+  );
+  const team = savingSelect(
+    ctx,
+    "team_id",
+    [["", "No team"], ...people.teams.map((t) => [String(t.id), t.name])],
+    message,
+    Number
+  );
+  const me = session.user && session.user.id;
+  const take = el("button", { type: "button", class: "btn btn-small", id: "take-ticket" }, "Assign to me");
+  take.hidden = !me || ctx.ticket.assignee_id === me;
+  take.addEventListener("click", () => {
+    assignee.value = String(me);
+    assignee.dispatchEvent(new Event("change"));
+    take.hidden = true;
+  });
+  box.appendChild(field("Assignee", assignee, { name: "assignee_id" }));
+  box.appendChild(el("div", { class: "inline-actions" }, take));
+  box.appendChild(field("Team", team, { name: "team_id" }));
 }
 
 /** The "Triage" card. classify: the view's classifyControl(). */
@@ -108,17 +209,21 @@ export function editCard(ctx, classify) {
   const priority = savingSelect(ctx, "priority", [["", "None"], ...vocab.priorities], message);
   const tags = tagsControl(ctx, message);
   const note = noteControl(ctx, message);
+  const owners = el("div", { class: "owners" });
+  ownerFields(ctx, owners, message);
   return el(
     "aside",
     { class: "card edit-card", "aria-label": "Edit ticket" },
     el("h2", null, "Triage"),
     field("Status", status, { name: "status" }),
+    owners,
     field("Category", category, { name: "category" }),
     field("Priority", priority, { name: "priority" }),
     field("Tags", tags.input, { name: "tags", hint: "Comma-separated; Enter saves" }),
     el("div", { class: "inline-actions" }, tags.button),
     field("Internal note", note.input, { name: "note" }),
     el("div", { class: "inline-actions" }, note.button),
+    macroMenu(ctx, etagOf),
     message,
     classify.node()
   );

@@ -1,8 +1,9 @@
 /* #/tickets/<id> — one ticket: summary chips, the description, the conversation, triage history
  * and activity, and the edit card (ticket-edit.js). */
 
-import { api, errorText } from "../api.js";
+import { api, errorText, session } from "../api.js";
 import { $, clear, el } from "../dom.js";
+import { onLive, watchTicket } from "../live.js";
 import { fmtDate, label } from "../format.js";
 import {
   badge,
@@ -14,6 +15,7 @@ import {
   urgencyMeter,
 } from "../ui.js";
 import { similarCard } from "./assist.js";
+import { describeChanges, presenceText } from "./live-notes.js";
 import { eventsCard, historyCard, repliesCard } from "./ticket-activity.js";
 import { classifyControl, editCard } from "./ticket-edit.js";
 
@@ -81,6 +83,10 @@ export function ticketView(main, route) {
 
   let summary = null;
   let events = null;
+  let replies = null;
+  let side = null;
+  const presenceLine = el("p", { class: "presence muted", id: "presence", "aria-live": "polite" });
+  const liveNotice = el("p", { class: "live-notice", id: "live-notice", role: "status", hidden: true });
   // What the parts of the page share: the ticket as last saved, and ways to refresh.
   const ctx = {
     id,
@@ -102,7 +108,7 @@ export function ticketView(main, route) {
     const t = ctx.ticket;
     clear(section);
     summary = el("div", { class: "ticket-summary" });
-    const replies = repliesCard(ctx, () => {
+    replies = repliesCard(ctx, () => {
       replies.load();
       events.load();
     });
@@ -112,6 +118,8 @@ export function ticketView(main, route) {
     section.appendChild(
       heading([el("span", { class: "muted" }, `#${t.id} `), t.subject], { id: "ticket-subject" })
     );
+    section.appendChild(presenceLine);
+    section.appendChild(liveNotice);
     section.appendChild(summary);
     ctx.renderSummary();
     const similar = similarCard(ctx);
@@ -124,7 +132,8 @@ export function ticketView(main, route) {
       history.node,
       events.node
     );
-    const right = el("div", { class: "col-side" }, editCard(ctx, classify), similar.node);
+    side = el("div", { class: "col-side" }, editCard(ctx, classify), similar.node);
+    const right = side;
     section.appendChild(el("div", { class: "detail-grid" }, left, right));
     replies.load();
     history.load();
@@ -149,10 +158,43 @@ export function ticketView(main, route) {
     if (refocus) $("h1", section).focus({ preventScroll: true });
   }
 
+  /** A colleague saved this ticket: show who and what, and bring the page up to date
+   * without a reload (drafts in the edit card survive: they are kept in the browser). */
+  async function remoteChange(changes) {
+    let fresh;
+    try {
+      fresh = await api("GET", `/api/tickets/${id}`);
+    } catch (err) {
+      return;
+    }
+    if (!ctx.alive || !summary) return;
+    ctx.ticket = fresh;
+    ctx.renderSummary();
+    const editing = side && side.contains(document.activeElement);
+    if (!editing) {
+      const card = editCard(ctx, classify);
+      side.replaceChild(card, side.firstChild); // the edit card; other cards stay
+    }
+    liveNotice.textContent = describeChanges(changes);
+    liveNotice.hidden = false;
+    replies.load();
+    events.load();
+  }
+
+  const stopLive = onLive(({ items, presence }) => {
+    presenceLine.textContent = presenceText(presence);
+    const me = session.user && session.user.id;
+    const theirs = items.filter((c) => c.ticket_id === id && c.actor_id !== me);
+    if (theirs.length && ctx.ticket) remoteChange(theirs);
+  });
+  watchTicket(id);
+
   load();
   return {
     destroy() {
       ctx.alive = false;
+      stopLive();
+      watchTicket(null);
     },
   };
 }

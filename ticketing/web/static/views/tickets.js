@@ -4,6 +4,7 @@
 import { api, errorText, notAvailable } from "../api.js";
 import { $, $$, clear, debounce, el } from "../dom.js";
 import { fieldMessages, fmtAge, fmtAgeLong, fmtDate, fmtNumber } from "../format.js";
+import { onLive } from "../live.js";
 import { navigate } from "../router.js";
 import {
   badge,
@@ -16,11 +17,25 @@ import {
   urgencyMeter,
 } from "../ui.js";
 import { markDuplicates } from "./assist.js";
+import { bulkBar, headCheck, rowCheck } from "./bulk-bar.js";
+import { viewsSidebar } from "./views-sidebar.js";
 import { DEFAULT_PER_PAGE, DEFAULT_SORT, filterForm, filtersFrom } from "./filters.js";
 
 /** The id of a ticket just created in the page: its row is highlighted once. */
 export const CREATED_KEY = "ticketing.created";
-const COLUMNS = 11;
+const COLUMNS = 13;
+/** Changes that can add, drop or move a row of the list (or change what it shows). */
+const LISTED = new Set([
+  "status",
+  "priority",
+  "category",
+  "assignee_id",
+  "team_id",
+  "sentiment",
+  "urgency_score",
+  "tags",
+  "subject",
+]);
 const JUMP = /^#(\d+)$/;
 
 /* ---------- the table ---------- */
@@ -41,7 +56,7 @@ function nextSort(current, key) {
   return current === `-${key}` ? key : `-${key}`;
 }
 
-function tableHead(onSort) {
+function tableHead(onSort, onCheckAll) {
   const plain = (text, cls) => el("th", { scope: "col", class: cls || null }, text);
   return el(
     "thead",
@@ -49,12 +64,14 @@ function tableHead(onSort) {
     el(
       "tr",
       null,
+      headCheck(onCheckAll),
       plain("ID", "col-id"),
       plain("Subject"),
       plain("Requester"),
       plain("Status"),
       sortHeader("Priority", "priority", onSort),
       plain("Category"),
+      sortHeader("Assignee", "assignee", onSort),
       plain("Sentiment"),
       sortHeader("Urgency", "urgency_score", onSort),
       plain("Waiting"),
@@ -113,12 +130,20 @@ export function requesterLink(t) {
   );
 }
 
+/** Who owns the ticket, and in which team. */
+function ownerCell(t) {
+  const who = t.assignee ? t.assignee.name : "—";
+  const team = t.team ? el("span", { class: "sub muted" }, t.team.name) : null;
+  return [el("span", { class: "assignee" }, who), team];
+}
+
 function ticketRow(t, highlight) {
   const link = el("a", { href: `#/tickets/${t.id}`, class: "subject-link", title: t.subject }, t.subject);
   const tags = (t.tags || []).length ? el("span", { class: "row-tags" }, tagList(t.tags)) : null;
   return el(
     "tr",
     { dataset: { id: t.id }, class: highlight === t.id ? "row-new" : null },
+    rowCheck(t),
     cell("ID", `#${t.id}`, "col-id"),
     cell("Subject", el("span", { class: "subject-line" }, link, tags), "col-subject"),
     cell("Requester", requesterLink(t), "col-requester"),
@@ -134,6 +159,7 @@ function ticketRow(t, highlight) {
       "col-priority"
     ),
     cell("Category", categoryCell(t), "col-category"),
+    cell("Assignee", ownerCell(t), "col-owner"),
     cell("Sentiment", badge("sentiment", t.sentiment), "col-sentiment"),
     cell("Urgency", urgencyMeter(t.urgency_score), "col-urgency"),
     cell("Waiting", waiting(t), "col-time col-waiting"),
@@ -199,6 +225,7 @@ export function ticketsView(main, route) {
   sessionStorage.removeItem(CREATED_KEY);
 
   const clearFilters = () => navigate("/tickets", new URLSearchParams());
+  const sidebar = viewsSidebar({ params: () => params });
   const filters = filterForm({
     onApply: (next) => (next ? navigate("/tickets", next) : applyFilters(false)),
     onClear: clearFilters,
@@ -218,6 +245,7 @@ export function ticketsView(main, route) {
     heading("Tickets"),
     total,
     filters.head,
+    sidebar.menu,
     el(
       "div",
       { class: "toolbar-actions" },
@@ -225,7 +253,12 @@ export function ticketsView(main, route) {
       exportButton
     )
   );
-  const thead = tableHead(sortBy);
+  const thead = tableHead(sortBy, (on) => {
+    $$(".row-check", tbody).forEach((box) => {
+      box.checked = on;
+    });
+    bar.sync();
+  });
   const tbody = el("tbody");
   const table = el(
     "table",
@@ -236,17 +269,29 @@ export function ticketsView(main, route) {
   );
   const empty = emptyState(clearFilters);
   const pages = pager(goPage);
+  const bar = bulkBar({
+    tbody,
+    params: () => params,
+    total: () => Number(total.dataset.total || 0),
+    onDone: () => load(true),
+  });
   main.appendChild(
     el(
-      "section",
-      { class: "view view-tickets" },
-      toolbar,
-      filters.chips,
-      filters.panel,
-      errors,
-      el("div", { class: "table-wrap" }, table),
-      empty,
-      pages.nav
+      "div",
+      { class: "list-layout" },
+      sidebar.node,
+      el(
+        "section",
+        { class: "view view-tickets" },
+        toolbar,
+        filters.chips,
+        filters.panel,
+        bar.node,
+        errors,
+        el("div", { class: "table-wrap" }, table),
+        empty,
+        pages.nav
+      )
     )
   );
 
@@ -296,6 +341,9 @@ export function ticketsView(main, route) {
     empty.hidden = items.length > 0;
     table.hidden = items.length === 0;
     pages.show(meta);
+    const all = $("#check-page", thead);
+    if (all) all.checked = false;
+    bar.sync();
     if (focusSort) {
       const button = thead.querySelector(`[data-sort="${focusSort}"]`);
       if (button) button.focus();
@@ -312,13 +360,14 @@ export function ticketsView(main, route) {
     showError(errors, errorText(err) + (detail.length ? ` — ${detail.join("; ")}` : ""));
   }
 
-  async function load() {
+  /** quiet: a live refresh (somebody's change): no skeleton rows, no focus moves. */
+  async function load(quiet = false) {
     seq += 1;
     const mine = seq;
     if (controller) controller.abort();
     controller = new AbortController();
     showError(errors, "");
-    showLoading();
+    if (!quiet) showLoading();
     const query = new URLSearchParams(params);
     if (!query.get("per_page")) query.set("per_page", DEFAULT_PER_PAGE);
     try {
@@ -345,9 +394,23 @@ export function ticketsView(main, route) {
     params = next.params;
     filters.sync(params, document.activeElement === filters.search);
     syncSortHeaders(thead, params);
+    bar.reset();
+    sidebar.mark(params);
     load();
   };
+  // New tickets and changes by anyone show within a poll, without a reload.
+  const refresh = debounce(() => load(true), 300);
+  const stopLive = onLive(({ items }) => {
+    const shown = new Set($$("tr[data-id]", tbody).map((row) => Number(row.dataset.id)));
+    const relevant = items.some(
+      (c) => c.action !== "updated" || LISTED.has(c.field) || shown.has(c.ticket_id)
+    );
+    if (relevant) refresh();
+  });
   view.destroy = () => {
+    sidebar.destroy();
+    stopLive();
+    refresh.cancel();
     stopTyping();
     if (controller) controller.abort();
   };

@@ -1,0 +1,148 @@
+"""Two agents on one ticket, in two browser contexts: a colleague's change shows within 5 s
+without a reload, a stale save opens the conflict dialog (re-apply or discard), new tickets
+appear in the list, and a half-written reply survives a reload."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+import sqlalchemy as sa
+from playwright.sync_api import expect
+
+from ticketing.core.extensions import db
+
+from .conftest import watched_page
+
+pytestmark = pytest.mark.slow
+
+COLLEAGUE = "ana.colleague@example.com"
+PASSWORD = "ana-password-Long-enough-1"  # noqa: S105 - a test account
+LIVE_BUDGET_MS = 5000
+
+
+def colleague_context(new_context, live_app):
+    """A second person (Ana), signed in in a browser context of her own."""
+    from ticketing.accounts import services as accounts
+    from ticketing.models import User
+
+    with live_app.app_context():
+        if not db.session.scalar(sa.select(User.id).where(User.email == COLLEAGUE)):
+            accounts.create_user(COLLEAGUE, "Ana", "agent", PASSWORD)
+            db.session.commit()
+    context = new_context(signed_in=False)
+    data = context.api.json("POST", "/api/auth/login", {"email": COLLEAGUE, "password": PASSWORD})
+    context.api.csrf = data["csrf_token"]
+    return context
+
+
+def open_ticket(page, ticket_id: int):
+    page.goto(f"/#/tickets/{ticket_id}")
+    expect(page.locator("#ticket-subject")).to_be_visible()
+    return page.get_by_role("complementary", name="Edit ticket")
+
+
+def test_a_colleagues_change_shows_within_5_s_with_who_did_it(new_context, live_app):
+    mine = new_context()
+    ana = colleague_context(new_context, live_app)
+    ticket = mine.api.post("/api/tickets", {"subject": "Live one", "body": "Watch me change."})
+    page = watched_page(mine)
+    open_ticket(page, ticket["id"])
+    theirs = watched_page(ana)
+    edit = open_ticket(theirs, ticket["id"])
+    expect(page.locator("#presence")).to_contain_text("Ana is viewing", timeout=LIVE_BUDGET_MS)
+
+    with theirs.expect_response(lambda r: r.request.method == "PATCH") as patched:
+        edit.get_by_label("Status", exact=True).select_option("resolved")
+    assert patched.value.ok
+    saved_at = time.monotonic()
+    notice = page.locator("#live-notice")
+    expect(notice).to_contain_text(COLLEAGUE, timeout=LIVE_BUDGET_MS)
+    expect(notice).to_contain_text("Status to Resolved")
+    expect(page.locator(".ticket-summary")).to_contain_text("Resolved", timeout=LIVE_BUDGET_MS)
+    delay_ms = (time.monotonic() - saved_at) * 1000
+    print(f"\nlive update seen by the other page after {delay_ms:.0f} ms")
+    assert delay_ms < LIVE_BUDGET_MS
+    mine_edit = page.get_by_role("complementary", name="Edit ticket")
+    expect(mine_edit.get_by_label("Status", exact=True)).to_have_value("resolved")
+
+    theirs.get_by_label("Reply").fill("Typing an answer…")
+    expect(page.locator("#presence")).to_contain_text("Ana is replying", timeout=LIVE_BUDGET_MS)
+    assert page.watch.errors == [] and theirs.watch.errors == []
+
+
+def test_a_stale_save_opens_the_conflict_dialog_and_can_be_re_applied(new_context, live_app):
+    mine = new_context()
+    ana = colleague_context(new_context, live_app)
+    ticket = mine.api.post("/api/tickets", {"subject": "Contested", "body": "Two agents."})
+    page = watched_page(mine)
+    page.route("**/api/changes*", lambda route: route.abort())  # this page hears nothing live
+    edit = open_ticket(page, ticket["id"])
+    ana.api.patch(f"/api/tickets/{ticket['id']}", {"status": "on_hold"})
+
+    with page.expect_response(lambda r: r.request.method == "PATCH") as refused:
+        edit.get_by_label("Priority", exact=True).select_option("critical")
+    assert refused.value.status == 412
+    dialog = page.locator("#conflict-dialog")
+    expect(dialog).to_be_visible()
+    expect(dialog).to_contain_text(COLLEAGUE)
+    expect(dialog.locator('tr[data-field="status"] .theirs')).to_have_text("On hold")
+    expect(dialog.locator('tr[data-field="priority"] .mine')).to_have_text("Critical")
+    with page.expect_response(lambda r: r.request.method == "PATCH") as saved:
+        dialog.get_by_role("button", name="Re-apply my change").click()
+    assert saved.value.ok
+    stored = mine.api.get(f"/api/tickets/{ticket['id']}")
+    assert (stored["status"], stored["priority"]) == ("on_hold", "critical")
+    expect(page.locator(".ticket-summary")).to_contain_text("On hold")
+    assert page.watch.errors == []
+
+
+def test_discarding_keeps_the_colleagues_version(new_context, live_app):
+    mine = new_context()
+    ana = colleague_context(new_context, live_app)
+    ticket = mine.api.post("/api/tickets", {"subject": "Contested too", "body": "Two agents."})
+    page = watched_page(mine)
+    page.route("**/api/changes*", lambda route: route.abort())
+    edit = open_ticket(page, ticket["id"])
+    ana.api.patch(f"/api/tickets/{ticket['id']}", {"priority": "low"})
+    edit.get_by_label("Priority", exact=True).select_option("high")
+    dialog = page.locator("#conflict-dialog")
+    expect(dialog).to_be_visible()
+    dialog.get_by_role("button", name="Discard my change").click()
+    expect(dialog).to_have_count(0)
+    edit = page.get_by_role("complementary", name="Edit ticket")
+    expect(edit.get_by_label("Priority", exact=True)).to_have_value("low")
+    assert mine.api.get(f"/api/tickets/{ticket['id']}")["priority"] == "low"
+
+
+def test_a_new_ticket_appears_in_an_open_list_without_reload(new_context, live_app):
+    mine = new_context()
+    ana = colleague_context(new_context, live_app)
+    page = watched_page(mine)
+    with page.expect_response(lambda r: "/api/changes" in r.url):  # the first poll: a cursor
+        page.goto("/#/tickets")
+    expect(page.locator("#tickets-table")).not_to_have_attribute("aria-busy", "true")
+    ana.api.post("/api/tickets", {"subject": "Arrived while watching", "body": "Hello there."})
+    expect(page.locator("#tickets-table")).to_contain_text(
+        "Arrived while watching", timeout=LIVE_BUDGET_MS
+    )
+    assert page.watch.errors == []
+
+
+def test_a_half_written_reply_and_note_survive_a_reload(new_context):
+    mine = new_context()
+    ticket = mine.api.post("/api/tickets", {"subject": "Drafts", "body": "Keep my words."})
+    page = watched_page(mine)
+    edit = open_ticket(page, ticket["id"])
+    page.get_by_label("Reply").fill("Dear customer, half a thought")
+    edit.get_by_label("Internal note").fill("Remember to call")
+    page.reload()
+    edit = open_ticket(page, ticket["id"])
+    expect(page.get_by_label("Reply")).to_have_value("Dear customer, half a thought")
+    expect(edit.get_by_label("Internal note")).to_have_value("Remember to call")
+    with page.expect_response(lambda r: r.request.method == "PATCH"):
+        edit.get_by_role("button", name="Save note").click()
+    page.reload()
+    edit = open_ticket(page, ticket["id"])
+    expect(edit.get_by_label("Internal note")).to_have_value("Remember to call")
+    assert page.watch.errors == []

@@ -1,0 +1,179 @@
+"""Macros and saved views. Services flush; callers commit."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import or_, select
+
+from ..core.errors import Forbidden, NotFound
+from ..core.extensions import db
+from ..core.vocab import UNRESOLVED_STATUSES, WAITING_STATUSES, Priority, Role, TicketStatus
+from ..models import Macro, SavedView, Ticket, User
+from ..tickets import bulk
+from ..tickets import services as tickets
+from ..tickets.schemas import TicketFilterQuery
+
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+#: The views everyone has (their filters are the list's query parameters).
+BUILTIN_VIEWS: tuple[dict[str, Any], ...] = (
+    {
+        "id": "my_open",
+        "name": "My open",
+        "filters": {
+            "assignee": "me",
+            "status": ",".join(s for s in UNRESOLVED_STATUSES if s not in WAITING_STATUSES),
+        },
+    },
+    {
+        "id": "unassigned",
+        "name": "Unassigned",
+        "filters": {"assignee": "none", "status": ",".join(UNRESOLVED_STATUSES)},
+    },
+    {
+        "id": "urgent",
+        "name": "Urgent",
+        "filters": {
+            "priority": Priority.CRITICAL.value,
+            "status": ",".join(UNRESOLVED_STATUSES),
+        },
+    },
+    {"id": "pending", "name": "Pending", "filters": {"status": TicketStatus.PENDING.value}},
+)
+
+
+def _may_edit(owner_id: int | None, user: User) -> bool:
+    return owner_id == user.id or user.role == Role.ADMIN
+
+
+# ---------- macros ----------
+
+
+def visible_macros(user: User) -> list[Macro]:
+    """Your macros and the shared ones, by name."""
+    return list(
+        db.session.scalars(
+            select(Macro)
+            .where(or_(Macro.owner_id == user.id, Macro.shared.is_(True)))
+            .order_by(Macro.name, Macro.id)
+        )
+    )
+
+
+def get_macro(macro_id: int, user: User) -> Macro:
+    macro = db.session.get(Macro, macro_id)
+    if macro is None or not (macro.shared or macro.owner_id == user.id):
+        raise NotFound(f"Macro {macro_id}")
+    return macro
+
+
+def save_macro(macro: Macro | None, data: dict[str, Any], user: User) -> Macro:
+    """Create (``macro`` None, owned by ``user``) or change a macro (its owner or an admin)."""
+    if "actions" in data:
+        tickets.check_owners(data["actions"])
+    if macro is None:
+        macro = Macro(owner_id=user.id)
+        db.session.add(macro)
+    elif not _may_edit(macro.owner_id, user):
+        raise Forbidden("Only its owner or an admin may change this macro.")
+    for key, value in data.items():
+        setattr(macro, key, value)
+    db.session.flush()
+    return macro
+
+
+def delete_macro(macro: Macro, user: User) -> None:
+    if not _may_edit(macro.owner_id, user):
+        raise Forbidden("Only its owner or an admin may delete this macro.")
+    db.session.delete(macro)
+    db.session.flush()
+
+
+def render(template: str, ticket: Ticket, agent: User | None) -> str:
+    """Fill ``{requester_name}``, ``{ticket_id}``, ``{subject}``, ``{agent_name}``; anything
+    else in braces stays as written (no format-string evaluation)."""
+    values = {
+        "requester_name": ticket.requester_name or ticket.requester_email or "there",
+        "ticket_id": str(ticket.id),
+        "subject": ticket.subject,
+        "agent_name": agent.name if agent else "the support team",
+    }
+    return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), template)
+
+
+def apply_macro(macro: Macro, ticket: Ticket, user: User) -> Ticket:
+    """Post the macro's reply (if any) and apply its field actions to one ticket."""
+    if (macro.body or "").strip():
+        tickets.add_reply(
+            ticket, {"body": render(macro.body, ticket, user), "internal": macro.internal}, user
+        )
+    actions = dict(macro.actions or {})
+    if actions:
+        tickets.check_owners(actions)
+        tickets.update_ticket(ticket, bulk.ticket_changes(ticket, actions), check=False)
+    return ticket
+
+
+# ---------- saved views ----------
+
+
+def _count(filters: dict[str, Any]) -> tuple[int, bool]:
+    loaded = TicketFilterQuery().load(filters)
+    stmt = tickets.filter_tickets(select(Ticket), loaded)
+    return tickets.count_capped(stmt, current_app.config["SEARCH_COUNT_CAP"])
+
+
+def views_for(user: User) -> list[dict[str, Any]]:
+    """The built-in views, then yours and the shared ones, each with its count now."""
+    rows = db.session.scalars(
+        select(SavedView)
+        .where(or_(SavedView.owner_id == user.id, SavedView.shared.is_(True)))
+        .order_by(SavedView.position, SavedView.name, SavedView.id)
+    )
+    found = [{**view, "shared": True, "builtin": True, "owner_id": None} for view in BUILTIN_VIEWS]
+    found += [
+        {
+            "id": str(v.id),
+            "name": v.name,
+            "filters": v.filters or {},
+            "shared": v.shared,
+            "builtin": False,
+            "owner_id": v.owner_id,
+        }
+        for v in rows
+    ]
+    for view in found:
+        view["count"], view["count_exact"] = _count(view["filters"])
+    return found
+
+
+def get_view(view_id: int, user: User) -> SavedView:
+    view = db.session.get(SavedView, view_id)
+    if view is None or not (view.shared or _may_edit(view.owner_id, user)):
+        raise NotFound(f"View {view_id}")
+    return view
+
+
+def save_view(view: SavedView | None, data: dict[str, Any], user: User) -> SavedView:
+    """Create or change a view; its filters are stored in their query-string form."""
+    if "filters" in data:
+        data = {**data, "filters": TicketFilterQuery().dump(data["filters"])}
+    if view is None:
+        view = SavedView(owner_id=user.id)
+        db.session.add(view)
+    elif not _may_edit(view.owner_id, user):
+        raise Forbidden("Only its owner or an admin may change this view.")
+    for key, value in data.items():
+        setattr(view, key, value)
+    db.session.flush()
+    return view
+
+
+def delete_view(view: SavedView, user: User) -> None:
+    if not _may_edit(view.owner_id, user):
+        raise Forbidden("Only its owner or an admin may delete this view.")
+    db.session.delete(view)
+    db.session.flush()
