@@ -97,11 +97,11 @@ class Dovecot:
         users = self.folder / "users"
         with users.open("a") as handle:
             handle.write(f"{name}:{{PLAIN}}{password}\n")
-        # dovecot re-reads the file when its mtime changes; two additions within one second
-        # would look unchanged, so each one moves the mtime a whole second further.
+        # dovecot's passwd-file looks for changes at most once per wall-clock second: a login
+        # in the same second as an earlier one would not see the new user. Start the next
+        # second before anyone logs in as it (the file's size has changed, so it is re-read).
         self.added += 1
-        stamp = self.started + self.added
-        os.utime(users, (stamp, stamp))
+        time.sleep(1.05 - time.time() % 1)
         return f"imap://{name}:{password}@127.0.0.1:{self.port}/INBOX"
 
 

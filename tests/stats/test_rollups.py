@@ -12,7 +12,7 @@ from flask import request
 from sqlalchemy import delete, update
 
 from ticketing.core.extensions import db
-from ticketing.core.vocab import Category, Priority, TicketStatus, values
+from ticketing.core.vocab import Category, Priority, Source, TicketStatus, values
 from ticketing.models import Ticket, TicketRollup
 from ticketing.stats import rollup_queries
 from ticketing.tickets import rollups
@@ -179,6 +179,11 @@ def test_the_migration_backfills_the_rollups_of_existing_tickets(app, client):
         downgrade(directory=MIGRATIONS, revision="d1a5e7c9b3f0")  # before the rollups
         columns = {"subject", "body", "status", "category", "category_source", "priority"}
         columns |= {"priority_source", "sentiment", "urgency_score", "created_at", "resolved_at"}
+        # Sources a later migration added (learned) do not exist at that revision yet.
+        for spec in specs:
+            for key in ("category_source", "priority_source"):
+                if spec[key] == Source.LEARNED:
+                    spec[key] = Source.MANUAL.value
         rows = [{k: v for k, v in s.items() if k in columns} for s in specs]
         with db.engine.begin() as conn:  # Core: no hooks, no rollups table yet
             conn.execute(Ticket.__table__.insert(), [{**r, "updated_at": now} for r in rows])
