@@ -76,3 +76,10 @@ def test_the_feed_query_is_a_primary_key_range_scan(app_ctx):
             str(r[-1]) for r in db.session.execute(db.text(f"EXPLAIN QUERY PLAN {compiled}"))
         )
         assert "PRIMARY KEY" in plan and "TEMP B-TREE" not in plan, plan
+
+
+def test_a_cursor_beyond_any_audit_id_is_a_422_not_a_500(client):
+    answer = client.get("/api/changes?after=9223372036854775807")
+    assert answer.status_code == 422
+    assert "after" in answer.get_json()["error"]["fields"]
+    assert client.get(f"/api/changes?after={2**31 - 1}").status_code == 200

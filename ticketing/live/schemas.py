@@ -11,7 +11,7 @@ from ..core.vocab import PresenceState, values
 
 class ChangesQuery(Schema):
     after = fields.Integer(
-        validate=validate.Range(0, 2**63 - 1),
+        validate=validate.Range(0, MAX_ID),
         metadata={"description": "The cursor of your last answer; omit it to get a start"},
     )
     ticket = fields.Integer(
