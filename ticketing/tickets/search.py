@@ -18,7 +18,17 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import ColumnElement, Select, and_, func, literal_column, or_, select, text
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    text,
+)
 
 from ..core.extensions import MAX_ID
 from ..models import Ticket
@@ -49,18 +59,23 @@ def _text_match(dialect: str, terms: list[str]) -> ColumnElement[bool]:
     return Ticket.id.in_(fts)
 
 
+def requester_text() -> ColumnElement[str]:
+    """The one expression requester search matches: ``lower(email || ' ' || name)``.
+
+    On PostgreSQL a trigram index covers exactly this expression (migration a9c3e5f7b1d4), so
+    a search ORs it with the full-text index instead of scanning every ticket to count.
+    """
+    return func.lower(
+        Ticket.requester_email + literal(" ") + func.coalesce(Ticket.requester_name, literal(""))
+    )
+
+
 def _requester_match(terms: list[str]) -> ColumnElement[bool]:
     """Every term is part of the requester's name or e-mail address ("globex" finds
-    ``ana@globex.com``, "ana lopez" finds Ana López's tickets): substrings, any case."""
-    return and_(
-        *(
-            or_(
-                func.lower(Ticket.requester_email).contains(t, autoescape=True),
-                func.lower(Ticket.requester_name).contains(t, autoescape=True),
-            )
-            for t in terms
-        )
-    )
+    ``ana@globex.com``, "ana lopez" finds Ana López's tickets): substrings, any case. A term
+    is word characters only, so it never spans the space between address and name."""
+    haystack = requester_text()
+    return and_(*(haystack.contains(t, autoescape=True) for t in terms))
 
 
 def apply_search(stmt: Select, q: str, dialect: str) -> Select:
@@ -81,7 +96,9 @@ def apply_search(stmt: Select, q: str, dialect: str) -> Select:
 
 
 #: Built by the migrations, not the models: hidden from autogenerate and ``flask db check``.
-SEARCH_OBJECTS = frozenset({"search_vector", "ix_tickets_search_vector"})
+SEARCH_OBJECTS = frozenset(
+    {"search_vector", "ix_tickets_search_vector", "ix_tickets_requester_trgm"}
+)
 
 
 def include_object(obj, name, type_, reflected, compare_to) -> bool:
