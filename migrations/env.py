@@ -1,4 +1,5 @@
 import logging
+from contextlib import contextmanager
 from logging.config import fileConfig
 
 from flask import current_app
@@ -106,8 +107,29 @@ def run_migrations_online():
             **conf_args,
         )
 
-        with context.begin_transaction():
+        with _foreign_keys_off(connection), context.begin_transaction():
             context.run_migrations()
+
+
+@contextmanager
+def _foreign_keys_off(connection):
+    """SQLite changes a column or a CHECK by rebuilding the table (copy, drop, rename). With
+    foreign keys on, dropping the old ``tickets`` cascades to every reply and tag link, so a
+    migration would delete conversations. Off for the whole run (the pragma is ignored inside
+    a transaction, hence before it), then every reference is checked and they go back on."""
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    connection.commit()
+    connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+    try:
+        yield
+    finally:
+        connection.commit()
+        broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+        connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+    if broken:
+        raise RuntimeError(f"migrations left rows that reference missing rows: {broken[:5]}")
 
 
 if context.is_offline_mode():

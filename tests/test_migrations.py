@@ -92,3 +92,35 @@ def test_a_database_migrated_before_the_search_edit_is_repaired(app, client):
         upgrade(directory=MIGRATIONS)
     found = client.get("/api/tickets?q=refund").get_json()
     assert [t["subject"] for t in found["items"]] == ["Refunds"]
+
+
+def test_upgrades_that_rebuild_the_tickets_table_keep_replies_and_tags(app_ctx):
+    """SQLite rebuilds ``tickets`` to change a CHECK; with foreign keys on, dropping the old
+    table would cascade to every reply and tag link. An install upgraded from the first
+    release must keep its conversations."""
+    downgrade(directory=MIGRATIONS, revision="7a1c2e9d4b10")  # the first release's schema
+    with db.engine.begin() as conn:
+        ticket = conn.execute(
+            sa.text(
+                "INSERT INTO tickets (subject, body, status, created_at, updated_at) "
+                "VALUES ('Refund', 'Charged twice', 'open', :t, :t) RETURNING id"
+            ),
+            {"t": "2026-11-01 10:00:00"},
+        ).scalar()
+        conn.execute(
+            sa.text(
+                "INSERT INTO replies (ticket_id, author_name, body, internal, created_at) "
+                "VALUES (:id, 'Ana', 'We refunded you.', false, '2026-11-01 11:00:00')"
+            ),
+            {"id": ticket},
+        )
+        tag = conn.execute(sa.text("INSERT INTO tags (name) VALUES ('vip') RETURNING id")).scalar()
+        conn.execute(
+            sa.text("INSERT INTO ticket_tags (ticket_id, tag_id) VALUES (:t, :g)"),
+            {"t": ticket, "g": tag},
+        )
+    upgrade(directory=MIGRATIONS)
+    with db.engine.connect() as conn:
+        replies = conn.execute(sa.text("SELECT count(*) FROM replies")).scalar()
+        links = conn.execute(sa.text("SELECT count(*) FROM ticket_tags")).scalar()
+    assert (replies, links) == (1, 1)

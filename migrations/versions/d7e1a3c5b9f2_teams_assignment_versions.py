@@ -47,33 +47,8 @@ def _restore_fts_triggers() -> None:
             op.execute(trigger)
 
 
-class _ForeignKeysOff:
-    """SQLite: a table rebuild runs ``DROP TABLE tickets``, which with foreign keys on is an
-    implicit DELETE that cascades (replies, tag links, …): switch them off around it. The
-    pragma is a no-op inside a transaction, so the one in progress is committed first."""
-
-    def __enter__(self):
-        self.bind = op.get_bind()
-        self.sqlite = self.bind.dialect.name == "sqlite"
-        if self.sqlite:
-            driver = self.bind.connection.dbapi_connection
-            if driver.in_transaction:
-                driver.commit()
-            self.bind.exec_driver_sql("PRAGMA foreign_keys=OFF")
-            assert self.bind.exec_driver_sql("PRAGMA foreign_keys").scalar() == 0
-        return self
-
-    def __exit__(self, *exc):
-        if self.sqlite:
-            driver = self.bind.connection.dbapi_connection
-            if driver.in_transaction:
-                driver.commit()
-            self.bind.exec_driver_sql("PRAGMA foreign_keys=ON")
-        return False
-
-
 def _ticket_columns() -> None:
-    with _ForeignKeysOff(), op.batch_alter_table("tickets") as batch:
+    with op.batch_alter_table("tickets") as batch:
         batch.add_column(sa.Column("assignee_id", sa.Integer(), nullable=True))
         batch.add_column(sa.Column("assignee_source", sa.String(length=16), nullable=True))
         batch.add_column(sa.Column("team_id", sa.Integer(), nullable=True))
@@ -225,11 +200,11 @@ def upgrade():
 
 
 def downgrade():
-    with _ForeignKeysOff(), op.batch_alter_table("users") as batch:
+    with op.batch_alter_table("users") as batch:
         batch.drop_column("away")
     op.drop_index("ix_tickets_team_id_status", table_name="tickets")
     op.drop_index("ix_tickets_assignee_id_status", table_name="tickets")
-    with _ForeignKeysOff(), op.batch_alter_table("tickets") as batch:
+    with op.batch_alter_table("tickets") as batch:
         batch.drop_constraint(op.f("fk_tickets_assignee_id_users"), type_="foreignkey")
         batch.drop_constraint(op.f("fk_tickets_team_id_teams"), type_="foreignkey")
         batch.drop_constraint(op.f("ck_tickets_assignee_source"), type_="check")

@@ -43,32 +43,8 @@ def _nullable_in(column: str, listed: str) -> str:
     return f"{column} IS NULL OR {column} IN ({listed})"
 
 
-class _ForeignKeysOff:
-    """SQLite: switch foreign keys off around a table rebuild (the pragma is a no-op inside a
-    transaction, so the one in progress is committed first)."""
-
-    def __enter__(self):
-        self.bind = op.get_bind()
-        self.sqlite = self.bind.dialect.name == "sqlite"
-        if self.sqlite:
-            driver = self.bind.connection.dbapi_connection
-            if driver.in_transaction:
-                driver.commit()
-            self.bind.exec_driver_sql("PRAGMA foreign_keys=OFF")
-            assert self.bind.exec_driver_sql("PRAGMA foreign_keys").scalar() == 0
-        return self
-
-    def __exit__(self, *exc):
-        if self.sqlite:
-            driver = self.bind.connection.dbapi_connection
-            if driver.in_transaction:
-                driver.commit()
-            self.bind.exec_driver_sql("PRAGMA foreign_keys=ON")
-        return False
-
-
 def _replace_checks(sources: str, triage: str) -> None:
-    with _ForeignKeysOff(), op.batch_alter_table("tickets") as batch:
+    with op.batch_alter_table("tickets") as batch:
         for column in ("category_source", "priority_source"):
             batch.drop_constraint(op.f(f"ck_tickets_{column}"), type_="check")
             batch.create_check_constraint(column, _nullable_in(column, sources))
@@ -77,7 +53,7 @@ def _replace_checks(sources: str, triage: str) -> None:
             op.execute(f"DROP TRIGGER IF EXISTS {name}")
         for trigger in FTS_TRIGGERS:
             op.execute(trigger)
-    with _ForeignKeysOff(), op.batch_alter_table("classifications") as batch:
+    with op.batch_alter_table("classifications") as batch:
         batch.drop_constraint(op.f("ck_classifications_source"), type_="check")
         batch.create_check_constraint("source", f"source IN ({triage})")
 
