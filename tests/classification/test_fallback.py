@@ -218,7 +218,10 @@ def test_explanation_names_the_matched_cues():
     result = classify("", "My app keeps crashing after the latest update, please help ASAP")
     assert "'keeps crashing'" in result.explanation
     assert "asap" in result.explanation
-    assert result.explanation.startswith("technical: matched")
+    assert result.explanation.startswith("Technical: it mentions")
+    # Plain sentences: the confidence is shown beside the result, not repeated in the text.
+    assert "confidence" not in result.explanation
+    assert result.explanation.endswith(".")
 
 
 def test_prompt_injection_text_still_yields_valid_enums():

@@ -197,12 +197,12 @@ def test_the_fallback_says_when_a_ticket_is_not_english_instead_of_guessing(app)
         german = fallback.classify("Rechnung", "Die Rechnung ist falsch, bitte erstatten.")
         english = fallback.classify("Refund", "I want a refund for the wrong invoice please")
     assert french.language == "fr" and french.confidence <= 0.3
-    assert french.explanation.startswith("written in French (fr), which the local rules do not")
+    assert french.explanation.startswith("Written in French (fr), which the local rules do not")
     assert german.language == "de" and german.confidence <= 0.6
-    assert german.explanation.startswith("written in German")
-    assert english.language == "en" and not english.explanation.startswith("written in")
+    assert german.explanation.startswith("Written in German")
+    assert english.language == "en" and not english.explanation.startswith("Written in")
     # Outside an app, with the language given, the same note.
-    assert fallback.classify("x", "y", language="pl").explanation.startswith("written in Polish")
+    assert fallback.classify("x", "y", language="pl").explanation.startswith("Written in Polish")
 
 
 def test_the_language_benchmark_runs_in_smoke_mode():

@@ -140,3 +140,54 @@ def test_triage_labels_name_the_source_and_unsure_results_look_tentative(page, a
     expect(manual.locator(".confidence")).to_have_count(0)
     expect(page.locator(f"{ROWS} .mark")).not_to_contain_text(["AI"])
     screenshot(page, "list-labels", full_page=False)
+
+
+def test_the_live_suggestion_goes_when_the_description_is_emptied(page):
+    page.goto("/#/tickets/new")
+    description = page.get_by_label("Description")
+    description.fill("I was charged twice on my invoice and need a refund of the duplicate.")
+    suggestion = page.locator("#suggestion")
+    expect(suggestion.locator('[data-suggest="category"]')).to_be_visible()
+    # Plain sentences that name what was matched, not the confidence again.
+    explanation = suggestion.locator(".explanation")
+    expect(explanation).to_contain_text("it mentions")
+    expect(explanation).not_to_contain_text("confidence")
+    description.fill("")
+    expect(suggestion.locator('[data-suggest="category"]')).to_have_count(0)
+    expect(suggestion).to_contain_text("at least 20 characters")
+
+
+def test_choosing_the_triage_value_keeps_its_label_and_a_classify_that_changes_nothing_says_why(
+    page, api
+):
+    ticket = api.post(
+        "/api/tickets",
+        {"subject": "Refund", "body": "I was charged twice, please refund the duplicate charge."},
+    )
+    url = f"/api/tickets/{ticket['id']}"
+    triaged = api.get(url)
+    assert triaged["category_source"] == "fallback"
+    page.goto(f"/#/tickets/{ticket['id']}")
+    summary = page.locator(".ticket-summary")
+    expect(summary.locator(".mark").first).to_have_text(re.compile(r"^Rules\??$"))
+
+    # The editor's menu set to the value triage chose: still the rules' answer.
+    category = page.locator(".edit-card").get_by_label("Category", exact=True)
+    with page.expect_response(lambda r: r.request.method == "PATCH"):
+        category.select_option(triaged["category"])
+    expect(page.locator(".ticket-summary .mark-manual")).to_have_count(0)
+    assert api.get(url)["category_source"] == "fallback"
+
+    # A person's own values: Classify keeps them and says so.
+    other = "technical" if triaged["category"] != "technical" else "account"
+    with page.expect_response(lambda r: r.request.method == "PATCH"):
+        category.select_option(other)
+    expect(page.locator(".ticket-summary .mark-manual")).to_have_count(1)
+    with page.expect_response(lambda r: r.request.method == "PATCH"):
+        page.locator(".edit-card").get_by_label("Priority", exact=True).select_option("low")
+    expect(page.locator(".ticket-summary .mark-manual")).to_have_count(2)
+    page.get_by_role("button", name="Classify").click()
+    status = page.locator("#classify-status")
+    expect(status).to_have_attribute("data-status", "done", timeout=15000)
+    expect(status).to_contain_text("Category and Priority were set by a person")
+    screenshot(page, "detail-classify-kept-manual")

@@ -95,3 +95,36 @@ def test_xss_payload_is_stored_verbatim_and_returned_as_json(client, make_ticket
     response = client.get(f"/api/tickets/{ticket['id']}")
     assert response.mimetype == "application/json"
     assert response.get_json()["subject"] == payload
+
+
+def test_choosing_the_value_triage_gave_keeps_triage_as_its_source(client, make_ticket):
+    """An agent who picks the category Claude (or the rules) chose agrees with it: nothing
+    changes, the mark stays the triage's, and the ticket's version and activity stay as they
+    were. A different value is the person's and becomes manual."""
+    ticket = make_ticket(subject="Refund please", body="I was charged twice, refund the charge.")
+    url = f"/api/tickets/{ticket['id']}"
+    assert client.post(f"{url}/classify", json={}).status_code == 202
+    triaged = client.get(url)
+    before = triaged.get_json()
+    assert before["category_source"] == "fallback" and before["category"] == "billing"
+    events_before = len(client.get(f"{url}/events").get_json()["items"])
+
+    same = client.patch(
+        url,
+        json={"category": before["category"], "priority": before["priority"]},
+        headers={"If-Match": triaged.headers["ETag"]},
+    )
+    assert same.status_code == 200
+    body = same.get_json()
+    assert (body["category_source"], body["priority_source"]) == ("fallback", "fallback")
+    assert same.headers["ETag"] == triaged.headers["ETag"]
+    assert len(client.get(f"{url}/events").get_json()["items"]) == events_before
+
+    other = client.patch(url, json={"category": "technical"}).get_json()
+    assert (other["category"], other["category_source"]) == ("technical", "manual")
+    assert other["priority_source"] == "fallback"
+    # Back to triage's old value is still a person's change (the current value is theirs).
+    back = client.patch(url, json={"category": "billing"}).get_json()
+    assert (back["category"], back["category_source"]) == ("billing", "manual")
+    cleared = client.patch(url, json={"category": None}).get_json()
+    assert (cleared["category"], cleared["category_source"]) == (None, None)

@@ -332,7 +332,10 @@ def apply_learned(
         result.field_sources[field] = LEARNED
         versions.append(f"{field[:3]}v{active.version}")
         measured = f", {active.accuracy:.0%} on held-back corrections" if active.accuracy else ""
-        notes.append(f"{field} {label} learned from the team (p {probability:.2f}{measured})")
+        notes.append(
+            f"{field.capitalize()} {label} learned from the team's corrections "
+            f"({probability:.0%} sure{measured})."
+        )
         if field == "category":
             result.confidence = round(min(max(probability, 0.0), 1.0), 2)
         elif label != rules[1]:
@@ -340,7 +343,7 @@ def apply_learned(
     if notes:
         result.source = LEARNED
         result.model = f"{learner.ENGINE} {' '.join(versions)}"[:80]
-        text = f"{'; '.join(notes)}; rules: {result.explanation}"
+        text = f"{' '.join(notes)} The rules said: {result.explanation}"
         result.explanation = text if len(text) <= 500 else text[:499] + "…"
     return result
 

@@ -16,7 +16,7 @@ from sqlalchemy import insert, select
 
 from ..core.extensions import db
 from ..core.vocab import CLOSED_STATUSES, Priority, Source, TicketStatus
-from ..models import Reply, Tag, Ticket, ticket_tags
+from ..models import Classification, Reply, Tag, Ticket, ticket_tags
 from . import rollups
 
 FIRST = [
@@ -317,7 +317,7 @@ def generate(
             "sentiment": sentiment if triaged else None,
             "urgency_score": (TYPICAL_URGENCY[priority] + rng.randint(-8, 8)) if triaged else None,
             "confidence": round(rng.uniform(0.45, 0.97), 2) if triaged else None,
-            "explanation": "Seeded demo ticket." if triaged else None,
+            "explanation": SEEDED_EXPLANATION if triaged else None,
             "classified_at": created + timedelta(seconds=5) if triaged else None,
             "triage_status": "done" if triaged else None,
             "note": "Customer is on a trial." if rng.random() < 0.1 else None,
@@ -354,6 +354,39 @@ TICKET_COLUMNS = (
     "resolved_at",
 )
 REPLY_COLUMNS = ("ticket_id", "body", "internal", "author_name", "created_at")
+#: A seeded ticket's triage values came with the demo data; its history says so.
+SEEDED_EXPLANATION = "Demo data: seeded with its template's labels, no classifier ran."
+#: The triage run each triaged demo ticket gets in its history (the values on the ticket), so
+#: the page never shows "Triage: Done" and a confidence next to "Not classified yet".
+RUN_COLUMNS = (
+    "ticket_id",
+    "source",
+    "category",
+    "priority",
+    "sentiment",
+    "urgency_score",
+    "confidence",
+    "explanation",
+    "created_at",
+)
+
+
+def _runs(ids: list[int], batch: list[dict]) -> list[dict]:
+    return [
+        {
+            "ticket_id": ticket_id,
+            "source": Source.FALLBACK.value,
+            "category": row["category"],
+            "priority": row["priority"],
+            "sentiment": row["sentiment"],
+            "urgency_score": row["urgency_score"],
+            "confidence": row["confidence"],
+            "explanation": row["explanation"],
+            "created_at": row["classified_at"],
+        }
+        for ticket_id, row in zip(ids, batch, strict=True)
+        if row["triage_status"] is not None
+    ]
 
 
 def _tag_id(name: str, tag_ids: dict[str, int]) -> int:
@@ -389,6 +422,9 @@ def _copy_batch(batch: list[dict], tag_ids: dict[str, int], with_replies: bool) 
             for ticket_id, row in zip(ids, batch, strict=True):
                 for name in row["_tags"]:
                     copy.write_row((ticket_id, tag_ids[name]))
+        with cursor.copy(f"COPY classifications ({', '.join(RUN_COLUMNS)}) FROM STDIN") as copy:  # noqa: S608
+            for run in _runs(ids, batch):
+                copy.write_row(tuple(run[c] for c in RUN_COLUMNS))
         if with_replies:
             columns = ", ".join(REPLY_COLUMNS)
             with cursor.copy(f"COPY replies ({columns}) FROM STDIN") as copy:  # noqa: S608
@@ -444,6 +480,9 @@ def seed(
         ]
         if links:
             db.session.execute(insert(ticket_tags), links)
+        runs = _runs(ids, batch)
+        if runs:
+            db.session.execute(insert(Classification), runs)
         rollups.add_rows(db.session.connection(), batch)  # Core INSERT bypasses the hooks
         if with_replies:
             replies = [

@@ -159,11 +159,15 @@ def update_ticket(ticket: Ticket, data: dict[str, Any], check: bool = True) -> s
         if key == "status":
             _set_status(ticket, value)
         elif key in ("category", "priority"):
-            # A person's choice (even the same value triage gave) becomes manual and sticks.
+            # A person's new value is manual and sticks. Choosing the value the ticket already
+            # has changes nothing: triage's answer keeps its source (an agent who picks what
+            # Claude chose agrees with Claude; the mark stays "Claude", the version stays, no
+            # audit row). Clearing a value clears its source.
             source_attr = f"{key}_source"
-            new_source = Source.MANUAL if value is not None else None
-            if getattr(ticket, key) == value and getattr(ticket, source_attr) == new_source:
+            unchanged = getattr(ticket, key) == value
+            if unchanged and (value is not None or not getattr(ticket, source_attr)):
                 continue
+            new_source = Source.MANUAL if value is not None else None
             setattr(ticket, key, value)
             setattr(ticket, source_attr, new_source)
         else:

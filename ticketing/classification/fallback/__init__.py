@@ -111,16 +111,16 @@ def language_note(result: TriageResult, language: str | None) -> TriageResult:
     from ..language import RULES_LANGUAGES, name
 
     if language in RULES_LANGUAGES:
-        note = f"written in {name(language)}: only its core ticket words are in the rules"
+        note = f"Written in {name(language)}: only its core ticket words are in the rules."
         cap = PARTIAL_CONFIDENCE
     else:
         note = (
-            f"written in {name(language)} ({language}), which the local rules do not read: "
-            "a low-confidence guess"
+            f"Written in {name(language)} ({language}), which the local rules do not read: "
+            "a low-confidence guess."
         )
         cap = FOREIGN_CONFIDENCE
     result.confidence = min(result.confidence, cap)
-    text = f"{note}; {result.explanation}"
+    text = f"{note} {result.explanation}"
     result.explanation = text if len(text) <= 500 else text[:499] + "…"
     return result
 

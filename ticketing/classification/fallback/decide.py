@@ -111,20 +111,28 @@ def _top(cues: dict[str, float], limit: int) -> list[str]:
     return [f"'{label}'" for label, _ in ranked[:limit]]
 
 
+def _words(cues: list[str]) -> str:
+    """'a', 'b' and 'c' (the cues as a person would list them)."""
+    if len(cues) <= 1:
+        return "".join(cues)
+    return f"{', '.join(cues[:-1])} and {cues[-1]}"
+
+
 def _explain_category(ev: Evidence, category: str) -> list[str]:
     cat_cues = _top(ev.cues[category], 5)
+    name = category.capitalize()
     if cat_cues:
-        parts = [f"{category}: matched {', '.join(cat_cues)}"]
+        parts = [f"{name}: it mentions {_words(cat_cues)}."]
     else:
-        parts = [f"{category}: no topic cues matched, default category"]
+        parts = [f"It matched no topic cues, so it is filed as {name}."]
     runner_up = max(
         (c for c in CATEGORY_VALUES if c != category),
         key=lambda c: (ev.scores[c], -TIE_ORDER.index(c)),
     )
     if ev.scores[runner_up] > 0:
         parts.append(
-            f"also {runner_up} ({', '.join(_top(ev.cues[runner_up], 2))}; "
-            f"score {ev.scores[runner_up]:.1f} vs {ev.scores[category]:.1f})"
+            f"It also reads a little like {runner_up} "
+            f"({_words(_top(ev.cues[runner_up], 2))}), but less so."
         )
     return parts
 
@@ -132,12 +140,12 @@ def _explain_category(ev: Evidence, category: str) -> list[str]:
 def _explain_priority(ev: Evidence, priority: str, urgency: int) -> str:
     urgency_up = {k: v for k, v in ev.urgency_cues.items() if v > 0}
     urgency_down = {k: v for k, v in ev.urgency_cues.items() if v < 0}
-    text = f"priority {priority} (urgency {urgency}"
+    text = f"{priority.capitalize()} priority: urgency {urgency} of 100"
     if urgency_up:
-        text += f"; raised by {', '.join(_top(urgency_up, 3))}"
+        text += f", raised by {_words(_top(urgency_up, 3))}"
     if urgency_down:
-        text += f"; lowered by {', '.join(_top(urgency_down, 2))}"
-    return text + ")"
+        text += f", lowered by {_words(_top(urgency_down, 2))}"
+    return text + "."
 
 
 def explain(
@@ -148,14 +156,17 @@ def explain(
     urgency: int,
     sentiment: str,
 ) -> str:
-    """One line (at most 500 characters) naming the cues behind each decision."""
+    """Short plain sentences (at most 500 characters) naming the words behind each decision.
+    The confidence is shown beside the result, so it is not repeated here."""
     parts = _explain_category(ev, category)
     parts.append(_explain_priority(ev, priority, urgency))
     tone = _top(ev.tone_cues, 3)
-    parts.append(f"sentiment {sentiment}" + (f" ({', '.join(tone)})" if tone else ""))
+    if sentiment == Sentiment.NEUTRAL.value or not tone:
+        parts.append(f"The tone reads {sentiment}.")
+    else:
+        parts.append(f"The tone reads {sentiment} ({_words(tone)}).")
     if ev.negated:
         negated = list(dict.fromkeys(ev.negated))[:3]
-        parts.append(f"ignored negated {', '.join(repr(n) for n in negated)}")
-    parts.append(f"confidence {confidence:.2f}")
-    text = "; ".join(parts) + "."
+        parts.append(f"Ignored negated words: {_words([repr(n) for n in negated])}.")
+    text = " ".join(parts)
     return text if len(text) <= 500 else text[:499] + "…"

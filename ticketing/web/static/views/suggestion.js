@@ -183,8 +183,18 @@ export function suggestionPanel(controls) {
     /** The description changed: ask again after a pause once it is long enough. */
     ask(text) {
       const trimmed = text.trim();
-      if (trimmed.length >= MIN_DESCRIPTION) askLater(trimmed);
-      else askLater.cancel();
+      if (trimmed.length >= MIN_DESCRIPTION) {
+        askLater(trimmed);
+        return;
+      }
+      // Too short (or emptied): a suggestion for text that is gone is stale; drop it.
+      askLater.cancel();
+      if (controller) controller.abort();
+      seq += 1;
+      last = null;
+      state = "idle";
+      message = "";
+      render();
     },
     cancel() {
       askLater.cancel();

@@ -5,7 +5,7 @@ import { api, errorText, listOf, notAvailable } from "../api.js";
 import { clear, el, nextId } from "../dom.js";
 import { keepDraft } from "../drafts.js";
 import { watchTicket } from "../live.js";
-import { fmtDate, fmtPercent, label, orDash, sourceName } from "../format.js";
+import { fmtDate, fmtPercent, isTentative, label, orDash, sourceName } from "../format.js";
 import {
   badge,
   errorBox,
@@ -27,7 +27,8 @@ function listCard(ctx, path, opts) {
   async function load() {
     let node;
     try {
-      const items = listOf(await api("GET", path));
+      const loaded = listOf(await api("GET", path));
+      const items = opts.group ? opts.group(loaded) : loaded;
       node = items.length
         ? el(opts.listTag || "ol", { class: opts.listClass }, items.map(opts.item))
         : el("p", { class: "muted" }, opts.empty);
@@ -174,6 +175,34 @@ export function repliesCard(ctx, onAdded) {
 
 /* ---------- triage history ---------- */
 
+const SAME_RUN = [
+  "source",
+  "model",
+  "category",
+  "priority",
+  "sentiment",
+  "urgency_score",
+  "confidence",
+  "explanation",
+  "suggested_title",
+  "error",
+];
+
+/** Consecutive runs that came to the same answer shown once, with how many there were. */
+export function collapseRuns(runs) {
+  const out = [];
+  for (const run of runs) {
+    const prev = out[out.length - 1];
+    if (prev && SAME_RUN.every((k) => (prev[k] ?? null) === (run[k] ?? null))) {
+      prev.repeats += 1;
+      prev.first_at = run.created_at;
+    } else {
+      out.push({ ...run, repeats: 1, first_at: run.created_at });
+    }
+  }
+  return out;
+}
+
 function historyItem(c) {
   const muted = (text) => el("span", { class: "muted" }, text);
   const hasLatency = c.latency_ms !== null && c.latency_ms !== undefined;
@@ -186,11 +215,22 @@ function historyItem(c) {
         badge("priority", c.priority),
         badge("sentiment", c.sentiment),
         el("span", { class: "chip" }, `Urgency ${orDash(c.urgency_score)}`),
-        el("span", { class: "chip" }, `${fmtPercent(c.confidence)} confident`)
+        el(
+          "span",
+          { class: `chip${isTentative(c.confidence) ? " confidence-low" : ""}` },
+          `${fmtPercent(c.confidence)} confident${isTentative(c.confidence) ? " (a guess)" : ""}`
+        )
       );
+  const repeats =
+    c.repeats > 1
+      ? muted(` · ${c.repeats} identical runs since ${fmtDate(c.first_at)}`)
+      : null;
   return el(
     "li",
-    { class: `history-item${c.error ? " history-error" : ""}` },
+    {
+      class: `history-item${c.error ? " history-error" : ""}`,
+      dataset: { repeats: c.repeats || 1 },
+    },
     el(
       "div",
       { class: "reply-head" },
@@ -198,7 +238,8 @@ function historyItem(c) {
       c.model ? muted(` · ${c.model}`) : null,
       " ",
       when(c.created_at),
-      hasLatency ? muted(` · ${c.latency_ms} ms`) : null
+      hasLatency ? muted(` · ${c.latency_ms} ms`) : null,
+      repeats
     ),
     figures,
     c.explanation ? el("p", { class: "explanation" }, c.explanation) : null,
@@ -215,6 +256,7 @@ export function historyCard(ctx) {
     empty: "Not classified by triage yet.",
     unavailable: "Triage history is not available on this server.",
     item: historyItem,
+    group: collapseRuns,
   });
 }
 

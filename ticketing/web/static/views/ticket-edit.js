@@ -5,7 +5,7 @@
 import { api, errorText, notAvailable, session } from "../api.js";
 import { clear, el, wait } from "../dom.js";
 import { keepDraft } from "../drafts.js";
-import { fieldMessages, splitList } from "../format.js";
+import { fieldMessages, label, splitList } from "../format.js";
 import { loadPeople } from "../people.js";
 import { errorBox, field, select, showError, ticketsChanged, toast } from "../ui.js";
 import { vocab } from "../vocab.js";
@@ -56,10 +56,12 @@ async function patch(ctx, changes, control, message, undo, done) {
   for (const [k, v] of Object.entries(changes)) {
     before[k] = ctx.ticket[k];
     before[`${k}_source`] = ctx.ticket[`${k}_source`];
-    ctx.ticket[k] = v;
-    if (k === "category" || k === "priority") {
+    // The value the ticket already has keeps its source (the server agrees: choosing what
+    // triage chose is no change); a different one is the person's.
+    if ((k === "category" || k === "priority") && ctx.ticket[k] !== v) {
       ctx.ticket[`${k}_source`] = v === null ? null : vocab.manualSource;
     }
+    ctx.ticket[k] = v;
   }
   ctx.renderSummary();
   showError(message, "");
@@ -251,6 +253,24 @@ async function pollJob(job, isAlive, onProgress) {
   return current;
 }
 
+const TRIAGED = ["category", "priority", "sentiment", "urgency_score"];
+
+/** What a finished triage run did to the ticket, in words; when it changed nothing, why. */
+export function classifyOutcome(before, after) {
+  const changed = TRIAGED.filter((k) => before[k] !== after[k]);
+  const manual = ["category", "priority"].filter(
+    (k) => after[`${k}_source`] === vocab.manualSource
+  );
+  const kept = manual.length
+    ? ` ${manual.map(label).join(" and ")} ${manual.length > 1 ? "were" : "was"} set by a person, so triage left ${manual.length > 1 ? "them" : "it"} as ${manual.length > 1 ? "they are" : "it is"}.`
+    : "";
+  if (!changed.length) {
+    return `Classification finished: nothing changed.${kept || " Triage came to the same answer as before."}`;
+  }
+  const what = changed.map((k) => `${label(k === "urgency_score" ? "urgency" : k)} ${label(after[k])}`);
+  return `Classification finished: ${what.join(", ")}.${kept}`;
+}
+
 /**
  * The Classify button and its live status line. node() builds them (again after each render
  * of the detail view; the last status survives the re-render that follows a finished job).
@@ -283,9 +303,11 @@ export function classifyControl(ctx) {
       if (!ctx.alive) return;
       button.disabled = false;
       if (job.status === "done") {
+        const before = { ...ctx.ticket };
         show("Classification finished.", "done");
         ticketsChanged();
         await ctx.reload();
+        if (ctx.alive && ctx.ticket) show(classifyOutcome(before, ctx.ticket), "done");
       } else {
         show(`Classification failed: ${job.error || "unknown error"}`, "failed");
       }
