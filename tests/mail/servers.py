@@ -12,7 +12,7 @@ import socket
 import subprocess
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from email import policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -89,8 +89,6 @@ service anvil {{
 class Dovecot:
     folder: Path
     port: int
-    started: int = field(default_factory=lambda: int(time.time()))
-    added: int = 0
 
     def add_user(self, name: str, password: str = "secret") -> str:  # noqa: S107
         """A new mailbox; returns its IMAP_URL (plain IMAP: loopback only)."""
@@ -100,7 +98,6 @@ class Dovecot:
         # dovecot's passwd-file looks for changes at most once per wall-clock second: a login
         # in the same second as an earlier one would not see the new user. Start the next
         # second before anyone logs in as it (the file's size has changed, so it is re-read).
-        self.added += 1
         time.sleep(1.05 - time.time() % 1)
         return f"imap://{name}:{password}@127.0.0.1:{self.port}/INBOX"
 

@@ -130,7 +130,7 @@ def open_counts(session: Session, members: list[int]) -> Counter:
         .group_by(Ticket.assignee_id)
     )
     counts = Counter(dict.fromkeys(members, 0))
-    counts.update(dict(rows.tuples().all()))
+    counts.update(dict(rows.all()))
     counts.update(session.info.get(_PENDING, {}))
     return counts
 
