@@ -202,9 +202,11 @@ def test_dashboard_draws_every_key_the_stats_answer_has(page):
     page.goto("/#/dashboard")
     counters = page.locator(".counters")
     expect(counters.locator('[data-key="total"] .counter-value')).to_have_text("1,234")
-    expect(counters.locator('[data-key="avg_per_day"] .counter-value')).to_have_text("41.13")
+    # Rounded for reading: whole numbers from 10 up.
+    expect(counters.locator('[data-key="avg_per_day"] .counter-value')).to_have_text("41")
     expect(counters.locator('[data-key="avg_urgency_score"] .counter-value')).to_have_text("—")
-    expect(counters.locator('[data-key="median_resolution_hours"]')).to_contain_text("12.25 h")
+    expect(counters.locator('[data-key="median_resolution_hours"]')).to_contain_text("12 h")
+    expect(counters.locator('[data-key="open"] .counter-label')).to_have_text("Unresolved")
     category = page.locator('figure[data-chart="category"] g.bar')
     assert category.evaluate_all("gs => gs.map(g => g.dataset.key)") == [
         "billing",

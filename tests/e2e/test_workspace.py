@@ -191,3 +191,48 @@ def test_choosing_the_triage_value_keeps_its_label_and_a_classify_that_changes_n
     expect(status).to_have_attribute("data-status", "done", timeout=15000)
     expect(status).to_contain_text("Category and Priority were set by a person")
     screenshot(page, "detail-classify-kept-manual")
+
+
+def test_dashboard_unresolved_is_the_sum_of_its_parts_and_charts_lead_to_the_list(page, api):
+    page.goto("/#/dashboard")
+    unresolved = page.locator('.counter[data-key="open"]')
+    expect(unresolved.locator(".counter-label")).to_have_text("Unresolved")
+    stats = api.get("/api/stats")
+    expect(unresolved).to_have_attribute("data-value", str(stats["open"]))
+    parts = unresolved.locator(".counter-part").evaluate_all(
+        "links => links.map(a => [a.dataset.key, Number(a.dataset.value)])"
+    )
+    assert [key for key, _ in parts] == [
+        f"open.{s}" for s in ("open", "in_progress", "pending", "on_hold")
+    ]
+    assert sum(value for _, value in parts) == stats["open"]
+    # Rounded figures: no 43.68-style decimals anywhere in the counters.
+    for text in page.locator("#counters .counter-value").all_inner_texts():
+        assert not re.search(r"\.\d\d", text), text
+
+    # Coloured by meaning: an open bar and a closed one are not the same colour.
+    fills = page.locator('figure[data-chart="status"] .chart-bar').evaluate_all(
+        "rects => rects.map(r => getComputedStyle(r).fill)"
+    )
+    assert len(set(fills)) >= 3, fills
+
+    # The period narrows every figure to tickets created in it.
+    page.get_by_label("Period").select_option("7")
+    expect(page).to_have_url(re.compile(r"#/dashboard\?period=7$"))
+    since = page.evaluate("new Date(Date.now() - 6 * 86400000).toISOString().slice(0, 10)")
+    week = api.get(f"/api/stats?created_from={since}")
+    expect(page.locator('.counter[data-key="total"]')).to_have_attribute(
+        "data-value", str(week["total"])
+    )
+    screenshot(page, "dashboard-period-7")
+
+    # A bar is a link to the list of the tickets it counts.
+    page.goto("/#/dashboard")
+    high = page.locator('figure[data-chart="priority"] a.chart-link:has(g[data-key="high"])')
+    high.click()
+    expect(page).to_have_url(re.compile(r"#/tickets\?priority=high$"))
+    total = api.get("/api/tickets?priority=high")["meta"]["total"]
+    expect(page.locator(".total")).to_have_text(re.compile(rf"^{total} ticket"))
+    page.goto("/#/dashboard")
+    page.locator('.counter-part[data-key="open.in_progress"]').click()
+    expect(page).to_have_url(re.compile(r"#/tickets\?status=in_progress$"))

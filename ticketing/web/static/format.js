@@ -14,6 +14,26 @@ export function fmtNumber(value) {
   return Number.isFinite(n) ? numberFormat.format(n) : String(value);
 }
 
+const roundFormat = new Intl.NumberFormat("en-US", { maximumFractionDigits: 1 });
+/** A figure rounded for reading at a glance: whole numbers from 10 up, one decimal below
+ * ("43.68" → "44", "4.25" → "4.3"). */
+export function fmtRounded(value) {
+  if (missing(value)) return "—";
+  const n = Number(value);
+  if (!Number.isFinite(n)) return String(value);
+  return Math.abs(n) >= 10 ? numberFormat.format(Math.round(n)) : roundFormat.format(n);
+}
+
+/** Hours as a person says them: "45 min", "12 h", "3.5 days". */
+export function fmtHours(value) {
+  if (missing(value)) return "—";
+  const h = Number(value);
+  if (!Number.isFinite(h)) return String(value);
+  if (h < 1) return `${Math.round(h * 60)} min`;
+  if (h < 48) return `${fmtRounded(h)} h`;
+  return `${fmtRounded(h / 24)} days`;
+}
+
 /** "in_progress" → "In progress"; an empty value → "—". */
 export function label(value) {
   if (missing(value)) return "—";

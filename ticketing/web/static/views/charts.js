@@ -23,10 +23,16 @@ function ordered(map, order) {
   return keys.sort((a, b) => rank(a) - rank(b));
 }
 
-function bar(key, k, v, geometry) {
+/** A chart's mark as a link to the list it counts (href), or as it is (none). */
+function linked(node, href, text) {
+  if (!href) return node;
+  return svg("a", { href, class: "chart-link", "aria-label": text }, node);
+}
+
+function bar(key, k, v, geometry, href) {
   const { y, rowH, labelW, width } = geometry;
   const middle = { y: y + rowH / 2, "dominant-baseline": "middle" };
-  return svg(
+  const g = svg(
     "g",
     { class: `bar bar-${key} ${key}-${k}`, dataset: { key: k, value: v } },
     svg("title", null, `${label(k)}: ${fmtNumber(v)}`),
@@ -41,13 +47,16 @@ function bar(key, k, v, geometry) {
     }),
     svg("text", { x: labelW + width + 6, ...middle, class: "chart-value" }, fmtNumber(v))
   );
+  return linked(g, href, `${label(k)}: ${fmtNumber(v)} — show these tickets`);
 }
 
 /**
  * A horizontal bar per key of map ({open: 12, …}), known keys in order's order. key names the
- * chart (figure[data-chart=key]); width is the pixel width to draw at.
+ * chart (figure[data-chart=key]); width is the pixel width to draw at; hrefOf(k) is where a
+ * bar's click leads (null: not a link). Bars take their colour from what they mean (the
+ * badges' classes: status-open, priority-high…).
  */
-export function barChart(title, key, map, order, width) {
+export function barChart(title, key, map, order, width, hrefOf = () => null) {
   const counts = map || {};
   const keys = ordered(counts, order);
   const max = Math.max(1, ...keys.map((k) => Number(counts[k]) || 0));
@@ -69,7 +78,7 @@ export function barChart(title, key, map, order, width) {
   keys.forEach((k, i) => {
     const v = Number(counts[k]) || 0;
     const w = Math.round((v / max) * barMax);
-    chart.appendChild(bar(key, k, v, { y: i * rowH, rowH, labelW, width: w }));
+    chart.appendChild(bar(key, k, v, { y: i * rowH, rowH, labelW, width: w }, hrefOf(k)));
   });
   const table = dataTable(
     title,
@@ -104,10 +113,10 @@ function gridLines(chart, box, max) {
   }
 }
 
-function dayBar(d, x, step, max, box) {
+function dayBar(d, x, step, max, box, href) {
   const v = Number(d.count) || 0;
   const h = (v / max) * box.plotH;
-  return svg(
+  const g = svg(
     "g",
     { class: "day", dataset: { date: d.date, value: v } },
     svg("title", null, `${d.date}: ${fmtNumber(v)}`),
@@ -119,10 +128,11 @@ function dayBar(d, x, step, max, box) {
       class: "chart-bar",
     })
   );
+  return linked(g, v ? href : null, `${d.date}: ${fmtNumber(v)} tickets — show them`);
 }
 
 /** Tickets per day ([{date, count}]) as columns, a date label every week and on the last day. */
-export function perDayChart(days, width) {
+export function perDayChart(days, width, hrefOf = () => null) {
   const list = days || [];
   const height = 200;
   const box = { width, padL: 34, padT: 10, plotH: height - 22 - 10 };
@@ -143,7 +153,7 @@ export function perDayChart(days, width) {
   const last = list.length - 1;
   list.forEach((d, i) => {
     const x = box.padL + i * step + 1;
-    chart.appendChild(dayBar(d, x, step, max, box));
+    chart.appendChild(dayBar(d, x, step, max, box, hrefOf(d.date)));
     if ((i % 7 === 0 && last - i >= 4) || i === last) {
       const end = i === last;
       const at = { x: end ? box.padL + plotW : x + step / 2, y: height - 6 };
@@ -156,7 +166,7 @@ export function perDayChart(days, width) {
   return el(
     "figure",
     { class: "card chart-card chart-wide", dataset: { chart: "per_day" } },
-    el("figcaption", null, "Tickets per day (30 days)"),
+    el("figcaption", null, `Tickets per day (${list.length} days)`),
     chart,
     dataTable(
       "Tickets per day",

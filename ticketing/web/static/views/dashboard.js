@@ -5,8 +5,9 @@
 
 import { api, errorText, notAvailable } from "../api.js";
 import { clear, debounce, el } from "../dom.js";
-import { fmtNumber, fmtPercent, label } from "../format.js";
-import { errorBox, heading, onTicketsChanged, showError } from "../ui.js";
+import { fmtHours, fmtNumber, fmtPercent, fmtRounded, label, sourceName } from "../format.js";
+import { navigate } from "../router.js";
+import { errorBox, heading, onTicketsChanged, select, showError } from "../ui.js";
 import { vocab } from "../vocab.js";
 import { barChart, perDayChart } from "./charts.js";
 import { answeringCard } from "./assist-dashboard.js";
@@ -16,24 +17,99 @@ import { filtersFrom } from "./filters.js";
 
 const REFRESH_MS = 60000;
 
-function counter(key, title, value, format = fmtNumber) {
+function counter(key, title, value, format = fmtNumber, extra = null) {
   return el(
     "div",
     { class: "card counter", dataset: { key, value: value === null || value === undefined ? "" : value } },
     el("span", { class: "counter-label" }, title),
-    el("span", { class: "counter-value" }, format(value))
+    el("span", { class: "counter-value" }, format(value)),
+    extra
   );
 }
 
-function counters(s) {
-  const hours = (v) => (v === null || v === undefined ? "—" : `${fmtNumber(v)} h`);
+/** The list (as a hash) for these filters plus more: where a figure's click leads. */
+function listLink(filters, more) {
+  const params = new URLSearchParams({ ...filters, ...more });
+  const qs = params.toString();
+  return `#/tickets${qs ? `?${qs}` : ""}`;
+}
+
+/** The statuses that count as unresolved (every one not closed), with their counts: the
+ * "Unresolved" counter is their sum, and says so. */
+function unresolvedParts(s, filters) {
+  const parts = vocab.statuses.filter((st) => !vocab.closedStatuses.includes(st));
+  const byStatus = s.by_status || {};
+  return el(
+    "span",
+    { class: "counter-parts" },
+    parts.map((st, i) => [
+      i ? " + " : null,
+      el(
+        "a",
+        {
+          href: listLink(filters, { status: st }),
+          class: "counter-part",
+          dataset: { key: `open.${st}`, value: Number(byStatus[st]) || 0 },
+        },
+        `${label(st)} ${fmtNumber(Number(byStatus[st]) || 0)}`
+      ),
+    ])
+  );
+}
+
+function counters(s, filters) {
+  const unresolved = vocab.statuses.filter((st) => !vocab.closedStatuses.includes(st)).join(",");
   return [
     counter("total", "Total tickets", s.total),
-    counter("open", "Open", s.open),
-    counter("avg_per_day", "Avg per day", s.avg_per_day),
-    counter("avg_urgency_score", "Avg urgency", s.avg_urgency_score),
-    counter("median_resolution_hours", "Median resolution", s.median_resolution_hours, hours),
+    counter(
+      "open",
+      "Unresolved",
+      s.open,
+      (v) => el("a", { href: listLink(filters, { status: unresolved }) }, fmtNumber(v)),
+      unresolvedParts(s, filters)
+    ),
+    counter("avg_per_day", "Avg per day", s.avg_per_day, fmtRounded),
+    counter("avg_urgency_score", "Avg urgency", s.avg_urgency_score, fmtRounded),
+    counter("median_resolution_hours", "Median resolution", s.median_resolution_hours, fmtHours),
   ];
+}
+
+/* ---------- the period ---------- */
+
+const PERIODS = [
+  ["7", "Last 7 days"],
+  ["30", "Last 30 days"],
+  ["90", "Last 90 days"],
+  ["", "All time"],
+];
+
+/** The UTC day n-1 days before today ("2026-11-23" for n=7 on the 29th). */
+function daysAgo(n) {
+  return new Date(Date.now() - (n - 1) * 86400000).toISOString().slice(0, 10);
+}
+
+/** The list filters in the hash, narrowed to the chosen period (period=7|30|90). */
+function dashboardFilters(params) {
+  const filters = filtersFrom(params);
+  const days = Number(params.get("period"));
+  if (days > 0 && !filters.created_from) filters.created_from = daysAgo(days);
+  return filters;
+}
+
+function periodSelect(params) {
+  const control = select(PERIODS, params.get("period") || "", { id: "period", name: "period" });
+  control.addEventListener("change", () => {
+    const next = new URLSearchParams(params);
+    if (control.value) next.set("period", control.value);
+    else next.delete("period");
+    navigate("/dashboard", next, true);
+  });
+  return el(
+    "span",
+    { class: "period" },
+    el("label", { for: "period", class: "visually-hidden" }, "Period"),
+    control
+  );
 }
 
 /** The charts' widths: two per row on a wide screen, one on a narrow one. */
@@ -47,13 +123,17 @@ function chartWidths(charts) {
   };
 }
 
-function charts(s, w) {
+function charts(s, w, filters) {
+  // A bar leads to the list with its value as a filter (none for "no value": the list has
+  // no such filter for priority or sentiment).
+  const link = (key) => (k) =>
+    k === vocab.unset ? null : listLink(filters, { [key]: k });
   return [
-    barChart("By status", "status", s.by_status, vocab.statuses, w.half),
-    barChart("By category", "category", s.by_category, [...vocab.categories, vocab.unclassified], w.half),
-    barChart("By priority", "priority", s.by_priority, [...vocab.priorities, vocab.unset], w.half),
-    barChart("By sentiment", "sentiment", s.by_sentiment, [...vocab.sentiments, vocab.unset], w.half),
-    perDayChart(s.per_day, w.full),
+    barChart("By status", "status", s.by_status, vocab.statuses, w.half, link("status")),
+    barChart("By category", "category", s.by_category, [...vocab.categories, vocab.unclassified], w.half, link("category")),
+    barChart("By priority", "priority", s.by_priority, [...vocab.priorities, vocab.unset], w.half, link("priority")),
+    barChart("By sentiment", "sentiment", s.by_sentiment, [...vocab.sentiments, vocab.unset], w.half, link("sentiment")),
+    perDayChart(s.per_day, w.full, (day) => listLink(filters, { created_from: day, created_to: day })),
   ];
 }
 
@@ -99,7 +179,7 @@ function definitionList(obj, path) {
       return el(
         "div",
         { class: "kv-row", dataset: { key: keyPath, value: raw } },
-        el("dt", null, label(k)),
+        el("dt", null, vocab.sources.includes(k) ? sourceName(k) : label(k)),
         el("dd", null, kvValue(k, v, keyPath))
       );
     })
@@ -138,6 +218,7 @@ export function dashboardView(main, route) {
   const answering = answeringCard();
   const errors = errorBox();
   const updated = el("p", { class: "muted updated", "aria-live": "polite" });
+  const periodBox = el("span", { class: "period-box" }, periodSelect(params));
   const refresh = el("button", { type: "button", class: "btn btn-small", onclick: load }, "Refresh");
   const section = el(
     "section",
@@ -146,7 +227,7 @@ export function dashboardView(main, route) {
       "div",
       { class: "view-head" },
       heading("Dashboard"),
-      el("div", { class: "toolbar-actions" }, updated, refresh)
+      el("div", { class: "toolbar-actions" }, periodBox, updated, refresh)
     ),
     errors,
     counterBox,
@@ -160,8 +241,9 @@ export function dashboardView(main, route) {
 
   function render(s) {
     lastStats = s;
-    clear(counterBox).append(...counters(s));
-    clear(chartBox).append(...charts(s, chartWidths(chartBox)));
+    const filters = dashboardFilters(params);
+    clear(counterBox).append(...counters(s, filters));
+    clear(chartBox).append(...charts(s, chartWidths(chartBox), filters));
     clear(triage).append(...triageFigures(s.triage));
     updated.textContent = `Updated ${new Date().toLocaleTimeString("en-GB")}`;
   }
@@ -170,7 +252,7 @@ export function dashboardView(main, route) {
     if (loading) return;
     loading = true;
     section.setAttribute("aria-busy", "true");
-    const query = new URLSearchParams(filtersFrom(params)).toString();
+    const query = new URLSearchParams(dashboardFilters(params)).toString();
     try {
       const [stats, claudeState, learnerState] = await Promise.all([
         api("GET", `/api/stats${query ? `?${query}` : ""}`),
@@ -207,6 +289,7 @@ export function dashboardView(main, route) {
   return {
     update(next) {
       params = next.params;
+      clear(periodBox).append(periodSelect(params));
       load();
     },
     destroy() {
