@@ -236,3 +236,63 @@ def test_dashboard_unresolved_is_the_sum_of_its_parts_and_charts_lead_to_the_lis
     page.goto("/#/dashboard")
     page.locator('.counter-part[data-key="open.in_progress"]').click()
     expect(page).to_have_url(re.compile(r"#/tickets\?status=in_progress$"))
+
+
+def test_keyboard_moves_opens_edits_replies_and_lists_the_shortcuts(page):
+    rows = open_list(page)
+    expect(rows.first).to_be_visible()
+    ids = [int(i) for i in rows.evaluate_all("rs => rs.map(r => r.dataset.id)")]
+    page.locator("body").click(position={"x": 5, "y": 400})  # nothing focused
+    page.keyboard.press("j")
+    expect(page.locator(f"{ROWS}.row-current")).to_have_attribute("data-id", str(ids[0]))
+    page.keyboard.press("j")
+    page.keyboard.press("j")
+    page.keyboard.press("k")
+    current = page.locator(f"{ROWS}.row-current")
+    expect(current).to_have_count(1)
+    expect(current).to_have_attribute("data-id", str(ids[1]))
+    screenshot(page, "list-keyboard-current", full_page=False)
+
+    page.keyboard.press("o")
+    expect(page).to_have_url(re.compile(rf"#/tickets/{ids[1]}$"))
+    page.go_back()
+    expect(rows.first).to_be_visible()
+    page.keyboard.press("j")
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(rf"#/tickets/{ids[0]}$"))
+
+    # On the ticket: e edits, r replies, a assigns (the cursor lands in that field).
+    expect(page.locator(".edit-card")).to_be_visible()
+    page.locator("h1").first.focus()
+    page.keyboard.press("r")
+    expect(page.locator('textarea[name="reply"]')).to_be_focused()
+    # Typing in a field is text, never a shortcut.
+    page.keyboard.type("ok ?")
+    expect(page.locator('textarea[name="reply"]')).to_have_value("ok ?")
+    expect(page.locator("#shortcuts")).to_have_count(0)
+    page.locator("h1").first.focus()
+    page.keyboard.press("e")
+    expect(page.locator('.edit-card select[name="status"]')).to_be_focused()
+    page.locator("h1").first.focus()
+    page.keyboard.press("a")
+    expect(page.locator('.edit-card select[name="assignee_id"]')).to_be_focused()
+
+    # From the list, r opens the selected ticket at its reply box.
+    open_list(page)
+    page.locator("body").click(position={"x": 5, "y": 400})
+    page.keyboard.press("j")
+    page.keyboard.press("r")
+    expect(page).to_have_url(re.compile(rf"#/tickets/{ids[0]}$"))
+    expect(page.locator('textarea[name="reply"]')).to_be_focused()
+
+    # ? lists every shortcut, the list's own among them.
+    open_list(page)
+    page.locator("body").click(position={"x": 5, "y": 400})
+    page.keyboard.press("?")
+    dialog = page.get_by_role("dialog", name="Keyboard shortcuts")
+    expect(dialog).to_be_visible()
+    for key in ("j", "k", "o / Enter", "e", "r", "a", "/", "n", "d", "?"):
+        expect(dialog.locator("kbd", has_text=re.compile(rf"^{re.escape(key)}$"))).to_have_count(1)
+    screenshot(page, "shortcuts-dialog", full_page=False)
+    page.keyboard.press("Escape")
+    expect(dialog).to_have_count(0)

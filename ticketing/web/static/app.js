@@ -11,6 +11,7 @@
 
 import { onUnauthorized, session } from "./api.js";
 import { $, clear } from "./dom.js";
+import { isTyping, runViewShortcut, showShortcuts } from "./keys.js";
 import { startLive } from "./live.js";
 import { goLogin, navigate, onRoute, parseHash } from "./router.js";
 import { checkSession, markNav, renderUser, signOut } from "./session.js";
@@ -78,11 +79,6 @@ async function logout() {
   toast("Signed out.");
 }
 
-function isTyping(target) {
-  const tag = (target && target.tagName) || "";
-  return /^(INPUT|TEXTAREA|SELECT)$/.test(tag) || (target && target.isContentEditable);
-}
-
 function focusSearch() {
   const search = $("#search");
   if (search) {
@@ -96,7 +92,8 @@ function focusSearch() {
   }, 0);
 }
 
-/** Shortcuts when not typing: "/" search, "n" new ticket, "d" dashboard; Esc leaves search. */
+/** Shortcuts when not typing: "/" search, "n" new ticket, "d" dashboard, "?" the list of
+ * them all, then the current view's own (keys.js); Esc leaves search. */
 function keyboard() {
   document.addEventListener("keydown", (e) => {
     if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey) return;
@@ -104,7 +101,13 @@ function keyboard() {
       if (e.key === "Escape" && e.target.id === "search") e.target.blur();
       return;
     }
-    if (e.key === "/") {
+    if (document.querySelector("dialog[open]")) return; // a dialog has the keyboard
+    if (e.key === "?") {
+      e.preventDefault();
+      showShortcuts();
+    } else if (runViewShortcut(e)) {
+      e.preventDefault();
+    } else if (e.key === "/") {
       e.preventDefault();
       focusSearch();
     } else if (e.key === "n") {

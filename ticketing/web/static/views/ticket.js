@@ -3,6 +3,7 @@
 
 import { api, errorText, session } from "../api.js";
 import { $, clear, el } from "../dom.js";
+import { TICKET_PARTS, focusWhenShown, takeFocusPart, viewShortcuts } from "../keys.js";
 import { onLive, watchTicket } from "../live.js";
 import { fmtDate, label } from "../format.js";
 import {
@@ -189,9 +190,18 @@ export function ticketView(main, route) {
   });
   watchTicket(id);
 
-  load();
+  const stopKeys = viewShortcuts([
+    [["e"], "Edit: status, priority, category …", () => focusWhenShown(TICKET_PARTS.edit)],
+    [["r"], "Reply", () => focusWhenShown(TICKET_PARTS.reply)],
+    [["a"], "Assign", () => focusWhenShown(TICKET_PARTS.assign)],
+  ]);
+  const part = takeFocusPart(); // e/r/a pressed in the list
+  load().then(() => {
+    if (part && ctx.alive) focusWhenShown(TICKET_PARTS[part]);
+  });
   return {
     destroy() {
+      stopKeys();
       ctx.alive = false;
       stopLive();
       watchTicket(null);

@@ -4,6 +4,7 @@
 import { api, errorText, notAvailable } from "../api.js";
 import { $, $$, clear, debounce, el } from "../dom.js";
 import { fieldMessages, fmtAge, fmtAgeLong, fmtDate, fmtNumber } from "../format.js";
+import { focusPartNext, viewShortcuts } from "../keys.js";
 import { onLive } from "../live.js";
 import { navigate } from "../router.js";
 import {
@@ -322,6 +323,41 @@ export function ticketsView(main, route) {
     applyFilters(Boolean(params.get("q")) || !filters.search.value.trim());
   });
 
+  /* ---------- the keyboard: j/k move, o/Enter open, e/r/a open at a part ---------- */
+
+  let currentIndex = -1;
+  const listRows = () => $$("tr[data-id]", tbody);
+  function selectedIndex() {
+    const rows = listRows();
+    const focused = document.activeElement && document.activeElement.closest("tr[data-id]");
+    const at = focused ? rows.indexOf(focused) : -1;
+    return at >= 0 ? at : currentIndex;
+  }
+  function moveBy(delta) {
+    const rows = listRows();
+    if (!rows.length) return;
+    const from = selectedIndex();
+    currentIndex = from < 0 ? 0 : Math.max(0, Math.min(rows.length - 1, from + delta));
+    rows.forEach((r, i) => r.classList.toggle("row-current", i === currentIndex));
+    const row = rows[currentIndex];
+    $(".subject-link", row).focus({ preventScroll: true });
+    row.scrollIntoView({ block: "nearest" });
+  }
+  function openSelected(part) {
+    const row = listRows()[selectedIndex()];
+    if (!row) return;
+    if (part) focusPartNext(part);
+    navigate(`/tickets/${row.dataset.id}`);
+  }
+  const stopKeys = viewShortcuts([
+    [["j"], "Next ticket in the list", () => moveBy(1)],
+    [["k"], "Previous ticket in the list", () => moveBy(-1)],
+    [["o", "Enter"], "Open the selected ticket", () => openSelected(null)],
+    [["e"], "Edit the selected ticket (status, priority …)", () => openSelected("edit")],
+    [["r"], "Reply to the selected ticket", () => openSelected("reply")],
+    [["a"], "Assign the selected ticket", () => openSelected("assign")],
+  ]);
+
   function showLoading() {
     clear(tbody);
     const rows = Math.min(Number(params.get("per_page")) || Number(DEFAULT_PER_PAGE), 8);
@@ -331,9 +367,18 @@ export function ticketsView(main, route) {
 
   function showPage(data) {
     table.removeAttribute("aria-busy");
+    const hadFocus = tbody.contains(document.activeElement);
     clear(tbody);
     const items = data.items || [];
+    const keep = currentIndex;
     items.forEach((t) => tbody.appendChild(ticketRow(t, highlight)));
+    // A live refresh keeps the selected row (by position) and its focus.
+    const rows = listRows();
+    currentIndex = keep < rows.length ? keep : -1;
+    if (currentIndex >= 0) {
+      rows[currentIndex].classList.add("row-current");
+      if (hadFocus) $(".subject-link", rows[currentIndex]).focus({ preventScroll: true });
+    }
     markDuplicates(tbody, items.map((t) => t.id));
     const meta = data.meta || {};
     total.textContent = totalText(meta);
@@ -392,6 +437,7 @@ export function ticketsView(main, route) {
 
   view.update = (next) => {
     params = next.params;
+    currentIndex = -1;
     filters.sync(params, document.activeElement === filters.search);
     syncSortHeaders(thead, params);
     bar.reset();
@@ -408,6 +454,7 @@ export function ticketsView(main, route) {
     if (relevant) refresh();
   });
   view.destroy = () => {
+    stopKeys();
     sidebar.destroy();
     stopLive();
     refresh.cancel();
