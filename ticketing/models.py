@@ -518,6 +518,28 @@ class LearnedModelRow(db.Model):
     model: Mapped[bytes] = mapped_column(LargeBinary)
 
 
+class TicketVector(db.Model):
+    """A ticket's sentence embedding (``core.embeddings``), for similar tickets and the learner.
+
+    Filled by the triage worker and ``flask tickets embed``; ``text_hash`` is the digest of the
+    text embedded, so an edited ticket is embedded again. ``seq`` grows with every write: a
+    process holding vectors in memory asks only for rows past the last ``seq`` it saw.
+    """
+
+    __tablename__ = "ticket_vectors"
+    __table_args__ = (Index("ix_ticket_vectors_seq", "seq"),)
+
+    ticket_id: Mapped[int] = mapped_column(
+        ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True
+    )
+    #: Which model made it (``embeddings.MODEL_ID``): vectors of two models never meet.
+    model: Mapped[str] = mapped_column(String(40))
+    text_hash: Mapped[str] = mapped_column(String(16))
+    seq: Mapped[int] = mapped_column(BigInteger)
+    #: float16, little-endian, ``embeddings.DIMENSIONS`` values (768 bytes), unit length.
+    vector: Mapped[bytes] = mapped_column(LargeBinary)
+
+
 def new_export_id() -> str:
     return str(uuid.uuid4())
 

@@ -67,14 +67,19 @@ def similar(client, ticket_id, **params):
     return response.get_json()["items"]
 
 
-def test_the_labelled_duplicate_ranks_first_for_every_probe(client):
+def load_sample(client) -> list[tuple[int, int]]:
+    """The labelled sample as tickets: (probe id, its duplicate's id) per case."""
     probes = []
     for case in SAMPLE:
         dup = create(client, *case["duplicate"])
         for distractor in case["distractors"]:
             create(client, *distractor)
         probes.append((create(client, *case["probe"]), dup))
-    for probe, dup in probes:
+    return probes
+
+
+def test_the_labelled_duplicate_ranks_first_for_every_probe(client):
+    for probe, dup in load_sample(client):
         items = similar(client, probe, k=5)
         assert items[0]["ticket"]["id"] == dup, items
         assert probe not in [i["ticket"]["id"] for i in items]

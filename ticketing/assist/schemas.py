@@ -46,7 +46,12 @@ class WhyOut(Schema):
 
 class SimilarOut(Schema):
     ticket = fields.Nested(TicketBrief)
-    score = fields.Float(metadata={"description": "Cosine of the two tickets' terms, 0..1"})
+    score = fields.Float(
+        metadata={
+            "description": "0..1: the cosine of the two tickets' sentence embeddings (engine "
+            "embeddings) or of their weighted terms (engine full_text)"
+        }
+    )
     why = fields.Method("get_why", metadata={"description": "What makes them alike"})
     resolution = fields.Nested(
         ResolutionOut,
@@ -61,6 +66,13 @@ class SimilarOut(Schema):
 class SimilarMeta(Schema):
     k = fields.Integer()
     scope = fields.String()
+    engine = fields.String(
+        metadata={
+            "enum": ["embeddings", "full_text"],
+            "description": "What ranked them: sentence embeddings (the local model installed) "
+            "or full-text terms",
+        }
+    )
 
 
 class SimilarList(Schema):

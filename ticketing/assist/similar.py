@@ -11,6 +11,12 @@ Two steps, one per engine for the first:
    ordered by ``bm25`` (which already favours rare words).
 2. **Score.** Each candidate's terms against the ticket's (``terms.similarity``, a cosine in
    0..1) — the same on both engines — and the shared words as the "why".
+
+With the embedding model installed (``core.embeddings``) and the ticket's vector at hand, the
+tickets are ranked by the cosine of their sentence embeddings instead (``engine`` "embeddings"):
+up to ``SIMILAR_VECTOR_MAX`` stored vectors, by brute force over all of them in memory
+(``vector_index``: alike in meaning even without a shared word); beyond, the full-text
+candidates above (a wider pool) re-ranked by their stored vectors. Shared words still say why.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import bindparam, func, select, text
 
+from ..core import embeddings
 from ..core.extensions import db
 from ..core.vocab import (
     CLOSED_STATUSES,
@@ -34,6 +41,8 @@ from ..core.vocab import (
     values,
 )
 from ..models import Reply, Ticket
+from ..tickets import vectors as ticket_vectors
+from . import vector_index
 from .merge import merged_source_ids
 from .terms import Terms, query_words, similarity, terms_of
 
@@ -46,6 +55,14 @@ MIN_CANDIDATES = 20
 ROW_BUDGET = 3_000
 #: PostgreSQL: matching rows ranked per query, at most (~20 µs each, read and ranked).
 RANK_CAP = 500
+#: Embeddings: nearest tickets looked at before the scope/merge filters (brute force), and
+#: full-text candidates re-ranked by vector (pre-filter, past ``SIMILAR_VECTOR_MAX``).
+VECTOR_POOL = 200
+RERANK_POOL = 200
+#: Below this cosine of embeddings a ticket is not "similar".
+MIN_COSINE = 0.3
+FULL_TEXT = "full_text"
+EMBEDDINGS = "embeddings"
 #: Seconds the planner statistics are kept per process.
 STATS_TTL = 300
 #: Results shown per scope.
@@ -193,21 +210,88 @@ def rank(terms: Terms, candidates: list[Ticket], k: int, min_score: float = 0.0)
     return [m for _score, _pos, m in scored[:k]]
 
 
-def similar_tickets(
-    ticket: Ticket, k: int = 5, scope: str = "all", exclude: set[int] | None = None
-) -> list[Match]:
-    """The ``k`` tickets most like ``ticket`` (within ``scope``), with the reply that resolved
-    each resolved one. Tickets merged into another are left out (their target stands in)."""
-    terms = terms_of(ticket.subject, ticket.body)
-    pool = max(MIN_CANDIDATES, 4 * k)
-    found = candidate_ids(terms, ticket.id, SCOPES[scope], pool)
-    hidden = (exclude or set()) | merged_source_ids(found)
-    ids = [i for i in found if i not in hidden]
-    if not ids:
-        return []
-    by_id = {t.id: t for t in db.session.scalars(select(Ticket).where(Ticket.id.in_(ids)))}
-    matches = rank(terms, [by_id[i] for i in ids if i in by_id], k)
+def _with_resolutions(matches: list[Match]) -> list[Match]:
     answers = resolutions([m.ticket.id for m in matches if m.ticket.status in CLOSED_STATUSES])
     for match in matches:
         match.resolution = answers.get(match.ticket.id)
     return matches
+
+
+def _full_text(ticket: Ticket, terms: Terms, k: int, scope: str, hidden: set[int]) -> list[Match]:
+    pool = max(MIN_CANDIDATES, 4 * k)
+    found = candidate_ids(terms, ticket.id, SCOPES[scope], pool)
+    hidden = hidden | merged_source_ids(found)
+    ids = [i for i in found if i not in hidden]
+    if not ids:
+        return []
+    by_id = {t.id: t for t in db.session.scalars(select(Ticket).where(Ticket.id.in_(ids)))}
+    return rank(terms, [by_id[i] for i in ids if i in by_id], k)
+
+
+def _in_memory() -> bool:
+    """Whether the stored vectors are few enough (``SIMILAR_VECTOR_MAX``) for brute force in
+    memory; counted at most once a minute per process."""
+    limit = int(current_app.config["SIMILAR_VECTOR_MAX"])
+    cached = current_app.extensions.get("assist.vector_count")
+    now = time.monotonic()
+    if cached is None or now - cached[0] > 60:
+        cached = (now, ticket_vectors.count())
+        current_app.extensions["assist.vector_count"] = cached
+    return cached[1] <= limit
+
+
+def _by_vectors(
+    ticket: Ticket, vector: Any, terms: Terms, k: int, scope: str, hidden: set[int]
+) -> list[Match]:
+    """Nearest by embedding cosine: all stored vectors (in memory) up to the configured size,
+    else the full-text candidates re-ranked."""
+    index = vector_index.get() if _in_memory() else None
+    if index is not None:
+        scored = index.nearest(vector, VECTOR_POOL, hidden | {ticket.id})
+    else:
+        found = candidate_ids(terms, ticket.id, SCOPES[scope], RERANK_POOL)
+        stored = ticket_vectors.vectors_of([i for i in found if i not in hidden])
+        scored = sorted(
+            ((i, float(v @ vector)) for i, v in stored.items()), key=lambda p: (-p[1], -p[0])
+        )
+    scored = [(i, score) for i, score in scored if score >= MIN_COSINE]
+    if not scored:
+        return []
+    merged = merged_source_ids([i for i, _ in scored])
+    statuses = set(SCOPES[scope])
+    wanted = [i for i, _ in scored if i not in merged]
+    by_id = {t.id: t for t in db.session.scalars(select(Ticket).where(Ticket.id.in_(wanted)))}
+    matches = []
+    for ticket_id, score in scored:
+        other = by_id.get(ticket_id)
+        if other is None or other.status not in statuses:
+            continue
+        _cosine, shared = similarity(terms, terms_of(other.subject, other.body))
+        matches.append(Match(other, round(min(max(score, 0.0), 1.0), 4), shared[:8]))
+        if len(matches) == k:
+            break
+    return matches
+
+
+def find_similar(
+    ticket: Ticket, k: int = 5, scope: str = "all", exclude: set[int] | None = None
+) -> tuple[list[Match], str]:
+    """(matches, engine): the ``k`` tickets most like ``ticket`` (within ``scope``), with the
+    reply that resolved each resolved one, and which engine ranked them. Tickets merged into
+    another are left out (their target stands in)."""
+    terms = terms_of(ticket.subject, ticket.body)
+    hidden = set(exclude or set())
+    if embeddings.active():
+        vector = ticket_vectors.vector_for(ticket)
+        if vector is not None:
+            return _with_resolutions(
+                _by_vectors(ticket, vector, terms, k, scope, hidden)
+            ), EMBEDDINGS
+    return _with_resolutions(_full_text(ticket, terms, k, scope, hidden)), FULL_TEXT
+
+
+def similar_tickets(
+    ticket: Ticket, k: int = 5, scope: str = "all", exclude: set[int] | None = None
+) -> list[Match]:
+    """``find_similar``'s matches."""
+    return find_similar(ticket, k, scope, exclude)[0]

@@ -36,10 +36,17 @@ from ..models import Ticket
     "rest, for each N (a learning curve), e.g. 50,100,200,500.",
 )
 @click.option("--seed", default=0, show_default=True, type=int, help="Shuffle seed for --learn.")
+@click.option(
+    "--engine",
+    type=click.Choice(("auto", "tfidf", "embeddings")),
+    default="auto",
+    show_default=True,
+    help="The learner for --learn: as live (embeddings when installed), or one of the two.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object for machines.")
 @with_appcontext
 def evaluate_command(
-    path: str, classifier_name: str, learn: str | None, seed: int, as_json: bool
+    path: str, classifier_name: str, learn: str | None, seed: int, engine: str, as_json: bool
 ) -> None:
     """Score a classifier on PATH.csv (columns subject, body, category[, priority]).
 
@@ -47,6 +54,7 @@ def evaluate_command(
     matrix (for category, and for priority when the file has priority labels) and tickets/s.
     With --learn, also the learner's learning curve (JSON key ``learning_curve``).
     """
+    from ..core.embeddings import Unavailable
     from .evaluate import (
         EvaluationError,
         evaluate,
@@ -72,14 +80,14 @@ def evaluate_command(
         if learn:
             sizes = parse_sizes(learn)
             if as_json:
-                curve = learning_curve(read_labelled_csv(path), sizes, seed)
+                curve = learning_curve(read_labelled_csv(path), sizes, seed, engine=engine)
             else:
                 tickets = read_labelled_csv(path)
                 with click.progressbar(
                     length=figures["n"], label="Learning", file=sys.stderr
                 ) as bar:
-                    curve = learning_curve(tickets, sizes, seed, bar.update)
-    except EvaluationError as err:
+                    curve = learning_curve(tickets, sizes, seed, bar.update, engine=engine)
+    except (EvaluationError, Unavailable) as err:
         raise click.ClickException(str(err)) from err
     figures = {"classifier": classifier_name, "path": path, **figures}
     if learn:

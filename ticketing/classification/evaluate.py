@@ -241,46 +241,67 @@ def parse_sizes(text: str) -> tuple[int, ...]:
     return tuple(sizes)
 
 
+#: ``--engine`` choices: the product's own choice, or one of the two learners.
+ENGINES = ("auto", "tfidf", "embeddings")
+
+
 def learning_curve(
     tickets: Iterable[LabelledTicket],
     sizes: Iterable[int],
     seed: int = 0,
     progress: Callable[[int], None] | None = None,
+    engine: str = "auto",
 ) -> list[dict[str, Any]]:
     """How the product's learner does after N corrections, for each N in ``sizes``.
 
     The rows are shuffled with ``seed``; for each N the learner is trained from scratch
-    (``learner.train``, the code path live corrections take) on the first N rows' labels and
-    scores the rows after N. A size that leaves no row to score is left out.
+    (``learning.train_model``, the code path live corrections take) on the first N rows'
+    labels and scores the rows after N. A size that leaves no row to score is left out.
+    ``engine``: ``auto`` (embeddings when installed, as live), ``tfidf`` or ``embeddings``.
     """
     import random
 
-    from . import learner
+    from . import learner, learning
 
     rows = list(tickets)
     if not rows:
         raise EvaluationError("the file has a header but no rows to score")
+    use_vectors = learning.uses_vectors(engine)
     random.Random(seed).shuffle(rows)  # noqa: S311 - a reproducible shuffle
+    rules = []
     raw = []
     for row in rows:
-        rules = learner.rules_answer(row.subject, row.body)
-        raw.append(learner.raw_features(row.subject, row.body, rules))
+        answer = learner.rules_answer(row.subject, row.body)
+        rules.append(answer)
+        if not use_vectors:
+            raw.append(learner.raw_features(row.subject, row.body, answer))
         if progress is not None:
             progress(1)
+    vectors = learning.embed_rows([(r.subject, r.body) for r in rows]) if use_vectors else None
     curve = []
     for size in sizes:
         if size >= len(rows):
             continue
         examples = [learner.Example(r.subject, r.body, r.category, r.priority) for r in rows[:size]]
-        model = learner.train(examples, seed=seed, raw=raw[:size])
+        if use_vectors:
+            model = learning.train_model(
+                examples, seed, vectors=vectors[:size], rules=rules[:size], engine=engine
+            )
+            predictions = model.predict_vectors(vectors[size:], rules[size:])
+        else:
+            model = learning.train_model(examples, seed, raw=raw[:size], engine=engine)
+            predictions = [model.predict_raw(counts) for counts in raw[size:]]
         scores = {"category": _Scores(values(Category)), "priority": _Scores(values(Priority))}
-        for row, counts in zip(rows[size:], raw[size:], strict=True):
-            predicted = model.predict_raw(counts)
+        for row, predicted in zip(rows[size:], predictions, strict=True):
             for name, scored in scores.items():
                 truth = getattr(row, name)
                 if truth is not None and name in predicted:
                     scored.add(truth, predicted[name][0])
-        point: dict[str, Any] = {"corrections": size, "n_scored": len(rows) - size}
+        point: dict[str, Any] = {
+            "corrections": size,
+            "n_scored": len(rows) - size,
+            "engine": model.engine,
+        }
         for name, scored in scores.items():
             if scored.n:
                 report = scored.report()

@@ -27,6 +27,7 @@ from ..core.errors import DomainError, QueueUnavailable
 from ..core.extensions import db
 from ..core.vocab import ActorType, ClaudeState, TriageStatus, Via
 from ..models import Classification, Ticket, utcnow
+from ..tickets import vectors as ticket_vectors
 from . import claims, services
 from .claims import IN_FLIGHT, new_job_id
 
@@ -74,6 +75,7 @@ def triage_ticket(ticket_id: int, job_id: str | None = None) -> Classification |
             result = services.classify_safely(classifier, started.subject, started.body, hints)
             row = services.finish_triage(ticket_id, result, job_id)
             db.session.commit()
+            store_vectors([(ticket_id, started.subject, started.body)])
         except Exception as err:
             db.session.rollback()
             log.exception("triage %s: ticket %s failed", job_id, ticket_id)
@@ -205,6 +207,7 @@ def triage_batch(holder: str, batch: list[claims.Claimed], classifier) -> int:
             log.exception("triage: storing a batch of %s failed; storing one by one", len(batch))
             pairs = zip(batch, results, strict=True)
             stored = sum(_store_one(holder, item, result) for item, result in pairs)
+    store_vectors([(item.ticket_id, item.subject, item.body) for item in batch])
     for item, result in zip(batch, results, strict=True):
         log.info(
             "triage %s: ticket %s -> %s/%s by %s%s",
@@ -216,6 +219,18 @@ def triage_batch(holder: str, batch: list[claims.Claimed], classifier) -> int:
             f" (error: {result.error})" if result.error else "",
         )
     return stored
+
+
+def store_vectors(items: list[tuple[int, str, str]]) -> None:
+    """After triage: the tickets' sentence embeddings (similar tickets, the learner), when the
+    model is installed; commits. A failure here is logged and never fails the triage (the
+    backfill, ``flask tickets embed``, fills any gap)."""
+    try:
+        if ticket_vectors.fill(items):
+            db.session.commit()
+    except Exception:  # noqa: BLE001 - the triage is stored; the vector can wait
+        db.session.rollback()
+        log.exception("triage: storing the vectors of %s ticket(s) failed", len(items))
 
 
 def _store_one(holder: str, item: claims.Claimed, result) -> int:

@@ -30,6 +30,7 @@ import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 from ..core.vocab import Category, Priority, values
 
@@ -222,6 +223,7 @@ class LearnedModel:
     fields: dict[str, FieldModel] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
     uses_rules: bool = True
+    engine: ClassVar[str] = ENGINE
 
     def predict(
         self, subject: str, body: str, rules: tuple[str, str] | None = None

