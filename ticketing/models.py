@@ -395,6 +395,13 @@ class Reply(db.Model):
         }
 
     @property
+    def from_team(self) -> bool:
+        """A public answer the team gave the customer (what is mailed to them, and what stops
+        the first-response clock): not a note, not the customer's own words, not posted for
+        the customer by an admin."""
+        return not self.internal and not self.from_customer and not self.on_behalf_of_name
+
+    @property
     def on_behalf_of(self) -> dict | None:
         if not self.on_behalf_of_name:
             return None

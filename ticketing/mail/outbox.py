@@ -77,7 +77,7 @@ def on_ticket_saving(sender: Any, change: events.Change) -> None:
 
 def on_reply_saving(sender: Any, change: events.Change) -> None:
     reply: Reply = change.obj
-    if not change.created or reply.internal or reply.from_customer:
+    if not change.created or not reply.from_team:
         return
     ticket = reply.ticket or db.session.get(Ticket, reply.ticket_id)
     if ticket is not None and _wanted(MailKind.REPLY, ticket):

@@ -2,12 +2,13 @@
 
 * A new ticket starts both clocks at its creation, with the targets of the policy its
   priority and category match (``services.match_policy``).
-* **First response** stops at the first public reply by an agent (a reply with an author
-  account that is not posted on someone else's behalf) — met if in time, else breached.
+* **First response** stops at the team's first public reply (``Reply.from_team``: not a note,
+  not the customer's words; the reply the outbox mails) — met if in time, else breached.
 * **Resolution** pauses while the ticket is ``pending`` (and ``on_hold`` if the policy says
   so): the business time spent paused is added to the target. It stops when the ticket is
   resolved or closed; a reopened ticket resumes it (the time it spent resolved counts as
-  paused). A customer's reply to a ``pending`` ticket reopens it (``open``), which resumes it.
+  paused). A customer's reply to a ``pending`` ticket reopens it (``open``: the tickets
+  service's ``customer_answered``, the one place of that rule), which resumes it.
 * A priority or category change (triage or a person) recomputes both targets from the
   ticket's start, keeping the paused time. A clock that has stopped or breached stays so.
 
@@ -178,30 +179,18 @@ def on_ticket_saving(sender: Any, change: Any) -> None:
         follow_status(sla, ticket.status, policy, at)
 
 
-def is_agent_reply(reply: Reply) -> bool:
-    """A reply the team wrote to the customer (not a note, not posted for the customer)."""
-    return not reply.internal and reply.user_id is not None and not reply.on_behalf_of_name
-
-
-def is_customer_reply(reply: Reply) -> bool:
-    return not reply.internal and (reply.user_id is None or bool(reply.on_behalf_of_name))
-
-
 def on_reply_saving(sender: Any, change: Any) -> None:
+    """The team's first public answer stops the first-response clock: a reply in the page or
+    the API, which is also the first outbound mail to the customer (the outbox mails exactly
+    the replies ``Reply.from_team`` names). A customer's reply moves the status (the tickets
+    service's ``customer_answered``), and the clock follows that status change."""
     reply: Reply = change.obj
-    if not change.created or reply.internal:
+    if not change.created or not reply.from_team:
         return
     with db.session.no_autoflush:
         ticket = reply.ticket or db.session.get(Ticket, reply.ticket_id)
-        if ticket is None:
-            return
-        if is_agent_reply(reply):
-            if ticket.sla is not None:
-                responded(ticket.sla, reply.created_at or now())
-        elif is_customer_reply(reply) and ticket.status == TicketStatus.PENDING:
-            # The customer answered: the ticket is the team's again (its clock resumes when
-            # this status change is saved, in the same flush).
-            ticket.status = TicketStatus.OPEN.value
+        if ticket is not None and ticket.sla is not None:
+            responded(ticket.sla, reply.created_at or now())
 
 
 def clock_view(sla: TicketSla, at: datetime | None = None) -> dict[str, Any]:

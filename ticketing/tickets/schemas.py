@@ -209,6 +209,12 @@ class TicketOut(Schema):
                     key: {"type": "string", "format": "date-time", "nullable": True}
                     for key in DUE_SORT_KEYS
                 },
+                "next_due_clock": {
+                    "type": "string",
+                    "nullable": True,
+                    "enum": [*values(SlaClock), None],
+                    "description": "The clock next_due_at belongs to (null: none still counts)",
+                },
             },
         },
     )

@@ -372,6 +372,8 @@ def add_reply(
         reply.on_behalf_of_name = on_behalf_of["name"]
         reply.on_behalf_of_email = on_behalf_of.get("email")
     db.session.add(reply)
+    if on_behalf_of and not reply.internal:
+        customer_answered(ticket)  # the customer's words, posted for them (they phoned in)
     ticket.updated_at = utcnow()
     db.session.flush()
     return reply
@@ -399,9 +401,8 @@ def _unattached(ticket: Ticket, ids: list[int]) -> list[Attachment]:
 def add_customer_reply(
     ticket: Ticket, body: str, email: str | None, name: str | None = None
 ) -> Reply:
-    """A reply written by the customer (a mail in, the status page). The status rule lives
-    here, once: a ticket waiting on the customer (``pending``) or ``resolved`` goes back to
-    ``open``; any other status stays as it is."""
+    """A reply written by the customer (a mail in, the status page); see
+    ``customer_answered`` for what it does to the status."""
     reply = Reply(
         ticket=ticket,
         body=body,
@@ -411,11 +412,19 @@ def add_customer_reply(
         internal=False,
     )
     db.session.add(reply)
-    if ticket.status in REOPENED_BY_CUSTOMER:
-        _set_status(ticket, TicketStatus.OPEN)
+    customer_answered(ticket)
     ticket.updated_at = utcnow()
     db.session.flush()
     return reply
+
+
+def customer_answered(ticket: Ticket) -> None:
+    """The one rule for a customer's reply, whichever way it came (a mail, the status page,
+    an admin posting it for them): a ticket waiting on the customer (``pending``) or
+    ``resolved`` goes back to ``open`` (the SLA clock resumes with that status change); any
+    other status stays as it is."""
+    if ticket.status in REOPENED_BY_CUSTOMER:
+        _set_status(ticket, TicketStatus.OPEN)
 
 
 def list_replies(ticket: Ticket, include_internal: bool = True) -> list[Reply]:

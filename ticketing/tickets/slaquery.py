@@ -12,13 +12,22 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, false, not_, or_, select
+from sqlalchemy import ColumnElement, and_, case, false, not_, or_, select
 
 from ..core.vocab import SlaClock, SlaFilter, SlaState, values
 from ..models import Ticket, TicketSla
 
+#: The due instant of whichever clock is due first and still counts ("due soonest").
+NEXT_DUE = "next_due_at"
 #: Sort keys served by a clock's due column (tickets without clocks sort last).
-DUE_SORT_KEYS = tuple(f"{clock}_due_at" for clock in values(SlaClock))
+DUE_SORT_KEYS = (*(f"{clock}_due_at" for clock in values(SlaClock)), NEXT_DUE)
+#: A clock that still counts: running, or breached and not yet answered / resolved.
+LIVE_STATES = (SlaState.RUNNING.value, SlaState.BREACHED.value)
+#: When each clock stopped (the answer, the resolution).
+STOPPED_AT = {
+    SlaClock.FIRST_RESPONSE.value: "first_response_at",
+    SlaClock.RESOLUTION.value: "resolution_at",
+}
 
 
 def _clock(clock: str) -> tuple:
@@ -54,10 +63,41 @@ def filter_condition(wanted: list[str], at: datetime) -> ColumnElement:
     return Ticket.id.in_(select(TicketSla.ticket_id).where(or_(*chosen)))
 
 
+def _live_due(clock: str):
+    state = getattr(TicketSla, f"{clock}_state")
+    stopped = getattr(TicketSla, STOPPED_AT[clock])
+    due = getattr(TicketSla, f"{clock}_due_at")
+    return case((and_(state.in_(LIVE_STATES), stopped.is_(None)), due), else_=None)
+
+
+def _earliest(a, b):
+    """The earlier of two nullable instants (portable: SQLite's min() is null with a null)."""
+    return case((a.is_(None), b), (b.is_(None), a), (a <= b, a), else_=b)
+
+
 def sort_column(key: str):
-    """The due instant of ``key``'s clock, per ticket (null without clocks)."""
-    column = getattr(TicketSla, key)
+    """The due instant of ``key``'s clock, per ticket (null without clocks); ``next_due_at``:
+    the earliest due instant of the clocks that still count (null: none does)."""
+    if key == NEXT_DUE:
+        first, resolution = (_live_due(clock) for clock in values(SlaClock))
+        column = _earliest(first, resolution)
+    else:
+        column = getattr(TicketSla, key)
     return select(column).where(TicketSla.ticket_id == Ticket.id).scalar_subquery()
+
+
+def next_due(sla: TicketSla) -> tuple[str | None, datetime | None]:
+    """The clock due first among those that still count, and its due instant (Python twin of
+    the ``next_due_at`` sort column)."""
+    found: tuple[str | None, datetime | None] = (None, None)
+    for clock in values(SlaClock):
+        state = getattr(sla, f"{clock}_state")
+        stopped = getattr(sla, STOPPED_AT[clock])
+        due = getattr(sla, f"{clock}_due_at")
+        if state in LIVE_STATES and stopped is None and due is not None:
+            if found[1] is None or due < found[1]:
+                found = (clock, due)
+    return found
 
 
 def summary(sla: TicketSla | None, at: datetime) -> dict[str, Any] | None:
@@ -80,4 +120,5 @@ def summary(sla: TicketSla | None, at: datetime) -> dict[str, Any] | None:
         flag = SlaFilter.BREACHED.value
     else:
         flag = SlaFilter.AT_RISK.value if at_risk else SlaFilter.OK.value
+    clocks["next_due_clock"], clocks[NEXT_DUE] = next_due(sla)
     return {"flag": flag, **clocks}

@@ -94,6 +94,9 @@ class ViewOut(Schema):
     id = fields.String(metadata={"description": "A number, or a built-in view's name"})
     name = fields.String()
     filters = fields.Dict(keys=fields.String())
+    sort = fields.String(
+        allow_none=True, metadata={"description": "The list's sort the view opens with"}
+    )
     shared = fields.Boolean()
     builtin = fields.Boolean()
     owner_id = fields.Integer(allow_none=True)

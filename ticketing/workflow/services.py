@@ -10,11 +10,19 @@ from sqlalchemy import or_, select
 
 from ..core.errors import Forbidden, NotFound
 from ..core.extensions import db
-from ..core.vocab import UNRESOLVED_STATUSES, WAITING_STATUSES, Priority, Role, TicketStatus
+from ..core.vocab import (
+    UNRESOLVED_STATUSES,
+    WAITING_STATUSES,
+    Priority,
+    Role,
+    SlaFilter,
+    TicketStatus,
+)
 from ..models import Macro, SavedView, Ticket, User
 from ..tickets import bulk
 from ..tickets import services as tickets
 from ..tickets.schemas import TicketFilterQuery
+from ..tickets.slaquery import NEXT_DUE
 
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
@@ -42,6 +50,15 @@ BUILTIN_VIEWS: tuple[dict[str, Any], ...] = (
         },
     },
     {"id": "pending", "name": "Pending", "filters": {"status": TicketStatus.PENDING.value}},
+    {
+        "id": "breaching_soon",
+        "name": "Breaching soon",
+        "filters": {
+            "sla": f"{SlaFilter.AT_RISK.value},{SlaFilter.BREACHED.value}",
+            "status": ",".join(UNRESOLVED_STATUSES),
+        },
+        "sort": NEXT_DUE,
+    },
 )
 
 
@@ -133,12 +150,16 @@ def views_for(user: User) -> list[dict[str, Any]]:
         .where(or_(SavedView.owner_id == user.id, SavedView.shared.is_(True)))
         .order_by(SavedView.position, SavedView.name, SavedView.id)
     )
-    found = [{**view, "shared": True, "builtin": True, "owner_id": None} for view in BUILTIN_VIEWS]
+    found = [
+        {"sort": None, **view, "shared": True, "builtin": True, "owner_id": None}
+        for view in BUILTIN_VIEWS
+    ]
     found += [
         {
             "id": str(v.id),
             "name": v.name,
             "filters": v.filters or {},
+            "sort": None,
             "shared": v.shared,
             "builtin": False,
             "owner_id": v.owner_id,

@@ -33,6 +33,10 @@ export const vocab = Object.freeze({
   unclassified: data.unclassified, // the list filter's and the stats' "no category yet"
   unset: data.unset, // the stats' "no value" in a breakdown
   waitingStatuses: list("waiting_statuses"), // waiting on the customer or a third party
+  slaClocks: list("sla_clocks"), // a policy's targets: first response, resolution
+  slaStates: list("sla_states"), // where one clock stands
+  slaFilters: list("sla_filters"), // a ticket's SLA flag (the list's sla= filter)
+  slaEscalations: list("sla_escalations"), // what a breach does, by policy
   // What people call each source ("Rules" for the local classifier), and the confidence
   // below which a triage result is shown as tentative.
   sourceLabels: Object.freeze({ ...(data.source_labels || {}) }),

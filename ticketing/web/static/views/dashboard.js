@@ -14,6 +14,7 @@ import { answeringCard } from "./assist-dashboard.js";
 import { claudeCard } from "./claude-card.js";
 import { learnerCard } from "./learner-card.js";
 import { filtersFrom } from "./filters.js";
+import { attainmentCard } from "./sla.js";
 
 const REFRESH_MS = 60000;
 
@@ -216,6 +217,7 @@ export function dashboardView(main, route) {
   const claude = el("div", { class: "card claude", id: "claude" });
   const learner = el("div", { class: "card learner", id: "learner" });
   const answering = answeringCard();
+  const attainment = attainmentCard();
   const errors = errorBox();
   const updated = el("p", { class: "muted updated", "aria-live": "polite" });
   const periodBox = el("span", { class: "period-box" }, periodSelect(params));
@@ -232,6 +234,7 @@ export function dashboardView(main, route) {
     errors,
     counterBox,
     chartBox,
+    attainment.node,
     claude,
     learner,
     triage,
@@ -265,6 +268,7 @@ export function dashboardView(main, route) {
       clear(claude).append(...claudeCard(claudeState));
       clear(learner).append(...learnerCard(learnerState));
       answering.load();
+      attainment.load();
     } catch (err) {
       if (!alive) return;
       const text = notAvailable(err) ? "Statistics are not available on this server yet." : null;

@@ -43,6 +43,7 @@ const SORTS = [
   ["priority", "Priority: low to high"],
   ["-urgency_score", "Urgency: high to low"],
   ["urgency_score", "Urgency: low to high"],
+  ["next_due_at", "Due soonest"],
 ];
 const PER_PAGE = ["10", "25", "50", "100"];
 /** Whether the panel was left open (kept across visits in this browser). */

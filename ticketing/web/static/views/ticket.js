@@ -18,6 +18,7 @@ import {
 import { similarCard } from "./assist.js";
 import { describeChanges, presenceText } from "./live-notes.js";
 import { eventsCard, historyCard, repliesCard } from "./ticket-activity.js";
+import { slaCard } from "./sla.js";
 import { classifyControl, editCard } from "./ticket-edit.js";
 
 function chip(...content) {
@@ -99,6 +100,7 @@ export function ticketView(main, route) {
       if (ctx.ticket.triage_error) {
         summary.appendChild(el("p", { class: "muted" }, "Last triage error: ", ctx.ticket.triage_error));
       }
+      if (ctx.loadClocks) ctx.loadClocks(); // a save can move the SLA clocks
     },
     loadEvents: () => events.load(),
     reload: load,
@@ -112,9 +114,12 @@ export function ticketView(main, route) {
     replies = repliesCard(ctx, () => {
       replies.load();
       events.load();
+      if (ctx.loadClocks) ctx.loadClocks(); // a reply can stop the first-response clock
     });
     const history = historyCard(ctx);
     events = eventsCard(ctx);
+    const clocks = slaCard(ctx);
+    ctx.loadClocks = clocks.load;
     section.appendChild(el("p", { class: "breadcrumb" }, el("a", { href: "#/tickets" }, "← Tickets")));
     section.appendChild(
       heading([el("span", { class: "muted" }, `#${t.id} `), t.subject], { id: "ticket-subject" })
@@ -133,7 +138,7 @@ export function ticketView(main, route) {
       history.node,
       events.node
     );
-    side = el("div", { class: "col-side" }, editCard(ctx, classify), similar.node);
+    side = el("div", { class: "col-side" }, editCard(ctx, classify), clocks.node, similar.node);
     const right = side;
     section.appendChild(el("div", { class: "detail-grid" }, left, right));
     replies.load();

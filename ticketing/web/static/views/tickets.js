@@ -19,12 +19,13 @@ import {
 } from "../ui.js";
 import { markDuplicates } from "./assist.js";
 import { bulkBar, headCheck, rowCheck } from "./bulk-bar.js";
+import { DUE_SORT, dueMark } from "./sla.js";
 import { viewsSidebar } from "./views-sidebar.js";
 import { DEFAULT_PER_PAGE, DEFAULT_SORT, filterForm, filtersFrom } from "./filters.js";
 
 /** The id of a ticket just created in the page: its row is highlighted once. */
 export const CREATED_KEY = "ticketing.created";
-const COLUMNS = 13;
+const COLUMNS = 14;
 /** Changes that can add, drop or move a row of the list (or change what it shows). */
 const LISTED = new Set([
   "status",
@@ -53,6 +54,7 @@ function sortHeader(text, key, onSort) {
 
 /** The sort a click on a column header asks for: high-to-low first, then flip. */
 function nextSort(current, key) {
+  if (key === DUE_SORT) return current === key ? `-${key}` : key; // due soonest first
   if (key.endsWith("_at")) return current === `-${key}` ? key : `-${key}`;
   return current === `-${key}` ? key : `-${key}`;
 }
@@ -76,6 +78,7 @@ function tableHead(onSort, onCheckAll) {
       plain("Sentiment"),
       sortHeader("Urgency", "urgency_score", onSort),
       plain("Waiting"),
+      sortHeader("Due", DUE_SORT, onSort),
       sortHeader("Updated", "updated_at", onSort),
       sortHeader("Created", "created_at", onSort)
     )
@@ -164,6 +167,7 @@ function ticketRow(t, highlight) {
     cell("Sentiment", badge("sentiment", t.sentiment), "col-sentiment"),
     cell("Urgency", urgencyMeter(t.urgency_score), "col-urgency"),
     cell("Waiting", waiting(t), "col-time col-waiting"),
+    cell("Due", dueMark(t), "col-time col-due"),
     cell("Updated", ago(t.updated_at), "col-time col-updated"),
     cell("Created", ago(t.created_at), "col-time col-created")
   );

@@ -9,8 +9,11 @@ import { onLive } from "../live.js";
 import { navigate } from "../router.js";
 import { onTicketsChanged, toast } from "../ui.js";
 
-function query(filters) {
-  return new URLSearchParams(Object.entries(filters || {}));
+/** A view's link: its filters, and the sort it opens with (a built-in may have one). */
+function query(filters, sort) {
+  const params = new URLSearchParams(Object.entries(filters || {}));
+  if (sort) params.set("sort", sort);
+  return params;
 }
 
 /** The params a view's link compares with (order and paging aside). */
@@ -49,7 +52,7 @@ export function viewsSidebar(opts) {
   const menu = el("select", { class: "views-menu", id: "views-menu", "aria-label": "Views" });
   menu.addEventListener("change", () => {
     const view = views.find((v) => v.id === menu.value);
-    if (view) navigate("/tickets", query(view.filters));
+    if (view) navigate("/tickets", query(view.filters, view.sort));
   });
 
   function mark(params) {
@@ -77,7 +80,7 @@ export function viewsSidebar(opts) {
       const countText = `${fmtNumber(view.count)}${view.count_exact === false ? "+" : ""}`;
       const link = el(
         "a",
-        { href: `#/tickets?${query(view.filters)}`, dataset: { view: view.id } },
+        { href: `#/tickets?${query(view.filters, view.sort)}`, dataset: { view: view.id } },
         el("span", { class: "view-name" }, view.name),
         el("span", { class: "view-count", dataset: { count: String(view.count) } }, countText)
       );
@@ -118,6 +121,6 @@ export function viewsSidebar(opts) {
       stopChanged();
       refresh.cancel();
     },
-    open: (view) => navigate("/tickets", query(view.filters)),
+    open: (view) => navigate("/tickets", query(view.filters, view.sort)),
   };
 }

@@ -1,0 +1,169 @@
+"""SLAs as an agent sees them (issue 15): due / overdue marks and time left in the list, the
+"Breaching soon" view sorted by due soonest, the clocks on the ticket page, and attainment on
+the dashboard.
+
+The live server runs on the wall clock, so a test puts its tickets' clocks where it needs them
+(an hour overdue, at risk, days ahead) by moving the stored due instants, as time would."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from playwright.sync_api import expect
+
+from ticketing.core.extensions import db
+
+from .conftest import screenshot, watched_page
+from .test_pages import ROWS, open_list
+
+pytestmark = pytest.mark.slow
+
+WIDE = {"width": 1500, "height": 900}
+
+
+def place_clocks(live_app, ticket_id: int, due_in: timedelta, risk_in: timedelta) -> None:
+    """Move a ticket's running first-response clock so it is due ``due_in`` from now."""
+    from ticketing.models import TicketSla, utcnow
+
+    with live_app.app_context():
+        sla = db.session.get(TicketSla, ticket_id)
+        now = utcnow()
+        sla.first_response_due_at = now + due_in
+        sla.first_response_risk_at = now + risk_in
+        db.session.commit()
+
+
+def sla_tickets(api, live_app, label: str) -> dict[str, int]:
+    made = {}
+    for name, due, risk in (
+        ("late", timedelta(hours=-2, minutes=-5), timedelta(hours=-3)),
+        ("risky", timedelta(hours=3, minutes=5), timedelta(minutes=-1)),
+        ("fine", timedelta(hours=25, minutes=5), timedelta(hours=20)),
+    ):
+        ticket = api.post(
+            "/api/tickets",
+            {"subject": f"SLA {label} {name}", "body": "Clock test.", "priority": "high"},
+        )
+        place_clocks(live_app, ticket["id"], due, risk)
+        made[name] = ticket["id"]
+    return made
+
+
+def test_the_list_marks_due_and_overdue_and_sorts_by_due_soonest(page, api, live_app):
+    made = sla_tickets(api, live_app, "list")
+    rows = open_list(page, "q=SLA+list")
+    expect(rows).to_have_count(3)
+    marks = {
+        name: page.locator(f'{ROWS}[data-id="{tid}"] td.col-due .sla-mark')
+        for name, tid in made.items()
+    }
+    expect(marks["late"]).to_have_text("2h late")
+    expect(marks["late"]).to_have_attribute("data-sla", "breached")
+    expect(marks["risky"]).to_have_text("in 3h")
+    expect(marks["risky"]).to_have_attribute("data-sla", "at_risk")
+    expect(marks["fine"]).to_have_text("in 25h")
+    expect(marks["fine"]).to_have_attribute("data-sla", "ok")
+    assert "overdue by 2 h" in marks["late"].get_attribute("title")
+    # The marks are compact: every row stays one line.
+    heights = rows.evaluate_all("rows => rows.map(r => r.getBoundingClientRect().height)")
+    assert max(heights) <= 30, heights
+    # "Due" sorts due soonest first; a second click flips it.
+    page.locator('button[data-sort="next_due_at"]').click()
+    expect(page).to_have_url(re.compile(r"sort=next_due_at"))
+    expect(rows.first).to_have_attribute("data-id", str(made["late"]))
+    ordered = [int(i) for i in rows.evaluate_all("rows => rows.map(r => r.dataset.id)")]
+    assert ordered == [made["late"], made["risky"], made["fine"]]
+    screenshot(page, "sla-list-due", full_page=False)
+    page.locator('button[data-sort="next_due_at"]').click()
+    expect(rows.first).to_have_attribute("data-id", str(made["fine"]))
+    # The same sort is in the sort menu.
+    expect(page.locator('select[name="sort"] option[value="next_due_at"]')).to_have_text(
+        "Due soonest"
+    )
+
+
+def test_breaching_soon_view_lists_at_risk_and_breached_due_soonest(new_context, live_app):
+    context = new_context(viewport=WIDE)  # the sidebar shows from 1440 px
+    page, api = watched_page(context), context.api
+    made = sla_tickets(api, live_app, "view")
+    open_list(page)
+    link = page.locator('#views-sidebar a[data-view="breaching_soon"]')
+    expect(link).to_contain_text("Breaching soon")
+    link.click()
+    expect(page).to_have_url(re.compile(r"sla=at_risk%2Cbreached.*sort=next_due_at"))
+    expect(link).to_have_attribute("aria-current", "page")
+    rows = page.locator(ROWS)
+    expect(page.locator(f'{ROWS}[data-id="{made["late"]}"]')).to_be_visible()
+    ids = [int(i) for i in rows.evaluate_all("rows => rows.map(r => r.dataset.id)")]
+    assert made["late"] in ids and made["risky"] in ids and made["fine"] not in ids
+    assert ids.index(made["late"]) < ids.index(made["risky"])
+    dues = rows.evaluate_all(
+        "rows => rows.map(r => r.querySelector('td.col-due time')?.getAttribute('datetime'))"
+    )
+    assert all(dues) and dues == sorted(dues), dues
+    # The view's count is the list's total.
+    view = next(v for v in api.get("/api/views")["items"] if v["id"] == "breaching_soon")
+    expect(link.locator(".view-count")).to_have_attribute("data-count", str(view["count"]))
+    expect(page.locator(".total")).to_have_text(re.compile(rf"^{view['count']} ticket"))
+    screenshot(page, "sla-breaching-soon", full_page=False)
+    assert page.watch.errors == []
+
+
+def test_the_ticket_page_shows_both_clocks_and_a_reply_stops_the_first(page, api, live_app):
+    ticket = api.post(
+        "/api/tickets",
+        {
+            "subject": "SLA clocks on the page",
+            "body": "Please call back.",
+            "priority": "high",
+        },
+    )
+    tid = ticket["id"]
+    place_clocks(live_app, tid, timedelta(hours=-1), timedelta(hours=-2))
+    page.goto(f"/#/tickets/{tid}")
+    card = page.locator("#sla-card")
+    first = card.locator('.sla-clock[data-clock="first_response"]')
+    resolution = card.locator('.sla-clock[data-clock="resolution"]')
+    expect(first).to_have_attribute("data-state", "overdue")
+    expect(first.locator(".sla-state")).to_have_text("Overdue")
+    expect(first.locator(".sla-clock-left")).to_have_text(re.compile(r"^Overdue by 1 h"))
+    expect(resolution.locator(".sla-state")).to_have_text(re.compile("Running|At risk"))
+    expect(resolution.locator(".sla-clock-due time")).to_be_visible()
+    expect(card).to_contain_text("Policy: High")
+    screenshot(page, "sla-ticket-clocks")
+
+    page.locator("textarea[name='reply']").fill("We are looking into it.")
+    page.get_by_role("button", name="Add reply").click()
+    expect(first).to_have_attribute("data-state", "breached")
+    expect(first.locator(".sla-clock-left")).to_contain_text("Missed · answered")
+
+    # Waiting on the customer pauses the resolution clock, with the time left kept.
+    api.patch(f"/api/tickets/{tid}", {"status": "pending"})
+    page.reload()
+    expect(resolution).to_have_attribute("data-state", "paused")
+    expect(resolution.locator(".sla-clock-left")).to_contain_text("Paused ·")
+    expect(resolution).to_contain_text("No due time while paused")
+
+
+def test_the_dashboard_shows_attainment_per_priority_and_team(page, api, live_app):
+    sla_tickets(api, live_app, "dashboard")
+    page.goto("/#/dashboard")
+    card = page.locator("#sla-attainment")
+    card.locator("#sla-period").select_option("")
+    whole = api.get("/api/sla/attainment")
+    for clock in ("first_response", "resolution"):
+        value = whole["overall"][f"{clock}_pct"]
+        expect(card.locator(f'.counter[data-key="sla.{clock}"]')).to_have_attribute(
+            "data-value", "" if value is None else f"{value:g}"
+        )
+    high = next(r for r in whole["by_priority"] if r["key"] == "high")
+    cell = card.locator('tr[data-group="priority"][data-key="high"] td[data-key="first_response"]')
+    expect(cell).to_contain_text(f"{high['first_response_pct']:g}%")
+    expect(card.locator("table.sla-by-team")).to_be_visible()
+    screenshot(page, "sla-dashboard")
+    # Another period asks the API for that period.
+    with page.expect_response(re.compile(r"/api/sla/attainment\?created_from=")) as answer:
+        card.locator("#sla-period").select_option("7")
+    assert answer.value.status == 200
