@@ -94,6 +94,10 @@ def test_breaching_soon_view_lists_at_risk_and_breached_due_soonest(new_context,
     link.click()
     expect(page).to_have_url(re.compile(r"sla=at_risk%2Cbreached.*sort=next_due_at"))
     expect(link).to_have_attribute("aria-current", "page")
+    # The SLA filter shows as chips like any other, and is in the filter panel.
+    chips = page.locator("#filter-chips .filter-chip")
+    expect(chips.filter(has_text="SLA: At risk")).to_have_count(1)
+    expect(chips.filter(has_text="SLA: Breached")).to_have_count(1)
     rows = page.locator(ROWS)
     expect(page.locator(f'{ROWS}[data-id="{made["late"]}"]')).to_be_visible()
     ids = [int(i) for i in rows.evaluate_all("rows => rows.map(r => r.dataset.id)")]
@@ -151,7 +155,7 @@ def test_the_dashboard_shows_attainment_per_priority_and_team(page, api, live_ap
     sla_tickets(api, live_app, "dashboard")
     page.goto("/#/dashboard")
     card = page.locator("#sla-attainment")
-    card.locator("#sla-period").select_option("")
+    expect(card.locator(".sla-period")).to_have_text("All tickets")
     whole = api.get("/api/sla/attainment")
     for clock in ("first_response", "resolution"):
         value = whole["overall"][f"{clock}_pct"]
@@ -163,7 +167,8 @@ def test_the_dashboard_shows_attainment_per_priority_and_team(page, api, live_ap
     expect(cell).to_contain_text(f"{high['first_response_pct']:g}%")
     expect(card.locator("table.sla-by-team")).to_be_visible()
     screenshot(page, "sla-dashboard")
-    # Another period asks the API for that period.
+    # The dashboard's period narrows the attainment to tickets created in it.
     with page.expect_response(re.compile(r"/api/sla/attainment\?created_from=")) as answer:
-        card.locator("#sla-period").select_option("7")
+        page.locator("#period").select_option("7")
     assert answer.value.status == 200
+    expect(card.locator(".sla-period")).to_have_text(re.compile(r"^Tickets created since \d{4}-"))

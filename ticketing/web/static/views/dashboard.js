@@ -268,7 +268,7 @@ export function dashboardView(main, route) {
       clear(claude).append(...claudeCard(claudeState));
       clear(learner).append(...learnerCard(learnerState));
       answering.load();
-      attainment.load();
+      attainment.load(dashboardFilters(params));
     } catch (err) {
       if (!alive) return;
       const text = notAvailable(err) ? "Statistics are not available on this server yet." : null;

@@ -23,9 +23,10 @@ const FILTER_KEYS = [
   "assignee",
   "team",
   "language",
+  "sla",
 ];
 /** The filters chosen with checkboxes (several values, comma-separated in the hash). */
-const CHECKED = ["status", "category", "priority", "sentiment"];
+const CHECKED = ["status", "category", "priority", "sentiment", "sla"];
 /** Filters typed as one value (a chip each). */
 const TYPED = [
   ["requester", "Requester"],
@@ -133,6 +134,7 @@ function panelBody(c, onClear) {
       checks("category", [...vocab.categories, vocab.unclassified], "Category"),
       checks("priority", vocab.priorities, "Priority"),
       checks("sentiment", vocab.sentiments, "Sentiment"),
+      checks("sla", vocab.slaFilters, "SLA"),
       el(
         "div",
         { class: "filters-fields" },
@@ -154,7 +156,7 @@ function panelBody(c, onClear) {
 /** The active filters of params as [key, value, text] (one per checked value or tag). */
 function activeFilters(params) {
   const out = [];
-  const names = { status: "Status", category: "Category", priority: "Priority", sentiment: "Sentiment" };
+  const names = { status: "Status", category: "Category", priority: "Priority", sentiment: "Sentiment", sla: "SLA" };
   for (const name of CHECKED) {
     for (const v of splitList(params.get(name) || "")) {
       out.push([name, v, `${names[name]}: ${valueText(name, v)}`]);

@@ -5,7 +5,6 @@
 import { api, errorText, notAvailable } from "../api.js";
 import { clear, el } from "../dom.js";
 import { fmtDate, fmtNumber, label } from "../format.js";
-import { select } from "../ui.js";
 import { vocab } from "../vocab.js";
 
 /** The list's sort "due soonest" (the server's sort key). */
@@ -144,14 +143,6 @@ export function slaCard(ctx) {
 
 /* ---------- the dashboard's attainment ---------- */
 
-const PERIODS = [
-  ["7", "Last 7 days"],
-  ["30", "Last 30 days"],
-  ["90", "Last 90 days"],
-  ["", "All time"],
-];
-const PERIOD_KEY = "ticketing.slaPeriod";
-
 function pct(row, clock) {
   const value = row[`${clock}_pct`];
   const total = row[`${clock}_total`];
@@ -182,41 +173,45 @@ function table(caption, rows, nameOf, group) {
   return el("table", { class: `sla-attainment sla-by-${group}` }, el("thead", null, head), el("tbody", null, body));
 }
 
-function since(days) {
-  if (!days) return null;
-  const d = new Date(Date.now() - Number(days) * 86400000);
-  return d.toISOString().slice(0, 10);
+/** When the figures are for, in words. */
+function periodText(period) {
+  const from = period.created_from;
+  const to = period.created_to;
+  if (from && to) return `Tickets created ${from} to ${to}`;
+  if (from) return `Tickets created since ${from}`;
+  if (to) return `Tickets created before ${to}`;
+  return "All tickets";
 }
 
-/** The dashboard's card: {node, load()}: % met per priority and per team over a period. */
+/** The dashboard's card: {node, load(period)}: % met per priority and per team for tickets
+ * created in the dashboard's period ({created_from?, created_to?}). */
 export function attainmentCard() {
-  const period = select(PERIODS, localStorage.getItem(PERIOD_KEY) ?? "30", {
-    name: "sla-period",
-    id: "sla-period",
-    "aria-label": "SLA period",
-  });
+  const when = el("span", { class: "muted small sla-period" });
   const body = el("div", { class: "sla-attainment-body" });
   const node = el(
     "section",
     { class: "card sla-attainment-card", id: "sla-attainment" },
-    el("div", { class: "card-head" }, el("h2", null, "SLA attainment"), period),
+    el("div", { class: "card-head" }, el("h2", null, "SLA attainment"), when),
     body
   );
   let seq = 0;
-  async function load() {
+  async function load(period = {}) {
     seq += 1;
     const mine = seq;
-    const from = since(period.value);
-    const query = from ? `?created_from=${from}` : "";
+    const query = new URLSearchParams();
+    if (period.created_from) query.set("created_from", period.created_from);
+    if (period.created_to) query.set("created_to", period.created_to);
+    const qs = query.toString();
     let data;
     try {
-      data = await api("GET", `/api/sla/attainment${query}`);
+      data = await api("GET", `/api/sla/attainment${qs ? `?${qs}` : ""}`);
     } catch (err) {
       if (mine !== seq) return;
       clear(body).appendChild(el("p", { class: "muted" }, notAvailable(err) ? "SLAs are not available on this server." : errorText(err)));
       return;
     }
     if (mine !== seq) return;
+    when.textContent = periodText(period);
     clear(body);
     const all = data.overall || {};
     body.appendChild(
@@ -246,9 +241,5 @@ export function attainmentCard() {
       el("p", { class: "muted small" }, "Share of clocks met, of those met or breached, for tickets created in the period. Running clocks not yet due are not counted.")
     );
   }
-  period.addEventListener("change", () => {
-    localStorage.setItem(PERIOD_KEY, period.value);
-    load();
-  });
   return { node, load };
 }
