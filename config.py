@@ -66,6 +66,7 @@ class Config:
         self.JOBS_ASYNC: bool | None = None
         self.MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", 1024 * 1024)
         self.SEARCH_COUNT_CAP = env_int("SEARCH_COUNT_CAP", 10_000)
+        self.SEARCH_TEXT_COUNT_CAP = env_int("SEARCH_TEXT_COUNT_CAP", 1_000)
         self.AUTO_CLASSIFY = env_bool("AUTO_CLASSIFY", True)
         self.ANTHROPIC_API_KEY = os.environ.get("ANTHROPIC_API_KEY") or None
         self.ANTHROPIC_BASE_URL = os.environ.get("ANTHROPIC_BASE_URL") or None

@@ -160,6 +160,20 @@ def test_total_is_capped_for_broad_queries(client, app, make_ticket):
     assert (meta["total"], meta["total_exact"], meta["pages"]) == (3, False, 2)
 
 
+def test_a_text_search_counts_to_its_own_smaller_cap(client, app, make_ticket):
+    for i in range(5):
+        make_ticket(subject=f"Refund request {i}", body="Please refund the duplicate charge.")
+    make_ticket(subject="Login", body="Cannot sign in.")
+    app.config["SEARCH_TEXT_COUNT_CAP"] = 3
+    meta = client.get("/api/tickets?q=refund&per_page=2").get_json()["meta"]
+    assert (meta["total"], meta["total_exact"], meta["pages"]) == (3, False, 2)
+    # The last page still knows the exact total; filters without q keep the bigger cap.
+    meta = client.get("/api/tickets?q=refund&per_page=10").get_json()["meta"]
+    assert (meta["total"], meta["total_exact"]) == (5, True)
+    meta = client.get("/api/tickets?per_page=2").get_json()["meta"]
+    assert (meta["total"], meta["total_exact"]) == (6, True)
+
+
 def test_sort_by_priority_and_urgency(client, app, sample):
     by_priority = ids(client.get("/api/tickets?sort=-priority"))
     assert by_priority[:4] == [sample[k] for k in "baec"]
