@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
 from flask import current_app
 from sqlalchemy import Select, case, func, select, text, update
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from ..core.errors import InvalidInput, NotFound
 from ..core.extensions import db
@@ -281,6 +282,25 @@ def _order_by(sort: str) -> list:
     return [ordered, Ticket.id.desc() if descending else Ticket.id.asc()]
 
 
+_TABLE_ROWS: dict[str, tuple[float, float]] = {}
+TABLE_ROWS_SECONDS = 60.0
+
+
+def _table_rows(bind) -> float:
+    """The tickets table's size from its statistics, read at most once a minute per process
+    (it only decides whether an estimate is worth asking for; a round trip per list saved)."""
+    key = bind.url.render_as_string(hide_password=True)
+    now = time.monotonic()
+    cached = _TABLE_ROWS.get(key)
+    if cached and now - cached[0] < TABLE_ROWS_SECONDS:
+        return cached[1]
+    rows = db.session.execute(
+        text("SELECT reltuples FROM pg_class WHERE oid = 'tickets'::regclass")
+    ).scalar()
+    _TABLE_ROWS[key] = (now, float(rows or 0))
+    return _TABLE_ROWS[key][1]
+
+
 def planner_estimate(stmt: Select, above: int) -> int | None:
     """PostgreSQL's own row estimate for ``stmt`` (one EXPLAIN, no rows read).
 
@@ -290,9 +310,7 @@ def planner_estimate(stmt: Select, above: int) -> int | None:
     bind = db.session.get_bind()
     if bind.dialect.name != "postgresql":
         return None
-    table_rows = db.session.execute(
-        text("SELECT reltuples FROM pg_class WHERE oid = 'tickets'::regclass")
-    ).scalar()
+    table_rows = _table_rows(bind)
     if not table_rows or table_rows <= above:
         return None
     compiled = (
@@ -338,9 +356,10 @@ def list_tickets(params: dict[str, Any]) -> Page:
             selectinload(Ticket.replies).load_only(
                 Reply.id, Reply.internal, Reply.user_id, Reply.created_at
             ),
-            selectinload(Ticket.assignee).load_only(User.id, User.name),
-            selectinload(Ticket.team).load_only(Team.id, Team.name),
-            selectinload(Ticket.sla),
+            # One row each: joined into the page's own query, not a round trip apiece.
+            joinedload(Ticket.assignee).load_only(User.id, User.name),
+            joinedload(Ticket.team).load_only(Team.id, Team.name),
+            joinedload(Ticket.sla),
         )
         .limit(per_page)
         .offset((page - 1) * per_page)
