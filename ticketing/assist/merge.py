@@ -62,6 +62,12 @@ def get_active_merge(source_id: int) -> TicketMerge:
     return merge
 
 
+def merged_into(ticket: Ticket) -> Ticket | None:
+    """Where a merged ticket's mail goes: its target (registered with ``links``)."""
+    merge = active_merge(ticket.id)
+    return db.session.get(Ticket, merge.target_id) if merge is not None else None
+
+
 def merged_source_ids(ids: list[int]) -> set[int]:
     """Which of ``ids`` are merged into another ticket (hidden from look-alikes)."""
     if not ids:

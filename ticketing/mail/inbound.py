@@ -163,7 +163,13 @@ def _with_notes(text: str, notes: list[str]) -> str:
 
 
 def thread_of(parsed: ParsedMail) -> Ticket | None:
-    """The ticket a mail answers: by the Message-IDs it refers to, or by our reply address."""
+    """The ticket a mail answers: by the Message-IDs it refers to, or by our reply address —
+    followed to where that ticket's mail goes now (a merged ticket's, to its target)."""
+    found = _thread_of(parsed)
+    return links.follow_redirects(found) if found is not None else None
+
+
+def _thread_of(parsed: ParsedMail) -> Ticket | None:
     wanted = [*parsed.in_reply_to, *reversed(parsed.references)]
     if wanted:
         ticket_id = db.session.scalar(

@@ -101,3 +101,27 @@ def status_url(ticket_id: int) -> str:
     if not base:
         base = request.host_url if has_request_context() else "http://127.0.0.1:5000"
     return f"{base.rstrip('/')}/status/{token_for(ticket_id)}"
+
+
+#: ``app.extensions`` key of the functions that say where a ticket's correspondence goes now
+#: (a feature registers one: assist sends a merged ticket's mail to the ticket it went into).
+REDIRECTS = "ticket_redirects"
+MAX_HOPS = 5
+
+
+def register_redirect(app, redirect) -> None:
+    """``redirect(ticket) -> Ticket | None``: the ticket that now receives ``ticket``'s mail."""
+    app.extensions.setdefault(REDIRECTS, []).append(redirect)
+
+
+def follow_redirects(ticket: Ticket) -> Ticket:
+    """The ticket that receives mail meant for ``ticket`` (itself unless a feature moved it)."""
+    redirects = current_app.extensions.get(REDIRECTS, [])
+    seen = {ticket.id}
+    for _ in range(MAX_HOPS):
+        target = next((t for t in (r(ticket) for r in redirects) if t is not None), None)
+        if target is None or target.id in seen:
+            break
+        seen.add(target.id)
+        ticket = target
+    return ticket
