@@ -148,3 +148,54 @@ def test_outcomes_are_recorded_and_counted_per_source(client, resolved):
     assert row["acceptance"] == pytest.approx(2 / 3, abs=1e-3)
     assert row["mean_edit_distance"] == 8.0
     assert stats["by_generator"][0]["key"] == "local"
+
+
+def macro(client, name, body, **extra):
+    response = client.post("/api/macros", json={"name": name, "body": body, **extra})
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()["id"]
+
+
+def test_a_matching_macro_is_a_source_filled_in_for_the_ticket(client):
+    refund = macro(
+        client,
+        "Double charge refund",
+        "Hi {requester_name},\nWe refunded the double charge on ticket {ticket_id}.",
+        shared=True,
+    )
+    macro(client, "Password reset", "Use the reset link on the sign-in page.", shared=True)
+    macro(client, "Internal: charge check", "double charge: check Stripe", internal=True)
+    ticket = new_ticket(client)
+    got = draft(client, ticket)
+    assert got["sources"] == [
+        {"key": f"M{refund}", "type": "macro", "id": refund, "title": "Double charge refund"}
+    ]
+    assert got["body"] == f"Hi Ana,\n\nWe refunded the double charge on ticket {ticket}."
+    assert "Stripe" not in got["body"]
+
+    client.post(f"/api/tickets/{ticket}/replies", json={"body": got["body"]})
+    stats = client.get("/api/drafts/acceptance").get_json()
+    row = next(r for r in stats["by_source"] if r["key"] == "macro")
+    assert (row["sent_unchanged"], row["acceptance"]) == (1, 1.0)
+
+
+def test_another_agent_s_personal_macro_is_not_offered(client, agent_client):
+    macro(client, "Double charge refund", "We refunded the double charge.")  # personal
+    got = draft(agent_client, new_ticket(client))
+    assert all(s["type"] != "macro" for s in got["sources"])
+
+
+def test_claude_sees_macros_as_sources_and_may_cite_them(claude_app, client):
+    refund = macro(
+        client, "Double charge refund", "We refunded the double charge, {requester_name}.",
+        shared=True,
+    )  # fmt: skip
+    ticket = new_ticket(client)
+    claude_app.script = [
+        tool({"reply": "Hi Ana, we refunded it.", "sources": [f"M{refund}"], "answered": True})
+    ]
+    got = draft(client, ticket)
+    assert [s["key"] for s in got["sources"]] == [f"M{refund}"]
+    content = claude_app.requests[-1].body["messages"][0]["content"]
+    assert f'<source key="M{refund}" type="macro"' in content
+    assert "We refunded the double charge, Ana Lima." in content

@@ -1,9 +1,10 @@
 """Reply drafts: a proposed public reply an agent edits and sends — never sent by itself.
 
 Grounded in what the team already wrote: the public replies that resolved the most similar
-tickets and the published knowledge-base articles that match. Each is a **source** with a key
-(``T12`` a ticket, ``A3`` an article); the draft cites the keys it used, and only keys that were
-given survive (a made-up citation is dropped).
+tickets, the published knowledge-base articles that match and the team's macros (public-reply
+macros the agent may use, filled in for this ticket) that match. Each is a **source** with a
+key (``T12`` a ticket, ``A3`` an article, ``M5`` a macro); the draft cites the keys it used,
+and only keys that were given survive (a made-up citation is dropped).
 
 - With Claude (``ANTHROPIC_API_KEY``): the ticket (subject, request, the public thread — never an
   internal note) and the sources go as delimited data, personal data withheld the way triage
@@ -28,14 +29,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from ..core import events
 from ..core.errors import Conflict, NotFound
 from ..core.extensions import db
 from ..core.pii import Redactor
 from ..core.vocab import DraftGenerator, DraftOutcome, DraftSourceType
-from ..models import Reply, Ticket, utcnow
+from ..models import Macro, Reply, Ticket, User, utcnow
+from ..tickets.macro_text import render
 from . import kb
 from .models import ReplyDraft
 from .similar import similar_tickets
@@ -46,6 +48,12 @@ log = logging.getLogger(__name__)
 #: Sources offered per draft, at most.
 MAX_TICKETS = 3
 MAX_ARTICLES = 2
+MAX_MACROS = 2
+#: A macro is offered when its name and text are at least this alike to the ticket (the
+#: terms' cosine): a macro is a canned answer to one kind of question, not background reading.
+MIN_MACRO_SCORE = 0.15
+#: Macros read per draft, at most (the most recently changed).
+MACRO_POOL = 500
 #: A placeholder for withheld personal data, as the redactor writes it.
 PLACEHOLDER = re.compile(r"\[(?:SECRET|EMAIL|IBAN|CARD|PHONE)_\d+\]")
 GREETING = re.compile(r"^\s*(hi|hello|hey|dear|hallo|bonjour|hola|ciao|olá)\b[^\n]*\n+", re.I)
@@ -97,8 +105,41 @@ class Source:
         return {"key": self.key, "type": self.type, "id": self.id, "title": self.title}
 
 
-def gather_sources(ticket: Ticket) -> list[Source]:
-    """The resolved look-alikes' resolving replies and the matching published articles."""
+def macro_sources(ticket: Ticket, user: User | None) -> list[Source]:
+    """Public-reply macros this agent may use (theirs and the shared ones) that match the
+    ticket, filled in for it."""
+    visible = Macro.shared.is_(True)
+    if user is not None:
+        visible = or_(visible, Macro.owner_id == user.id)
+    macros = db.session.scalars(
+        select(Macro)
+        .where(visible, Macro.internal.is_(False), func.length(Macro.body) > 0)
+        .order_by(Macro.updated_at.desc(), Macro.id.desc())
+        .limit(MACRO_POOL)
+    )
+    wanted = terms_of(ticket.subject, ticket.body)
+    scored = []
+    for macro in macros:
+        score, _shared = similarity(wanted, terms_of(macro.name, macro.body or ""))
+        if score >= MIN_MACRO_SCORE:
+            scored.append((score, macro))
+    scored.sort(key=lambda pair: (-pair[0], pair[1].id))
+    return [
+        Source(
+            f"M{macro.id}",
+            DraftSourceType.MACRO,
+            macro.id,
+            macro.name,
+            render(macro.body or "", ticket, user),
+            score,
+        )  # fmt: skip
+        for score, macro in scored[:MAX_MACROS]
+    ]
+
+
+def gather_sources(ticket: Ticket, user: User | None = None) -> list[Source]:
+    """The resolved look-alikes' resolving replies, the matching published articles and the
+    matching macros ``user`` may use."""
     sources = [
         Source(
             f"T{m.ticket.id}",
@@ -124,6 +165,7 @@ def gather_sources(ticket: Ticket) -> list[Source]:
                 score,
             )  # fmt: skip
         )
+    sources.extend(macro_sources(ticket, user))
     sources.sort(key=lambda s: -s.score)
     return sources
 
@@ -203,7 +245,8 @@ def claude_draft(ticket: Ticket, sources: list[Source], redactor: Redactor) -> d
 
 def draft_reply(ticket: Ticket, user_id: int | None) -> ReplyDraft:
     """Propose a reply for ``ticket`` and store it (pending until sent or discarded)."""
-    sources = gather_sources(ticket)
+    user = db.session.get(User, user_id) if user_id is not None else None
+    sources = gather_sources(ticket, user)
     redactor = Redactor(enabled=True)
     generator = DraftGenerator.LOCAL
     proposed = None

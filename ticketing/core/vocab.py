@@ -233,6 +233,7 @@ class DraftSourceType(StrEnum):
 
     TICKET = "ticket"
     ARTICLE = "article"
+    MACRO = "macro"
 
 
 class AccessAction(StrEnum):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from flask import current_app
@@ -21,10 +20,9 @@ from ..core.vocab import (
 from ..models import Macro, SavedView, Ticket, User
 from ..tickets import bulk
 from ..tickets import services as tickets
+from ..tickets.macro_text import render
 from ..tickets.schemas import TicketFilterQuery
 from ..tickets.slaquery import NEXT_DUE
-
-_PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 #: The views everyone has (their filters are the list's query parameters).
 BUILTIN_VIEWS: tuple[dict[str, Any], ...] = (
@@ -107,18 +105,6 @@ def delete_macro(macro: Macro, user: User) -> None:
         raise Forbidden("Only its owner or an admin may delete this macro.")
     db.session.delete(macro)
     db.session.flush()
-
-
-def render(template: str, ticket: Ticket, agent: User | None) -> str:
-    """Fill ``{requester_name}``, ``{ticket_id}``, ``{subject}``, ``{agent_name}``; anything
-    else in braces stays as written (no format-string evaluation)."""
-    values = {
-        "requester_name": ticket.requester_name or ticket.requester_email or "there",
-        "ticket_id": str(ticket.id),
-        "subject": ticket.subject,
-        "agent_name": agent.name if agent else "the support team",
-    }
-    return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), template)
 
 
 def apply_macro(macro: Macro, ticket: Ticket, user: User) -> Ticket:
