@@ -146,16 +146,19 @@ def test_edit_in_detail_view_is_persisted_after_reload(page, api):
     with page.expect_response(lambda r: r.request.method == "PATCH") as patched:
         edit.get_by_label("Status", exact=True).select_option("in_progress")
     assert patched.value.ok
+    # A category other than triage's (the same one would keep triage's mark: no change).
+    triaged = api.get(f"/api/tickets/{ticket['id']}")["category"]
+    chosen = "technical" if triaged != "technical" else "billing"
     with page.expect_response(lambda r: r.request.method == "PATCH"):
-        edit.get_by_label("Category", exact=True).select_option("account")
+        edit.get_by_label("Category", exact=True).select_option(chosen)
     with page.expect_response(lambda r: r.request.method == "PATCH"):
         edit.get_by_label("Priority", exact=True).select_option("critical")
     edit.get_by_label("Tags").fill("login, sso")
     with page.expect_response(lambda r: r.request.method == "PATCH"):
         edit.get_by_label("Tags").press("Enter")
-    edit.get_by_label("Internal note").fill("Customer tried three browsers.")
+    edit.get_by_label("Pinned note").fill("Customer tried three browsers.")
     with page.expect_response(lambda r: r.request.method == "PATCH"):
-        edit.get_by_role("button", name="Save note").click()
+        edit.get_by_label("Pinned note").blur()  # a property saves when the field is left
     expect(page.locator(".ticket-summary")).to_contain_text("In progress")
     screenshot(page, "detail-desktop-light")
 
@@ -163,18 +166,18 @@ def test_edit_in_detail_view_is_persisted_after_reload(page, api):
     expect(page.locator("#ticket-subject")).to_contain_text("Cannot log in")
     edit = page.get_by_role("complementary", name="Edit ticket")
     expect(edit.get_by_label("Status", exact=True)).to_have_value("in_progress")
-    expect(edit.get_by_label("Category", exact=True)).to_have_value("account")
+    expect(edit.get_by_label("Category", exact=True)).to_have_value(chosen)
     expect(edit.get_by_label("Priority", exact=True)).to_have_value("critical")
     expect(edit.get_by_label("Tags")).to_have_value("login, sso")
-    expect(edit.get_by_label("Internal note")).to_have_value("Customer tried three browsers.")
+    expect(edit.get_by_label("Pinned note")).to_have_value("Customer tried three browsers.")
     summary = page.locator(".ticket-summary")
-    expect(summary).to_contain_text("Account")
+    expect(summary).to_contain_text(chosen.capitalize())
     expect(summary.locator(".mark-manual").first).to_have_text("Manual")
 
     stored = api.get(f"/api/tickets/{ticket['id']}")
     assert (stored["status"], stored["category"], stored["priority"]) == (
         "in_progress",
-        "account",
+        chosen,
         "critical",
     )
     assert stored["category_source"] == "manual"
@@ -219,7 +222,7 @@ def test_add_public_reply_and_internal_note(page, api):
     expect(thread.first.locator(".badge-public")).to_have_text("Public")
 
     page.get_by_label("Reply", exact=True).fill("Checked with billing first.")
-    page.get_by_label("Internal note (not visible to the requester)").check()
+    page.get_by_label("Internal — only the team sees it").check()
     page.get_by_role("button", name="Add reply").click()
     expect(thread).to_have_count(2)
     expect(thread.nth(1).locator(".badge-internal")).to_have_text("Internal")
@@ -263,7 +266,7 @@ def test_html_in_ticket_data_is_shown_as_text_and_never_runs(page, api):
     expect(page.locator(".thread .reply .body-text")).to_have_text(
         "<iframe src=javascript:alert(5)>"
     )
-    expect(page.get_by_label("Internal note", exact=True)).to_have_value(
+    expect(page.get_by_label("Pinned note", exact=True)).to_have_value(
         "<img src=y onerror=alert(4)>"
     )
     main = page.locator("main")

@@ -104,15 +104,16 @@ def test_discarding_keeps_the_colleagues_version(new_context, live_app):
     page = watched_page(mine)
     page.route("**/api/changes*", lambda route: route.abort())
     edit = open_ticket(page, ticket["id"])
-    ana.api.patch(f"/api/tickets/{ticket['id']}", {"priority": "low"})
+    # (A value the ticket already has is no change and no new version: Ana picks another.)
+    ana.api.patch(f"/api/tickets/{ticket['id']}", {"priority": "medium"})
     edit.get_by_label("Priority", exact=True).select_option("high")
     dialog = page.locator("#conflict-dialog")
     expect(dialog).to_be_visible()
     dialog.get_by_role("button", name="Discard my change").click()
     expect(dialog).to_have_count(0)
     edit = page.get_by_role("complementary", name="Edit ticket")
-    expect(edit.get_by_label("Priority", exact=True)).to_have_value("low")
-    assert mine.api.get(f"/api/tickets/{ticket['id']}")["priority"] == "low"
+    expect(edit.get_by_label("Priority", exact=True)).to_have_value("medium")
+    assert mine.api.get(f"/api/tickets/{ticket['id']}")["priority"] == "medium"
 
 
 def test_a_new_ticket_appears_in_an_open_list_without_reload(new_context, live_app):
@@ -135,14 +136,15 @@ def test_a_half_written_reply_and_note_survive_a_reload(new_context):
     page = watched_page(mine)
     edit = open_ticket(page, ticket["id"])
     page.get_by_label("Reply").fill("Dear customer, half a thought")
-    edit.get_by_label("Internal note").fill("Remember to call")
+    edit.get_by_label("Pinned note").fill("Remember to call")
     page.reload()
     edit = open_ticket(page, ticket["id"])
     expect(page.get_by_label("Reply")).to_have_value("Dear customer, half a thought")
-    expect(edit.get_by_label("Internal note")).to_have_value("Remember to call")
+    expect(edit.get_by_label("Pinned note")).to_have_value("Remember to call")
+    edit.get_by_label("Pinned note").focus()
     with page.expect_response(lambda r: r.request.method == "PATCH"):
-        edit.get_by_role("button", name="Save note").click()
+        edit.get_by_label("Pinned note").blur()  # a property saves when the field is left
     page.reload()
     edit = open_ticket(page, ticket["id"])
-    expect(edit.get_by_label("Internal note")).to_have_value("Remember to call")
+    expect(edit.get_by_label("Pinned note")).to_have_value("Remember to call")
     assert page.watch.errors == []

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from .conftest import screenshot, watched_page
-from .test_pages import ROWS, open_list
+from .test_pages import ROWS, VIEWS, open_list
 
 pytestmark = pytest.mark.slow
 
@@ -229,6 +229,7 @@ def test_dashboard_unresolved_is_the_sum_of_its_parts_and_charts_lead_to_the_lis
     # A bar is a link to the list of the tickets it counts.
     page.goto("/#/dashboard")
     high = page.locator('figure[data-chart="priority"] a.chart-link:has(g[data-key="high"])')
+    expect(high).to_have_attribute("href", "#/tickets?priority=high")  # all time again
     high.click()
     expect(page).to_have_url(re.compile(r"#/tickets\?priority=high$"))
     total = api.get("/api/tickets?priority=high")["meta"]["total"]
@@ -296,3 +297,118 @@ def test_keyboard_moves_opens_edits_replies_and_lists_the_shortcuts(page):
     screenshot(page, "shortcuts-dialog", full_page=False)
     page.keyboard.press("Escape")
     expect(dialog).to_have_count(0)
+
+
+#: Every view for the gallery: (name, path, what shows once it has loaded).
+GALLERY = [
+    *VIEWS,
+    ("account", "/#/account", "main h1"),
+]
+SIZES = {"1280": {"width": 1280, "height": 800}, "375": {"width": 375, "height": 812}}
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+@pytest.mark.parametrize("size", list(SIZES))
+def test_gallery_every_view_in_both_themes_and_widths(new_context, api, theme, size):
+    """A screenshot of each view (tests/e2e/artifacts/gallery/, git-ignored) for a person to
+    look at; each loads without errors and without sideways scrolling."""
+    page = watched_page(new_context(viewport=SIZES[size], color_scheme=theme))
+    ticket = api.post(
+        "/api/tickets",
+        {
+            "subject": "Charged twice for my subscription",
+            "body": "I was charged twice this month for the same plan. Please refund one.",
+            "requester_email": "gallery@example.com",
+            "requester_name": "Gallery Person",
+            "tags": ["billing", "refund"],
+        },
+    )
+    api.post(f"/api/tickets/{ticket['id']}/replies", {"body": "Looking into it now."})
+    for name, path, loaded in GALLERY:
+        page.goto(path.format(id=ticket["id"]))
+        for part in loaded.split(", "):
+            expect(page.locator(part).first).to_be_visible(timeout=10000)
+        width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+        assert width[0] <= width[1], f"{name}: horizontal scroll {width}"
+        screenshot(page, f"gallery/{name}-{size}-{theme}")
+    signed_out = watched_page(
+        new_context(signed_in=False, viewport=SIZES[size], color_scheme=theme)
+    )
+    signed_out.goto("/#/tickets")
+    expect(signed_out.get_by_label("Email")).to_be_visible()
+    screenshot(signed_out, f"gallery/login-{size}-{theme}")
+    assert page.watch.errors == [] and signed_out.watch.errors == []
+
+
+PHONE = {"width": 375, "height": 812}
+
+
+def test_ticket_page_has_four_sections_one_save_model_and_grouped_activity(page, api):
+    ticket = api.post(
+        "/api/tickets",
+        {"subject": "Refund", "body": "I was charged twice, please refund the duplicate charge."},
+    )
+    run = api.get(f"/api/tickets/{ticket['id']}/classifications")["items"][0]
+    page.goto(f"/#/tickets/{ticket['id']}")
+    headings = page.locator("main h2")
+    expect(headings.first).to_be_visible()
+    shown = headings.all_inner_texts()
+    for section in ("Conversation", "Properties", "Triage", "Activity"):
+        assert section in shown, shown
+    props = page.get_by_role("complementary", name="Edit ticket properties")
+    expect(props.get_by_label("Status", exact=True)).to_be_visible()
+    # One way to save: no per-field Save buttons.
+    expect(props.get_by_role("button", name=re.compile("^Save"))).to_have_count(0)
+    expect(props).to_contain_text("Changes save as you make them.")
+    props.get_by_label("Tags").fill("refund, vip")
+    with page.expect_response(lambda r: r.request.method == "PATCH"):
+        props.get_by_label("Tags").press("Enter")
+    # The request's triage rows are one sentence, with the classifier and how sure it was.
+    triage = page.locator(".events-list .event", has_text="Triage")
+    expect(triage).to_have_count(1)
+    percent = f"{round(run['confidence'] * 100)}%"
+    expect(triage).to_contain_text(
+        f"Triage (Rules) set category Billing, priority {run['priority'].capitalize()}"
+    )
+    expect(triage).to_contain_text(f"— {percent}")
+    expect(page.locator(".events-list")).not_to_contain_text("source")
+    expect(page.locator(".events-list .event", has_text="tags")).to_contain_text(
+        "set tags refund, vip"
+    )
+    screenshot(page, "detail-sections")
+
+
+def test_phone_one_line_header_properties_above_the_fold_suggestion_by_the_description(
+    new_context, api
+):
+    page = watched_page(new_context(viewport=PHONE))
+    ticket = api.post("/api/tickets", {"subject": "Phone check", "body": "Checking the phone."})
+    page.goto(f"/#/tickets/{ticket['id']}")
+    status = page.get_by_role("complementary", name="Edit ticket properties").get_by_label(
+        "Status", exact=True
+    )
+    expect(status).to_be_visible()
+    header = page.locator(".topbar").bounding_box()
+    screenshot(page, "header-375", full_page=False)
+    assert header["height"] <= 50, header
+    box = status.bounding_box()
+    assert box["y"] + box["height"] <= PHONE["height"], box
+    priority = page.locator(".edit-card").get_by_label("Priority", exact=True).bounding_box()
+    assert priority["y"] + priority["height"] <= PHONE["height"], priority
+    screenshot(page, "detail-375-fold", full_page=False)
+
+    # The account page has what the top bar has no room for.
+    page.locator("#nav").get_by_role("link", name="Account").click()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+
+    # New ticket: the suggestion sits right under the description, above the Create button.
+    page.goto("/#/tickets/new")
+    page.get_by_label("Description").fill("I was charged twice on my invoice, please refund it.")
+    suggestion = page.locator("#suggestion")
+    expect(suggestion.locator('[data-suggest="category"]')).to_be_visible()
+    description = page.get_by_label("Description").bounding_box()
+    create = page.get_by_role("button", name="Create ticket").bounding_box()
+    hint = suggestion.bounding_box()
+    assert description["y"] < hint["y"] < create["y"], (description, hint, create)
+    screenshot(page, "new-375-suggestion", full_page=False)
+    assert page.watch.errors == []

@@ -22,6 +22,7 @@ TICKET_LISTS = ("statuses", "priorities", "categories", "sentiments", "roles")
 #: Words that are spelled like a value but mean something else, per script.
 HOMONYMS = {
     ("app.js", "account"): "the #/account route, not the category",
+    ("session.js", "account"): "the #/account route (the phone's nav link), not the category",
     ("views/dashboard.js", "open"): "the stats' 'open' count field, not the status",
     ("views/exports.js", "pending"): "an export's status (ExportStatus), not a ticket's",
     ("views/assist.js", "open"): "the similar-tickets scope (SimilarScope), not the status",

@@ -447,4 +447,6 @@ def as_data() -> dict[str, object]:
         "sla_escalations": list(values(SlaEscalation)),
         "source_labels": source_labels(),
         "tentative_below": TENTATIVE_BELOW,
+        # Who wrote an audit row when triage did (the activity names it "Triage").
+        "triage_actor": ActorType.TRIAGE.value,
     }

@@ -25,6 +25,10 @@ function renderNav() {
     if (adminOnly && !isAdmin()) continue;
     nav.appendChild(el("a", { href, class: "nav-link", dataset: { view } }, text));
   }
+  // On a phone the top bar has no room for the name and Log out: the Account page has them.
+  if (session.user && !session.user.anonymous) {
+    nav.appendChild(el("a", { href: "#/account", class: "nav-link nav-account", dataset: { view: "account" } }, "Account"));
+  }
   nav.hidden = false;
 }
 
@@ -32,7 +36,12 @@ function renderNav() {
 export function markNav(name) {
   $$("#nav .nav-link").forEach((a) => {
     const active = a.dataset.view === name || (name === "ticket" && a.dataset.view === "tickets");
-    if (active) a.setAttribute("aria-current", "page");
+    if (active) {
+      a.setAttribute("aria-current", "page");
+      // A phone's one-line bar scrolls sideways: keep the current view's link in sight.
+      const nav = a.parentElement;
+      if (nav.scrollWidth > nav.clientWidth) nav.scrollLeft = a.offsetLeft - nav.offsetLeft - 8;
+    }
     else a.removeAttribute("aria-current");
   });
 }

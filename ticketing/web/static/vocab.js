@@ -41,6 +41,7 @@ export const vocab = Object.freeze({
   // below which a triage result is shown as tentative.
   sourceLabels: Object.freeze({ ...(data.source_labels || {}) }),
   tentativeBelow: Number(data.tentative_below) || 0,
+  triageActor: data.triage_actor, // the audit trail's actor when triage changed a ticket
 });
 
 // Urgency bands, highest floor first: [["critical", 75], ["high", 50], ["medium", 30]].

@@ -1,7 +1,7 @@
 /* #/account — "Your account": change your own password (POST /api/auth/password). */
 
 import { api, session } from "../api.js";
-import { el } from "../dom.js";
+import { $, el } from "../dom.js";
 import { checkSession } from "../session.js";
 import { errorBox, field, heading, setFieldErrors, showError, showFormError, toast } from "../ui.js";
 
@@ -35,7 +35,17 @@ export function accountView(main) {
       "section",
       { class: "view view-account" },
       heading("Your account"),
-      el("p", { class: "muted" }, whoAmI()),
+      el(
+        "p",
+        { class: "muted account-who" },
+        whoAmI(),
+        // The top bar's Log out has no room on a phone: it is here too.
+        el(
+          "button",
+          { type: "button", class: "btn btn-small phone-only", onclick: () => $("#logout").click() },
+          "Sign out"
+        )
+      ),
       form
     )
   );

@@ -91,14 +91,16 @@ export function newTicketView(main) {
     priority: f.priority,
   });
   f.body.addEventListener("input", () => suggestion.ask(f.body.value));
-  main.appendChild(
-    el(
-      "section",
-      { class: "view view-new" },
-      heading("New ticket"),
-      el("div", { class: "split" }, form, suggestion.node)
-    )
-  );
+  const split = el("div", { class: "split" }, form, suggestion.node);
+  main.appendChild(el("section", { class: "view view-new" }, heading("New ticket"), split));
+  // Beside the form on a wide screen; on a narrow one right under the description it reads.
+  const narrow = window.matchMedia("(max-width: 1000px)");
+  function place() {
+    if (narrow.matches) f.body.closest(".field").after(suggestion.node);
+    else split.appendChild(suggestion.node);
+  }
+  place();
+  narrow.addEventListener("change", place);
 
   function busy(yes) {
     submit.disabled = yes;
@@ -121,5 +123,10 @@ export function newTicketView(main) {
     }
   }
 
-  return { destroy: () => suggestion.cancel() };
+  return {
+    destroy: () => {
+      narrow.removeEventListener("change", place);
+      suggestion.cancel();
+    },
+  };
 }

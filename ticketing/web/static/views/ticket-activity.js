@@ -5,14 +5,17 @@ import { api, errorText, listOf, notAvailable } from "../api.js";
 import { clear, el, nextId } from "../dom.js";
 import { keepDraft } from "../drafts.js";
 import { watchTicket } from "../live.js";
+import { vocab } from "../vocab.js";
 import { fmtDate, fmtPercent, isTentative, label, orDash, sourceName } from "../format.js";
 import {
   badge,
+  confidenceText,
   errorBox,
   field,
   setFieldErrors,
   showError,
   showFormError,
+  sourceMark,
   ticketsChanged,
   toast,
 } from "../ui.js";
@@ -27,8 +30,11 @@ function listCard(ctx, path, opts) {
   async function load() {
     let node;
     try {
-      const loaded = listOf(await api("GET", path));
-      const items = opts.group ? opts.group(loaded) : loaded;
+      const [loaded, extra] = await Promise.all([
+        api("GET", path).then(listOf),
+        opts.extra ? opts.extra().catch(() => null) : null,
+      ]);
+      const items = opts.group ? opts.group(loaded, extra) : loaded;
       node = items.length
         ? el(opts.listTag || "ol", { class: opts.listClass }, items.map(opts.item))
         : el("p", { class: "muted" }, opts.empty);
@@ -46,8 +52,9 @@ function listCard(ctx, path, opts) {
   }
   const node = el(
     "section",
-    { class: "card", "aria-labelledby": opts.id },
+    { class: `card${opts.cardClass ? ` ${opts.cardClass}` : ""}`, "aria-labelledby": opts.id },
     el("h2", { id: opts.id }, opts.title),
+    opts.header || null,
     box,
     opts.footer || null
   );
@@ -129,7 +136,7 @@ function replyForm(ctx, onAdded) {
       "div",
       { class: "check" },
       internal,
-      el("label", { for: internal.id }, "Internal note (not visible to the requester)")
+      el("label", { for: internal.id }, "Internal — only the team sees it")
     ),
     errors,
     el("div", { class: "form-actions" }, button)
@@ -159,11 +166,14 @@ function replyForm(ctx, onAdded) {
   return form;
 }
 
-/** The conversation card; onAdded() runs after a reply was added (it reloads the lists). */
-export function repliesCard(ctx, onAdded) {
+/** The conversation card: the requester's description (header), the replies, the reply form;
+ * onAdded() runs after a reply was added (it reloads the lists). */
+export function repliesCard(ctx, header, onAdded) {
   return listCard(ctx, `/api/tickets/${ctx.id}/replies`, {
     title: "Conversation",
     id: "replies-h",
+    cardClass: "conversation",
+    header,
     boxClass: "replies",
     listClass: "thread",
     empty: "No replies yet.",
@@ -203,7 +213,8 @@ export function collapseRuns(runs) {
   return out;
 }
 
-function historyItem(c) {
+/** A triage run; its explanation is left out when it is the one shown above (current). */
+function historyItem(c, current = null) {
   const muted = (text) => el("span", { class: "muted" }, text);
   const hasLatency = c.latency_ms !== null && c.latency_ms !== undefined;
   const figures = c.error
@@ -242,45 +253,163 @@ function historyItem(c) {
       repeats
     ),
     figures,
-    c.explanation ? el("p", { class: "explanation" }, c.explanation) : null,
-    c.suggested_title ? el("p", { class: "muted" }, "Suggested title: ", c.suggested_title) : null
+    c.explanation && c.explanation !== current ? el("p", { class: "explanation" }, c.explanation) : null
   );
 }
 
-export function historyCard(ctx) {
-  return listCard(ctx, `/api/tickets/${ctx.id}/classifications`, {
-    title: "Triage history",
-    id: "history-h",
+/** The ticket's current triage answer in words: who, how sure, why. */
+function currentTriage(t) {
+  const source = [t.category_source, t.priority_source].find(
+    (x) => x && vocab.triageSources.includes(x)
+  );
+  if (!source && !t.classified_at) {
+    return el("p", { class: "muted" }, triageState(t) || "Not classified by triage yet.");
+  }
+  const tentative = isTentative(t.confidence);
+  const manual = ["category", "priority"].filter((k) => t[`${k}_source`] === vocab.manualSource);
+  return el(
+    "div",
+    { class: `triage-now${tentative ? " tentative" : ""}` },
+    el(
+      "p",
+      { class: "triage-line" },
+      source ? sourceMark(source, tentative) : null,
+      " ",
+      confidenceText(t.confidence, source),
+      tentative ? el("span", { class: "muted" }, " — a guess: check it") : null,
+      t.classified_at ? el("span", { class: "muted" }, ` · ${fmtDate(t.classified_at)}`) : null
+    ),
+    t.explanation ? el("p", { class: "explanation" }, t.explanation) : null,
+    manual.length
+      ? el(
+          "p",
+          { class: "muted small" },
+          `${manual.map(label).join(" and ")} set by a person: triage leaves ${manual.length > 1 ? "them" : "it"} as ${manual.length > 1 ? "they are" : "it is"}.`
+        )
+      : null,
+    t.suggested_title ? el("p", { class: "muted" }, "Suggested title: ", t.suggested_title) : null
+  );
+}
+
+function triageState(t) {
+  if (!t.triage_status) return null;
+  return `Triage: ${label(t.triage_status)}`;
+}
+
+/** The Triage section: the current answer, Classify, and the runs so far (identical
+ * consecutive runs once). classify: the view's classifyControl(). */
+export function triageCard(ctx, classify) {
+  const history = listCard(ctx, `/api/tickets/${ctx.id}/classifications`, {
+    title: "Triage",
+    id: "triage-h",
+    cardClass: "triage-card",
+    header: el(
+      "div",
+      null,
+      currentTriage(ctx.ticket),
+      classify.node(),
+      el("h3", { class: "runs-h" }, "Runs")
+    ),
     boxClass: "history",
     listClass: "history-list",
-    empty: "Not classified by triage yet.",
+    empty: "No triage runs yet.",
     unavailable: "Triage history is not available on this server.",
-    item: historyItem,
+    item: (run) => historyItem(run, ctx.ticket.explanation),
     group: collapseRuns,
   });
+  return history;
 }
 
 /* ---------- audit trail ---------- */
 
-function eventItem(ev) {
-  const what = ev.field
-    ? [
-        `${label(ev.field)}: `,
-        el("del", null, orDash(ev.old_value)),
-        " → ",
-        el("ins", null, orDash(ev.new_value)),
-      ]
-    : [label(ev.action)];
+/** What a field's stored text means to a person ("in_progress" → "In progress"). */
+function shown(fieldName, value) {
+  if (value === null || value === undefined || value === "") return "—";
+  if (/_source$/.test(fieldName)) return sourceName(value);
+  if (fieldName === "tags") return value.split(",").join(", ");
+  if (/^(status|priority|category|sentiment)$/.test(fieldName)) return label(value);
+  return value;
+}
+
+/** Fields a person reads in the activity: a value's source is told by who changed it. */
+function readable(ev) {
+  return !/_source$/.test(ev.field || "");
+}
+
+/**
+ * The trail as a person tells it: the rows one request (or one triage job) wrote become one
+ * entry ("Triage (Rules) set category Billing, priority High — 95%"). runs: the triage runs,
+ * for the confidence and the classifier of a job's changes.
+ */
+export function groupEvents(events, runs) {
+  const byJob = new Map((runs || []).filter((r) => r.job_id).map((r) => [`job:${r.job_id}`, r]));
+  // A run made in the request itself (no job id to match): the one nearest in time.
+  const near = (ev) => {
+    if (ev.actor_type !== vocab.triageActor) return null;
+    const at = new Date(ev.created_at).getTime();
+    const best = (runs || [])
+      .map((r) => [Math.abs(new Date(r.created_at).getTime() - at), r])
+      .sort((a, b) => a[0] - b[0])[0];
+    return best && best[0] < 120000 ? best[1] : null;
+  };
+  const groups = [];
+  for (const ev of events) {
+    const prev = groups[groups.length - 1];
+    const together =
+      prev &&
+      ev.action === prev.action &&
+      ev.field &&
+      prev.events[0].field &&
+      ev.request_id &&
+      ev.request_id === prev.request_id &&
+      ev.actor_label === prev.actor_label;
+    if (together) prev.events.push(ev);
+    else groups.push({ ...ev, events: [ev], run: byJob.get(ev.request_id) || near(ev) });
+  }
+  return groups;
+}
+
+function changeText(ev) {
+  const name = label(ev.field === "urgency_score" ? "urgency" : ev.field).toLowerCase();
+  if (ev.old_value === null || ev.old_value === undefined) return `${name} ${shown(ev.field, ev.new_value)}`;
+  if (ev.new_value === null || ev.new_value === undefined) return `${name} cleared`;
+  return `${name} ${shown(ev.field, ev.old_value)} → ${shown(ev.field, ev.new_value)}`;
+}
+
+function groupText(g) {
+  const who = g.actor_type === vocab.triageActor ? "Triage" : g.actor_label || label(g.actor_type);
+  if (!g.events[0].field) {
+    // Whole-ticket events; their value is worth telling only for merges and withheld data.
+    const what = label(g.action).toLowerCase();
+    if (g.action === "created") return [who, "created the ticket"];
+    if (/^merge/.test(g.action) && g.new_value) return [who, `${what} #${g.new_value}`];
+    if (/withheld/.test(g.action) && g.new_value) return [who, `${what}: ${g.new_value}`];
+    return [who, what];
+  }
+  const changes = g.events.filter(readable);
+  const list = (changes.length ? changes : g.events).map(changeText).join(", ");
+  const verb = g.events.every((e) => e.old_value === null) ? "set" : "changed";
+  const run = g.run;
+  const by = run ? ` (${sourceName(run.source)})` : "";
+  const sure = run && run.confidence !== null && run.confidence !== undefined ? ` — ${fmtPercent(run.confidence)}` : "";
+  return [`${who}${by}`, `${verb} ${list}${sure}`];
+}
+
+function eventItem(g) {
+  const [who, what] = groupText(g);
   return el(
     "li",
-    { class: "event" },
-    when(ev.created_at),
+    { class: "event", dataset: { count: g.events.length } },
+    el("strong", null, who),
     " ",
-    el("strong", null, ev.actor_label || label(ev.actor_type)),
-    ev.via ? el("span", { class: "muted" }, ` via ${ev.via}`) : null,
-    " — ",
-    ev.field ? `${label(ev.action)} · ` : null,
-    what
+    what,
+    " ",
+    el(
+      "span",
+      { class: "muted event-when" },
+      when(g.created_at),
+      g.via ? ` · via ${g.via}` : null
+    )
   );
 }
 
@@ -292,6 +421,8 @@ export function eventsCard(ctx) {
     listClass: "events-list",
     empty: "No activity recorded.",
     unavailable: "The audit trail is not available on this server.",
+    extra: () => api("GET", `/api/tickets/${ctx.id}/classifications`).then(listOf),
+    group: groupEvents,
     item: eventItem,
   });
 }

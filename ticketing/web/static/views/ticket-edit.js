@@ -116,54 +116,51 @@ function savingSelect(ctx, key, options, message, parse = (v) => v) {
   return control;
 }
 
-function tagsControl(ctx, message) {
-  const input = el("input", { type: "text", name: "tags", autocomplete: "off" });
-  const saved = (ctx.ticket.tags || []).join(", ");
-  input.value = saved;
-  const draft = keepDraft(ctx.id, "tags", input, saved);
+/**
+ * A text property (tags, the pinned note) saved like every other property: when the person
+ * leaves the field with a value that differs from the saved one (Enter too, for one line).
+ * toValue(text) → the API's value; fromTicket(t) → the field's text for t.
+ */
+function textProperty(ctx, key, input, message, toValue, fromTicket) {
+  const draft = keepDraft(ctx.id, key, input, fromTicket(ctx.ticket));
   function save() {
-    const old = (ctx.ticket.tags || []).join(", ");
+    const old = fromTicket(ctx.ticket);
+    if (input.value === old) return;
     patch(
       ctx,
-      { tags: splitList(input.value) },
+      { [key]: toValue(input.value) },
       input,
       message,
       () => {
         input.value = old;
       },
-      (fresh) => fresh && draft.clear((fresh.tags || []).join(", "))
+      (fresh) => fresh && draft.clear(fromTicket(fresh))
     );
   }
-  input.addEventListener("keydown", (e) => {
-    if (e.key === "Enter") {
-      e.preventDefault();
-      save();
-    }
-  });
-  const button = el("button", { type: "button", class: "btn btn-small", onclick: save }, "Save tags");
-  return { input, button };
+  input.addEventListener("blur", save);
+  if (input.tagName === "INPUT") {
+    input.addEventListener("keydown", (e) => {
+      if (e.key === "Enter") {
+        e.preventDefault();
+        save();
+      }
+    });
+  }
+  return input;
+}
+
+function tagsControl(ctx, message) {
+  const input = el("input", { type: "text", name: "tags", autocomplete: "off" });
+  const text = (t) => (t.tags || []).join(", ");
+  input.value = text(ctx.ticket);
+  return textProperty(ctx, "tags", input, message, splitList, text);
 }
 
 function noteControl(ctx, message) {
-  const input = el("textarea", { name: "note", rows: "4" });
-  input.value = ctx.ticket.note || "";
-  const draft = keepDraft(ctx.id, "note", input, ctx.ticket.note || "");
-  function save() {
-    const old = ctx.ticket.note || "";
-    const note = input.value.trim() === "" ? null : input.value;
-    patch(
-      ctx,
-      { note },
-      input,
-      message,
-      () => {
-        input.value = old;
-      },
-      (fresh) => fresh && draft.clear(fresh.note || "")
-    );
-  }
-  const button = el("button", { type: "button", class: "btn btn-small", onclick: save }, "Save note");
-  return { input, button };
+  const input = el("textarea", { name: "note", rows: "3" });
+  const text = (t) => t.note || "";
+  input.value = text(ctx.ticket);
+  return textProperty(ctx, "note", input, message, (v) => (v.trim() === "" ? null : v), text);
 }
 
 /** Assignee and team menus (filled once the agents and teams are known), and "Take it". */
@@ -202,32 +199,35 @@ async function ownerFields(ctx, box, message) {
   box.appendChild(field("Team", team, { name: "team_id" }));
 }
 
-/** The "Triage" card. classify: the view's classifyControl(). */
-export function editCard(ctx, classify) {
+/** The "Properties" card: every field saves as it is changed (menus at once, text when the
+ * person leaves the field), one way for all of them. */
+export function editCard(ctx) {
   const message = errorBox();
   message.id = "edit-error";
   const status = savingSelect(ctx, "status", vocab.statuses, message);
-  const category = savingSelect(ctx, "category", [["", "Unclassified"], ...vocab.categories], message);
   const priority = savingSelect(ctx, "priority", [["", "None"], ...vocab.priorities], message);
+  const category = savingSelect(ctx, "category", [["", "Unclassified"], ...vocab.categories], message);
   const tags = tagsControl(ctx, message);
   const note = noteControl(ctx, message);
   const owners = el("div", { class: "owners" });
   ownerFields(ctx, owners, message);
   return el(
     "aside",
-    { class: "card edit-card", "aria-label": "Edit ticket" },
-    el("h2", null, "Triage"),
-    field("Status", status, { name: "status" }),
-    owners,
-    field("Category", category, { name: "category" }),
-    field("Priority", priority, { name: "priority" }),
-    field("Tags", tags.input, { name: "tags", hint: "Comma-separated; Enter saves" }),
-    el("div", { class: "inline-actions" }, tags.button),
-    field("Internal note", note.input, { name: "note" }),
-    el("div", { class: "inline-actions" }, note.button),
-    macroMenu(ctx, etagOf),
+    { class: "card edit-card", "aria-label": "Edit ticket properties" },
+    el("h2", { id: "props-h" }, "Properties"),
+    el("p", { class: "muted small save-model" }, "Changes save as you make them."),
     message,
-    classify.node()
+    el(
+      "div",
+      { class: "props-grid" },
+      field("Status", status, { name: "status" }),
+      field("Priority", priority, { name: "priority" }),
+      field("Category", category, { name: "category" })
+    ),
+    owners,
+    field("Tags", tags, { name: "tags", hint: "Comma-separated" }),
+    field("Pinned note", note, { name: "note", hint: "Only the team sees it" }),
+    macroMenu(ctx, etagOf)
   );
 }
 

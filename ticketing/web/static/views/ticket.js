@@ -5,7 +5,8 @@ import { api, errorText, session } from "../api.js";
 import { $, clear, el } from "../dom.js";
 import { TICKET_PARTS, focusWhenShown, takeFocusPart, viewShortcuts } from "../keys.js";
 import { onLive, watchTicket } from "../live.js";
-import { fmtDate, label } from "../format.js";
+import { fmtDate, isTentative } from "../format.js";
+import { vocab } from "../vocab.js";
 import {
   badge,
   categoryCell,
@@ -17,7 +18,7 @@ import {
 } from "../ui.js";
 import { similarCard } from "./assist.js";
 import { describeChanges, presenceText } from "./live-notes.js";
-import { eventsCard, historyCard, repliesCard } from "./ticket-activity.js";
+import { eventsCard, repliesCard, triageCard } from "./ticket-activity.js";
 import { slaCard } from "./sla.js";
 import { classifyControl, editCard } from "./ticket-edit.js";
 
@@ -26,40 +27,34 @@ function chip(...content) {
 }
 
 function summaryChips(t) {
-  const triage = t.triage_status
-    ? el("span", { class: "chip", dataset: { triage: t.triage_status } }, `Triage: ${label(t.triage_status)}`)
-    : null;
+  const tentative = t.priority_source !== vocab.manualSource && isTentative(t.confidence);
   return el(
     "div",
     { class: "chips" },
     badge("status", t.status),
-    chip("Priority: ", badge("priority", t.priority), " ", sourceMark(t.priority_source)),
+    chip("Priority: ", badge("priority", t.priority), " ", sourceMark(t.priority_source, tentative)),
     chip("Category: ", categoryCell(t)),
     chip("Sentiment: ", badge("sentiment", t.sentiment)),
-    chip("Urgency: ", urgencyMeter(t.urgency_score)),
-    triage
+    chip("Urgency: ", urgencyMeter(t.urgency_score))
   );
 }
 
-function descriptionCard(t) {
+/** The requester's message, first in the conversation. */
+function descriptionPart(t) {
   const from = t.requester_name || t.requester_email || "unknown requester";
   const address = t.requester_name && t.requester_email ? el("span", null, " <", t.requester_email, ">") : null;
   return el(
     "article",
-    { class: "card ticket-body" },
-    el("h2", null, "Description"),
+    { class: "ticket-body" },
     el(
       "p",
       { class: "meta muted" },
-      "From ",
-      el("span", { class: "requester" }, from),
+      el("strong", { class: "requester" }, from),
       address,
       " · ",
       fmtDate(t.created_at)
     ),
-    el("div", { class: "body-text" }, t.body),
-    t.explanation ? el("p", { class: "explanation" }, el("strong", null, "Triage: "), t.explanation) : null,
-    t.suggested_title ? el("p", { class: "muted" }, "Suggested title: ", t.suggested_title) : null
+    el("div", { class: "body-text" }, t.body)
   );
 }
 
@@ -87,6 +82,7 @@ export function ticketView(main, route) {
   let events = null;
   let replies = null;
   let side = null;
+  let props = null;
   const presenceLine = el("p", { class: "presence muted", id: "presence", "aria-live": "polite" });
   const liveNotice = el("p", { class: "live-notice", id: "live-notice", role: "status", hidden: true });
   // What the parts of the page share: the ticket as last saved, and ways to refresh.
@@ -111,12 +107,12 @@ export function ticketView(main, route) {
     const t = ctx.ticket;
     clear(section);
     summary = el("div", { class: "ticket-summary" });
-    replies = repliesCard(ctx, () => {
+    replies = repliesCard(ctx, descriptionPart(t), () => {
       replies.load();
       events.load();
       if (ctx.loadClocks) ctx.loadClocks(); // a reply can stop the first-response clock
     });
-    const history = historyCard(ctx);
+    const triage = triageCard(ctx, classify);
     events = eventsCard(ctx);
     const clocks = slaCard(ctx);
     ctx.loadClocks = clocks.load;
@@ -130,19 +126,14 @@ export function ticketView(main, route) {
     ctx.renderSummary();
     const similar = similarCard(ctx);
     section.appendChild(similar.banner);
-    const left = el(
-      "div",
-      { class: "col-main" },
-      descriptionCard(t),
-      replies.node,
-      history.node,
-      events.node
-    );
-    side = el("div", { class: "col-side" }, editCard(ctx, classify), clocks.node, similar.node);
-    const right = side;
-    section.appendChild(el("div", { class: "detail-grid" }, left, right));
+    // Four sections: the conversation, the properties (beside it; first on a phone), triage
+    // and activity; the SLA clocks and look-alike tickets under the properties.
+    const main = el("div", { class: "col-main" }, replies.node, triage.node, events.node);
+    props = el("div", { class: "col-props" }, editCard(ctx));
+    side = el("div", { class: "col-side" }, clocks.node, similar.node);
+    section.appendChild(el("div", { class: "detail-grid" }, main, props, side));
     replies.load();
-    history.load();
+    triage.load();
     events.load();
     similar.load();
   }
@@ -176,11 +167,8 @@ export function ticketView(main, route) {
     if (!ctx.alive || !summary) return;
     ctx.ticket = fresh;
     ctx.renderSummary();
-    const editing = side && side.contains(document.activeElement);
-    if (!editing) {
-      const card = editCard(ctx, classify);
-      side.replaceChild(card, side.firstChild); // the edit card; other cards stay
-    }
+    const editing = props && props.contains(document.activeElement);
+    if (!editing) clear(props).appendChild(editCard(ctx));
     liveNotice.textContent = describeChanges(changes);
     liveNotice.hidden = false;
     replies.load();
