@@ -67,6 +67,10 @@ class Config:
         self.MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", 1024 * 1024)
         self.SEARCH_COUNT_CAP = env_int("SEARCH_COUNT_CAP", 10_000)
         self.SEARCH_TEXT_COUNT_CAP = env_int("SEARCH_TEXT_COUNT_CAP", 1_000)
+        # Idempotency-Key on creating POSTs: how long a key replays its first answer, and how
+        # long a request waits for a concurrent same-key request's answer before a 409.
+        self.IDEMPOTENCY_TTL_HOURS = env_float("IDEMPOTENCY_TTL_HOURS", 24.0)
+        self.IDEMPOTENCY_WAIT_SECONDS = env_float("IDEMPOTENCY_WAIT_SECONDS", 5.0)
         self.AUTO_CLASSIFY = env_bool("AUTO_CLASSIFY", True)
         self.ANTHROPIC_API_KEY = os.environ.get("ANTHROPIC_API_KEY") or None
         self.ANTHROPIC_BASE_URL = os.environ.get("ANTHROPIC_BASE_URL") or None

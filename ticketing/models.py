@@ -579,6 +579,27 @@ class Export(db.Model):
     expires_at: Mapped[datetime | None] = mapped_column(TZDateTime)
 
 
+class IdempotencyKey(db.Model):
+    """A client's ``Idempotency-Key`` on a POST that creates something: written in the same
+    transaction as what the request created, then completed with the answer it gave, which a
+    retry with the same key (and the same request) gets back instead of a second creation."""
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (UniqueConstraint("scope", "key", name="uq_idempotency_keys_scope_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    #: Whose key: ``user:<id>`` for a signed-in caller, ``addr:<address>`` for public intake.
+    scope: Mapped[str] = mapped_column(String(100))
+    key: Mapped[str] = mapped_column(String(255))
+    #: SHA-256 of the method, path and (canonical JSON) body the key was first used with.
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    #: The first answer (NULL until it is recorded, right after the creating commit).
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    response_body: Mapped[str | None] = mapped_column(Text)
+    location: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow, index=True)
+
+
 class Macro(db.Model):
     """A canned reply (with ``{placeholders}``) plus field actions, applied in one click.
     Personal (only its owner sees it) or shared with everyone."""

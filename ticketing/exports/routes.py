@@ -13,6 +13,7 @@ from ..core.extensions import db, limiter
 from ..core.ratelimits import config_limit, per_user_key
 from ..core.schemas import ErrorEnvelope
 from ..core.vocab import ActorType
+from ..tickets import idempotency
 from . import jobs, services
 from .schemas import ExportIn, ExportListQuery, ExportOut, ExportPage
 from .stores import get_storage
@@ -36,6 +37,7 @@ def _owner_scope() -> int | None:
 @blp.route("/exports")
 class ExportCollection(MethodView):
     @limiter.limit(config_limit("EXPORT_RATE_LIMIT"), key_func=per_user_key)
+    @idempotency.documented(blp)
     @blp.arguments(ExportIn)
     @blp.response(202, ExportOut)
     @blp.alt_response(422, schema=ErrorEnvelope, description="An invalid filter or column")

@@ -14,7 +14,7 @@ def init_app(app: Flask, api: Api) -> None:
     from ..core import cli, events, upkeep
     from ..models import Reply, Ticket
     from . import cli as commands
-    from . import concurrency, rollups
+    from . import concurrency, idempotency, rollups
     from .intake import blp as intake_blp
     from .routes import blp
 
@@ -25,6 +25,8 @@ def init_app(app: Flask, api: Api) -> None:
     # changes are counted too.
     rollups.register()
     upkeep.register(app, "ticket_rollups", rollups.prune)
+    upkeep.register(app, "idempotency_keys", idempotency.purge_expired)
+    idempotency.init_app(app)
     api.register_blueprint(blp)
     api.register_blueprint(intake_blp)
     cli.add_commands(app, commands.COMMANDS)

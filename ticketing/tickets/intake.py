@@ -16,7 +16,7 @@ from ..core.context import Actor, acting_as
 from ..core.extensions import db
 from ..core.schemas import ErrorEnvelope
 from ..core.vocab import ActorType, Via
-from . import links, services
+from . import idempotency, links, services
 from .schemas import IntakeIn, IntakeOut
 
 blp = Blueprint("intake", __name__, url_prefix="/api", description="Public request intake")
@@ -25,6 +25,7 @@ blp = Blueprint("intake", __name__, url_prefix="/api", description="Public reque
 @blp.route("/intake")
 class Intake(MethodView):
     @public
+    @idempotency.documented(blp)
     @blp.arguments(IntakeIn)
     @blp.response(201, IntakeOut)
     @blp.alt_response(422, schema=ErrorEnvelope, description="Invalid fields")

@@ -13,7 +13,7 @@ from ..core.errors import Forbidden
 from ..core.extensions import db
 from ..core.schemas import ErrorEnvelope
 from ..models import Ticket
-from . import bulk, concurrency, services
+from . import bulk, concurrency, idempotency, services
 from .bulk_schemas import BulkIn, BulkOut
 from .schemas import (
     ReplyIn,
@@ -54,6 +54,7 @@ class TicketCollection(MethodView):
         page = services.list_tickets(params)
         return {"items": page.items, "meta": page.meta()}
 
+    @idempotency.documented(blp)
     @blp.arguments(TicketIn)
     @blp.response(201, TicketOut)
     @blp.alt_response(422, schema=ErrorEnvelope, description="Invalid fields")
@@ -165,6 +166,7 @@ class ReplyCollection(MethodView):
         """The ticket's thread, oldest first (public replies and internal notes)."""
         return {"items": services.list_replies(services.get_ticket(ticket_id))}
 
+    @idempotency.documented(blp)
     @blp.arguments(ReplyIn)
     @blp.response(201, ReplyOut)
     @blp.alt_response(404, schema=ErrorEnvelope, description="No such ticket")

@@ -17,7 +17,7 @@ from sqlalchemy import insert, select
 from ..core.extensions import db
 from ..core.vocab import CLOSED_STATUSES, Priority, Source, TicketStatus
 from ..models import Classification, Reply, Tag, Ticket, ticket_tags
-from . import rollups
+from . import rollups, services
 
 FIRST = [
     "Ana",
@@ -391,10 +391,8 @@ def _runs(ids: list[int], batch: list[dict]) -> list[dict]:
 
 def _tag_id(name: str, tag_ids: dict[str, int]) -> int:
     if name not in tag_ids:
-        found = db.session.scalar(select(Tag.id).where(Tag.name == name))
-        if found is None:
-            found = db.session.scalar(insert(Tag).returning(Tag.id), [{"name": name}])
-        tag_ids[name] = found
+        services.insert_missing_tags([name])
+        tag_ids[name] = db.session.scalar(select(Tag.id).where(Tag.name == name))
     return tag_ids[name]
 
 

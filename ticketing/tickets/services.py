@@ -9,6 +9,8 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import Select, case, func, select, text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..core.errors import InvalidInput, NotFound
@@ -65,20 +67,31 @@ def get_ticket_for_update(ticket_id: int) -> Ticket:
     return ticket
 
 
+def insert_missing_tags(names: Iterable[str]) -> None:
+    """``INSERT … ON CONFLICT (name) DO NOTHING`` (PostgreSQL and SQLite alike): a tag another
+    transaction creates at the same moment is waited for and kept, never a unique violation.
+    Names go in sorted, so two transactions inserting the same new tags cannot deadlock."""
+    rows = [{"name": name} for name in sorted(set(names))]
+    if not rows:
+        return
+    dialect = db.session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    db.session.execute(insert(Tag).values(rows).on_conflict_do_nothing(index_elements=["name"]))
+
+
 def get_or_create_tags(names: Iterable[str]) -> list[Tag]:
-    """Tags by normalised name, creating the missing ones (names arrive normalised)."""
+    """Tags by normalised name, creating the missing ones (names arrive normalised) with an
+    upsert that cannot race another request creating the same tag."""
     wanted = list(dict.fromkeys(names))
     if not wanted:
         return []
     existing = {t.name: t for t in db.session.scalars(select(Tag).where(Tag.name.in_(wanted)))}
-    tags = []
-    for name in wanted:
-        tag = existing.get(name)
-        if tag is None:
-            tag = Tag(name=name)
-            db.session.add(tag)
-        tags.append(tag)
-    return tags
+    missing = [name for name in wanted if name not in existing]
+    if missing:
+        insert_missing_tags(missing)
+        created = select(Tag).where(Tag.name.in_(missing))
+        existing.update((t.name, t) for t in db.session.scalars(created))
+    return [existing[name] for name in wanted]
 
 
 def check_owners(data: dict[str, Any]) -> None:
