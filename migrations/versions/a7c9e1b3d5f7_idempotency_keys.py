@@ -1,7 +1,7 @@
 """idempotency keys: the first answer to a creating POST, stored with what it created
 
 Revision ID: a7c9e1b3d5f7
-Revises: a9c1e3f5b7d9
+Revises: b2d4f6a8c0e1
 Create Date: 2026-11-29 17:30:00
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = "a7c9e1b3d5f7"
-down_revision = "a9c1e3f5b7d9"
+down_revision = "b2d4f6a8c0e1"
 branch_labels = None
 depends_on = None
 
