@@ -224,6 +224,7 @@ class Config:
         self.MAIL_ACKNOWLEDGE = env_bool("MAIL_ACKNOWLEDGE", True)
         self.MAIL_REPLIES = env_bool("MAIL_REPLIES", True)
         self.MAIL_RESOLUTION = env_bool("MAIL_RESOLUTION", True)
+        self.MAIL_NOTIFY_AGENTS = env_bool("MAIL_NOTIFY_AGENTS", True)
         self.MAIL_MAX_ATTEMPTS = env_int("MAIL_MAX_ATTEMPTS", 6)
         self.MAIL_RETRY_SECONDS = env_float("MAIL_RETRY_SECONDS", 30.0)
         self.MAIL_SMTP_TIMEOUT = env_float("MAIL_SMTP_TIMEOUT", 20.0)

@@ -29,6 +29,7 @@ FEATURES = (
     "teams",
     "assist",
     "sla",
+    "notifications",
     "live",
     "workflow",
     "web",

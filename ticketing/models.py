@@ -50,6 +50,7 @@ from .core.vocab import (
     Role,
     Sentiment,
     SlaEscalation,
+    SlaEvent,
     SlaState,
     Source,
     TicketStatus,
@@ -166,11 +167,14 @@ class Team(db.Model):
     assignment: Mapped[str] = mapped_column(String(16), default=AssignmentMode.ROUND_ROBIN.value)
     #: Round-robin's place: the member who was given the last routed ticket.
     last_assigned_id: Mapped[int | None] = mapped_column(Integer)
+    #: The team's lead: SLA escalation (``reassign_to_lead``) gives breached tickets to them.
+    lead_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
 
     members: Mapped[list[User]] = relationship(
         secondary=team_members, back_populates="teams", order_by="User.name"
     )
+    lead: Mapped[User | None] = relationship(foreign_keys=[lead_id])
 
 
 class RoutingRule(db.Model):
@@ -758,8 +762,14 @@ class OutboundMail(db.Model):
     sent_at: Mapped[datetime | None] = mapped_column(TZDateTime)
     created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
 
+    #: For a ``notification`` mail: what it tells the agent (``to_address`` is theirs).
+    notification_id: Mapped[int | None] = mapped_column(
+        ForeignKey("notifications.id", ondelete="CASCADE"), index=True
+    )
+
     ticket: Mapped[Ticket] = relationship()
     reply: Mapped[Reply | None] = relationship(overlaps="mails")
+    notification: Mapped[Notification | None] = relationship()
 
 
 class InboundMail(db.Model):
@@ -878,6 +888,32 @@ class SlaPolicy(db.Model):
     updated_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow, onupdate=utcnow)
 
     calendar: Mapped[SlaCalendar] = relationship()
+
+
+class Notification(db.Model):
+    """Something a person should know about one of their tickets (an SLA warning, a breach,
+    an escalation), shown in the page until read. One per person, ticket, event and clock:
+    a warning reaches each person once."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (
+        CheckConstraint(_in("event", values(SlaEvent), nullable=False), name="event"),
+        UniqueConstraint("user_id", "ticket_id", "event", "field", name="uq_notifications_once"),
+        Index("ix_notifications_user_id_id", "user_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    #: What happened (``SlaEvent``) and to what: the clock, or the escalated field.
+    event: Mapped[str] = mapped_column(String(24))
+    field: Mapped[str] = mapped_column(String(24))
+    message: Mapped[str] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+
+    ticket: Mapped[Ticket] = relationship()
+    user: Mapped[User] = relationship()
 
 
 class TicketSla(db.Model):

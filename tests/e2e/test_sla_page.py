@@ -172,3 +172,112 @@ def test_the_dashboard_shows_attainment_per_priority_and_team(page, api, live_ap
         page.locator("#period").select_option("7")
     assert answer.value.status == 200
     expect(card.locator(".sla-period")).to_have_text(re.compile(r"^Tickets created since \d{4}-"))
+
+
+def test_the_bell_shows_an_sla_warning_once_and_opening_it_marks_it_read(page, api, live_app):
+    from ticketing.sla.upkeep import run_pass
+
+    me = api.get("/api/auth/me")["user"]
+    ticket = api.post(
+        "/api/tickets",
+        {
+            "subject": "SLA bell ticket",
+            "body": "Call me.",
+            "priority": "high",
+            "assignee_id": me["id"],
+        },
+    )
+    place_clocks(live_app, ticket["id"], timedelta(minutes=-5), timedelta(hours=-1))
+    with live_app.app_context():
+        run_pass()
+        run_pass()  # a second pass warns nobody again
+    mine = [n for n in api.get("/api/notifications")["items"] if n["ticket_id"] == ticket["id"]]
+    assert [(n["event"], n["field"]) for n in mine] == [("sla_breached", "first_response")]
+    unread = api.get("/api/notifications")["meta"]["unread"]
+
+    page.goto("/#/tickets")
+    bell = page.locator("#bell")
+    expect(bell.locator(".bell-count")).to_have_text(str(unread))
+    bell.click()
+    panel = page.locator("#bell-panel")
+    expect(panel).to_be_visible()
+    notice = panel.locator(f'li.notice[data-id="{mine[0]["id"]}"]')
+    expect(notice).to_have_class(re.compile("notice-unread"))
+    expect(notice).to_contain_text(f"First response breached — #{ticket['id']} SLA bell ticket")
+    screenshot(page, "sla-bell", full_page=False)
+    notice.locator("a").click()
+    expect(page).to_have_url(re.compile(rf"#/tickets/{ticket['id']}$"))
+    expect(panel).to_be_hidden()
+    left = bell.locator(".bell-count")
+    if unread > 1:
+        expect(left).to_have_text(str(unread - 1))
+    else:
+        expect(left).to_be_hidden()
+    assert api.get("/api/notifications?unread=true")["meta"]["unread"] == unread - 1
+
+
+def test_an_admin_adds_a_calendar_and_a_policy_in_the_page(new_context, live_app):
+    from .test_access_log_page import ADMIN_EMAIL, ADMIN_PASSWORD, ensure_admin
+
+    ensure_admin(live_app)
+    context = new_context(signed_in=False)
+    login = {"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}
+    context.api.csrf = context.api.json("POST", "/api/auth/login", login)["csrf_token"]
+    page = watched_page(context)
+    page.goto("/#/tickets")
+    page.get_by_role("link", name="SLAs").click()
+    expect(page.get_by_role("heading", name="SLAs", exact=True)).to_be_visible()
+    expect(page.locator("#policies-table tbody tr")).not_to_have_count(0)
+
+    calendar = page.locator("#calendar-form")
+    calendar.get_by_label("Name").fill("Berlin office (e2e)")
+    calendar.get_by_label("Time zone").fill("Europe/Berlin")
+    calendar.get_by_label("Holidays of country").fill("de")
+    calendar.get_by_label("Region").fill("BE")
+    calendar.get_by_label("Mon").fill("09:00-12:00, 13:00-17:00")
+    calendar.get_by_label("Fri").fill("09:00-15:00")
+    calendar.get_by_role("button", name="Add calendar").click()
+    row = page.locator("#calendars-table tr", has_text="Berlin office (e2e)")
+    expect(row).to_contain_text("Mon 09:00-12:00, 13:00-17:00; Fri 09:00-15:00")
+    expect(row).to_contain_text("DE-BE")
+
+    policy = page.locator("#policy-form")
+    policy.get_by_label("Name").fill("Billing critical (e2e)")
+    policy.get_by_label("Priority").select_option("critical")
+    policy.get_by_label("Category").select_option("billing")
+    policy.get_by_label("Calendar").select_option(label="Berlin office (e2e)")
+    policy.get_by_label("First response (business minutes)").fill("30")
+    policy.get_by_label("Resolution (business minutes)").fill("240")
+    policy.get_by_label("On breach").select_option("raise_and_reassign")
+    policy.get_by_role("button", name="Add policy").click()
+    prow = page.locator("#policies-table tr", has_text="Billing critical (e2e)")
+    expect(prow).to_contain_text("30 min")
+    expect(prow).to_contain_text("4 h")
+    expect(prow).to_contain_text("Raise and reassign")
+    stored = next(
+        p
+        for p in context.api.get("/api/sla/policies")["items"]
+        if p["name"] == "Billing critical (e2e)"
+    )
+    assert (stored["priority"], stored["category"], stored["escalation"]) == (
+        "critical",
+        "billing",
+        "raise_and_reassign",
+    )
+
+    # A bad value is refused under its field; editing fills the form; deleting asks twice.
+    prow.get_by_role("button", name="Edit").click()
+    expect(policy.get_by_label("Name")).to_have_value("Billing critical (e2e)")
+    policy.get_by_label("First response (business minutes)").fill("0")
+    policy.get_by_role("button", name="Save policy").click()
+    expect(
+        policy.locator('.field[data-field="first_response_minutes"] .field-error')
+    ).not_to_be_empty()
+    policy.get_by_label("First response (business minutes)").fill("45")
+    policy.get_by_role("button", name="Save policy").click()
+    expect(prow).to_contain_text("45 min")
+    screenshot(page, "sla-admin")
+    prow.get_by_role("button", name="Delete").click()
+    prow.get_by_role("button", name="Really delete?").click()
+    expect(page.locator("#policies-table tr", has_text="Billing critical (e2e)")).to_have_count(0)
+    assert page.watch.errors == [] and page.watch.dialogs == []

@@ -48,6 +48,9 @@ ticket_saved = _signals.signal("ticket-saved")
 reply_saving = _signals.signal("reply-saving")
 reply_saved = _signals.signal("reply-saved")
 access_noted = _signals.signal("access-noted")
+#: A notification to a person (an SLA warning …): written in its cause's transaction.
+notification_saving = _signals.signal("notification-saving")
+notification_saved = _signals.signal("notification-saved")
 
 _PENDING = "ticketing.events.pending"  # changes noted by this flush, waiting for their ids
 _COMMITTED = "ticketing.events.committed"  # changes of this transaction, sent after commit

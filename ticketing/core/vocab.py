@@ -269,6 +269,8 @@ class MailKind(StrEnum):
     REPLY = "reply"
     #: The ticket was resolved (and how to reopen it: answer the mail).
     RESOLUTION = "resolution"
+    #: To an agent, not the customer: one of their tickets is at risk or breached its SLA.
+    NOTIFICATION = "notification"
 
 
 class MailStatus(StrEnum):
@@ -345,6 +347,11 @@ class SlaEscalation(StrEnum):
     NONE = "none"
     #: One priority level up (a manual priority: the person's choice stays).
     RAISE_PRIORITY = "raise_priority"
+    #: Give the ticket to its team's lead (a ticket without a team, or a team without a lead,
+    #: stays where it is).
+    REASSIGN_TO_LEAD = "reassign_to_lead"
+    #: Both: one priority level up and to the team's lead.
+    RAISE_AND_REASSIGN = "raise_and_reassign"
 
 
 class SlaEvent(StrEnum):

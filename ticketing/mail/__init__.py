@@ -21,6 +21,8 @@ def init_app(app: Flask, api: Api) -> None:
     events.reply_saving.connect(outbox.on_reply_saving, weak=False)
     events.ticket_saved.connect(outbox.on_saved, weak=False)
     events.reply_saved.connect(outbox.on_saved, weak=False)
+    events.notification_saving.connect(outbox.on_notification_saving, weak=False)
+    events.notification_saved.connect(outbox.on_saved, weak=False)
     upkeep.register(app, "mail_outbox", outbox.deliver_due)
     upkeep.register(app, "mail_inbound", inbound.process_pending)
     upkeep.register(app, "mail_imap", imap.start_polling)

@@ -106,8 +106,45 @@ def render_body(mail: OutboundMail, ticket: Ticket) -> str:
     return _environment().get_template(f"{mail.kind}.txt").render(**context)
 
 
+def staff_url(ticket_id: int) -> str:
+    """The ticket in the agents' page (``PUBLIC_BASE_URL``, else the request's host)."""
+    base = current_app.config.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000"
+    return f"{base.rstrip('/')}/#/tickets/{ticket_id}"
+
+
+def compose_notification(mail: OutboundMail) -> EmailMessage:
+    """A mail to an agent about their ticket: no customer thread, no reply address (an answer
+    must never land on the ticket as the customer's), marked automatic."""
+    note = mail.notification
+    ticket = mail.ticket
+    msg = EmailMessage()
+    msg["From"] = from_address()
+    local, _, domain = mail.to_address.partition("@")
+    name = note.user.name if note is not None and note.user is not None else ""
+    msg["To"] = Address(display_name=one_line(name), username=local, domain=domain)
+    msg["Subject"] = one_line(note.message if note is not None else f"[#{ticket.id}]", 250)
+    msg["Date"] = formatdate(localtime=False, usegmt=True)
+    msg["Message-ID"] = mail.message_id
+    msg["Auto-Submitted"] = "auto-generated"
+    msg["X-Auto-Response-Suppress"] = "All"
+    msg["X-Ticket-Reference"] = str(ticket.id)
+    context = {
+        "name": name,
+        "message": note.message if note is not None else "",
+        "ticket_id": ticket.id,
+        "subject": ticket.subject,
+        "url": staff_url(ticket.id),
+        "team": one_line(from_address().display_name) or "Support",
+    }
+    body = _environment().get_template(f"{mail.kind}.txt").render(**context)
+    msg.set_content(body, cte="quoted-printable")
+    return msg
+
+
 def compose(mail: OutboundMail) -> EmailMessage:
     """The whole message for an outbox row (the caller stores it: a retry resends it)."""
+    if mail.kind == MailKind.NOTIFICATION:
+        return compose_notification(mail)
     ticket = mail.ticket
     msg = EmailMessage()
     msg["From"] = from_address()

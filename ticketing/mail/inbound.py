@@ -28,7 +28,7 @@ from ..core import jobs, ratelimits
 from ..core.context import Actor, acting_as
 from ..core.errors import QueueUnavailable
 from ..core.extensions import db
-from ..core.vocab import ActorType, InboundSource, InboundStatus, TicketStatus, Via
+from ..core.vocab import ActorType, InboundSource, InboundStatus, MailKind, TicketStatus, Via
 from ..models import InboundMail, OutboundMail, Ticket, utcnow
 from ..tickets import links
 from ..tickets import services as tickets
@@ -173,7 +173,13 @@ def _thread_of(parsed: ParsedMail) -> Ticket | None:
     wanted = [*parsed.in_reply_to, *reversed(parsed.references)]
     if wanted:
         ticket_id = db.session.scalar(
-            select(OutboundMail.ticket_id).where(OutboundMail.message_id.in_(wanted)).limit(1)
+            select(OutboundMail.ticket_id)
+            .where(
+                OutboundMail.message_id.in_(wanted),
+                # An agent answering their SLA notice is not the customer writing.
+                OutboundMail.kind != MailKind.NOTIFICATION,
+            )
+            .limit(1)
         ) or db.session.scalar(
             select(InboundMail.ticket_id)
             .where(InboundMail.message_id.in_(wanted), InboundMail.ticket_id.is_not(None))

@@ -26,7 +26,7 @@ from ..core import events, jobs
 from ..core.errors import QueueUnavailable
 from ..core.extensions import db
 from ..core.vocab import CLOSED_STATUSES, MailKind, MailStatus, TicketStatus
-from ..models import OutboundMail, Reply, Ticket, utcnow
+from ..models import Notification, OutboundMail, Reply, Ticket, User, utcnow
 from . import compose, transport
 
 log = logging.getLogger(__name__)
@@ -39,6 +39,7 @@ _SWITCH = {
     MailKind.ACKNOWLEDGEMENT: "MAIL_ACKNOWLEDGE",
     MailKind.REPLY: "MAIL_REPLIES",
     MailKind.RESOLUTION: "MAIL_RESOLUTION",
+    MailKind.NOTIFICATION: "MAIL_NOTIFY_AGENTS",
 }
 
 
@@ -83,6 +84,31 @@ def on_reply_saving(sender: Any, change: events.Change) -> None:
     if ticket is not None and _wanted(MailKind.REPLY, ticket):
         queue_mail(ticket, MailKind.REPLY, reply)
         change.notes["mail"] = True
+
+
+def on_notification_saving(sender: Any, change: events.Change) -> None:
+    """A notification to an agent (an SLA warning …) is mailed to them too, once: the outbox
+    row is written with the notification (``MAIL_NOTIFY_AGENTS``)."""
+    note: Notification = change.obj
+    if not change.created or not events.option("mail", True):
+        return
+    if not current_app.config[_SWITCH[MailKind.NOTIFICATION]]:
+        return
+    user = note.user or db.session.get(User, note.user_id)
+    if user is None or not user.active or not user.email:
+        return
+    db.session.add(
+        OutboundMail(
+            ticket_id=note.ticket_id,
+            notification=note,
+            kind=MailKind.NOTIFICATION,
+            status=MailStatus.QUEUED,
+            to_address=user.email,
+            message_id=compose.new_message_id(),
+            next_attempt_at=utcnow(),
+        )
+    )
+    change.notes["mail"] = True
 
 
 def on_saved(sender: Any, change: events.Saved) -> None:

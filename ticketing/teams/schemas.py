@@ -24,6 +24,14 @@ class TeamIn(StrictSchema):
         validate=validate.Length(max=500),
         metadata={"description": "Active users' ids: the whole membership"},
     )
+    lead_id = fields.Integer(
+        allow_none=True,
+        validate=ID,
+        metadata={
+            "description": "The team's lead (an active user; made a member): SLA escalation "
+            "gives breached tickets to them. null: no lead"
+        },
+    )
 
     @pre_load
     def strip(self, data, **kwargs):
@@ -47,6 +55,7 @@ class TeamOut(Schema):
     name = fields.String()
     assignment = fields.String(metadata={"enum": list(values(AssignmentMode))})
     members = fields.List(fields.Nested(MemberOut))
+    lead_id = fields.Integer(allow_none=True)
     created_at = fields.DateTime()
 
 

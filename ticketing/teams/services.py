@@ -50,9 +50,24 @@ def create_team(data: dict[str, Any]) -> Team:
     _check_name(data["name"])
     team = Team(name=data["name"], assignment=data["assignment"])
     team.members = _members(data.get("member_ids", []))
+    if data.get("lead_id") is not None:
+        _set_lead(team, data["lead_id"])
     db.session.add(team)
     db.session.flush()
     return team
+
+
+def _set_lead(team: Team, user_id: int | None) -> None:
+    """The team's lead: an active user, who becomes a member if not one yet (None: no lead)."""
+    if user_id is None:
+        team.lead_id = None
+        return
+    user = db.session.get(User, user_id)
+    if user is None or not user.active:
+        raise InvalidInput(fields={"lead_id": ["No active user has this id."]})
+    if user not in team.members:
+        team.members.append(user)
+    team.lead_id = user.id
 
 
 def update_team(team: Team, data: dict[str, Any]) -> Team:
@@ -63,6 +78,10 @@ def update_team(team: Team, data: dict[str, Any]) -> Team:
         team.assignment = data["assignment"]
     if "member_ids" in data:
         team.members = _members(data["member_ids"])
+    if "lead_id" in data:
+        _set_lead(team, data["lead_id"])
+    elif team.lead_id is not None and team.lead_id not in {m.id for m in team.members}:
+        team.lead_id = None  # the lead left the team
     db.session.flush()
     return team
 
@@ -84,6 +103,8 @@ def add_member(team: Team, user: User) -> None:
 def remove_member(team: Team, user: User) -> None:
     if user in team.members:
         team.members.remove(user)
+    if team.lead_id == user.id:
+        team.lead_id = None
     db.session.flush()
 
 

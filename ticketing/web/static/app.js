@@ -13,6 +13,7 @@ import { onUnauthorized, session } from "./api.js";
 import { $, clear } from "./dom.js";
 import { isTyping, runViewShortcut, showShortcuts } from "./keys.js";
 import { startLive } from "./live.js";
+import { startNotifications } from "./notifications.js";
 import { goLogin, navigate, onRoute, parseHash } from "./router.js";
 import { checkSession, markNav, renderUser, signOut } from "./session.js";
 import { toast } from "./ui.js";
@@ -22,6 +23,7 @@ import { dashboardView } from "./views/dashboard.js";
 import { exportsView } from "./views/exports.js";
 import { loginView } from "./views/login.js";
 import { newTicketView } from "./views/new-ticket.js";
+import { slaAdminView } from "./views/sla-admin.js";
 import { submitView } from "./views/submit.js";
 import { ticketView } from "./views/ticket.js";
 import { ticketsView } from "./views/tickets.js";
@@ -35,6 +37,7 @@ const VIEWS = {
   login: loginView,
   account: accountView,
   "access-log": accessLogView,
+  sla: slaAdminView,
 };
 
 let current = null; // the mounted view: {name, update?(route), destroy?()}
@@ -134,6 +137,7 @@ async function boot() {
   await checkSession();
   route();
   startLive(); // polls only while someone is signed in
+  startNotifications(); // the bell: SLA warnings for you
 }
 
 boot();

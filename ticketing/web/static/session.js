@@ -13,6 +13,7 @@ const NAV = [
   ["dashboard", "#/dashboard", "Dashboard", false],
   ["exports", "#/exports", "Exports", false],
   ["access-log", "#/access-log", "Access log", true],
+  ["sla", "#/sla", "SLAs", true],
 ];
 
 function isAdmin() {
