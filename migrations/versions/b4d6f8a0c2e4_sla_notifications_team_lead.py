@@ -1,7 +1,7 @@
 """SLA notifications (in the page, and mailed to agents), team leads, escalation to the lead
 
 Revision ID: b4d6f8a0c2e4
-Revises: b2d4f6a8c0e1
+Revises: a7c9e1b3d5f7
 Create Date: 2026-11-29 17:50:00
 
 Changing the CHECKs rebuilds ``mail_outbox`` and ``sla_policies`` on SQLite (``env.py`` turns
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 
 revision = "b4d6f8a0c2e4"
-down_revision = "b2d4f6a8c0e1"
+down_revision = "a7c9e1b3d5f7"
 branch_labels = None
 depends_on = None
 
