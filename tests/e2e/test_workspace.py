@@ -412,3 +412,52 @@ def test_phone_one_line_header_properties_above_the_fold_suggestion_by_the_descr
     assert description["y"] < hint["y"] < create["y"], (description, hint, create)
     screenshot(page, "new-375-suggestion", full_page=False)
     assert page.watch.errors == []
+
+
+def test_status_and_priority_change_in_the_list_and_a_stale_change_is_put_back(page, api):
+    ticket = api.post("/api/tickets", {"subject": "Inline edit me", "body": "From the list."})
+    open_list(page, "q=inline+edit+me")
+    row = page.locator(f'{ROWS}[data-id="{ticket["id"]}"]')
+    status = row.get_by_label(f"Status of #{ticket['id']}")
+    with page.expect_request(lambda r: r.method == "PATCH") as sent:
+        status.select_option("in_progress")
+    assert sent.value.headers.get("if-match", "").startswith(f'"t{ticket["id"]}-v')
+    expect(page.locator("#toast")).to_contain_text(f"#{ticket['id']}: Status In progress")
+    assert api.get(f"/api/tickets/{ticket['id']}")["status"] == "in_progress"
+    # Shown at once in the value's colours.
+    expect(status).to_have_class(re.compile(r"\bstatus-in_progress\b"))
+
+    priority = row.get_by_label(f"Priority of #{ticket['id']}")
+    with page.expect_response(lambda r: r.request.method == "PATCH"):
+        priority.select_option("critical")
+    assert api.get(f"/api/tickets/{ticket['id']}")["priority"] == "critical"
+
+    # Somebody else saves the ticket: the list's version is stale, the change is refused (412)
+    # and put back, and the list shows the current ticket.
+    api.patch(f"/api/tickets/{ticket['id']}", {"priority": "low"})
+    with page.expect_response(lambda r: r.request.method == "PATCH") as refused:
+        status.select_option("resolved")
+    assert refused.value.status == 412
+    expect(page.locator("#toast")).to_contain_text("changed by someone else")
+    expect(row.get_by_label(f"Priority of #{ticket['id']}")).to_have_value("low")
+    expect(row.get_by_label(f"Status of #{ticket['id']}")).to_have_value("in_progress")
+    assert api.get(f"/api/tickets/{ticket['id']}")["status"] == "in_progress"
+
+    # Any other refusal puts the value back too, with the server's reason.
+    page.route(
+        f"**/api/tickets/{ticket['id']}",
+        lambda route: (
+            route.fulfill(
+                status=503,
+                headers={"Content-Type": "application/json"},
+                body='{"error": {"code": "unavailable", "message": "Down for a moment."}}',
+            )
+            if route.request.method == "PATCH"
+            else route.continue_()
+        ),
+    )
+    status = row.get_by_label(f"Status of #{ticket['id']}")
+    status.select_option("closed")
+    expect(page.locator("#toast")).to_contain_text("not saved — Down for a moment.")
+    expect(status).to_have_value("in_progress")
+    screenshot(page, "list-inline-edit", full_page=False)

@@ -17,6 +17,8 @@ import {
   tagList,
   urgencyMeter,
 } from "../ui.js";
+import { vocab } from "../vocab.js";
+import { inlineSelect } from "./list-inline.js";
 import { markDuplicates } from "./assist.js";
 import { bulkBar, headCheck, rowCheck } from "./bulk-bar.js";
 import { DUE_SORT, dueMark } from "./sla.js";
@@ -141,7 +143,7 @@ function ownerCell(t) {
   return [el("span", { class: "assignee" }, who), team];
 }
 
-function ticketRow(t, highlight) {
+function ticketRow(t, highlight, onStale) {
   const link = el("a", { href: `#/tickets/${t.id}`, class: "subject-link", title: t.subject }, t.subject);
   const tags = (t.tags || []).length ? el("span", { class: "row-tags" }, tagList(t.tags)) : null;
   return el(
@@ -151,12 +153,12 @@ function ticketRow(t, highlight) {
     cell("ID", `#${t.id}`, "col-id"),
     cell("Subject", el("span", { class: "subject-line" }, link, tags), "col-subject"),
     cell("Requester", requesterLink(t), "col-requester"),
-    cell("Status", badge("status", t.status), "col-status"),
+    cell("Status", inlineSelect(t, "status", vocab.statuses, onStale), "col-status"),
     // The priority's source is named when it differs from the category's (shown beside it).
     cell(
       "Priority",
       [
-        badge("priority", t.priority),
+        inlineSelect(t, "priority", [["", "—"], ...vocab.priorities], onStale),
         " ",
         t.priority_source !== t.category_source ? sourceMark(t.priority_source) : null,
       ],
@@ -375,7 +377,7 @@ export function ticketsView(main, route) {
     clear(tbody);
     const items = data.items || [];
     const keep = currentIndex;
-    items.forEach((t) => tbody.appendChild(ticketRow(t, highlight)));
+    items.forEach((t) => tbody.appendChild(ticketRow(t, highlight, () => load(true))));
     // A live refresh keeps the selected row (by position) and its focus.
     const rows = listRows();
     currentIndex = keep < rows.length ? keep : -1;
