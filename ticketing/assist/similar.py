@@ -260,16 +260,24 @@ def _by_vectors(
     merged = merged_source_ids([i for i, _ in scored])
     statuses = set(SCOPES[scope])
     wanted = [i for i, _ in scored if i not in merged]
-    by_id = {t.id: t for t in db.session.scalars(select(Ticket).where(Ticket.id.in_(wanted)))}
+    # Statuses first (narrow rows), then the whole rows of the k kept.
+    status_of = dict(
+        db.session.execute(select(Ticket.id, Ticket.status).where(Ticket.id.in_(wanted))).all()
+    )
+    kept = [(i, s) for i, s in scored if status_of.get(i) in statuses][:k]
+    if not kept:
+        return []
+    by_id = {
+        t.id: t
+        for t in db.session.scalars(select(Ticket).where(Ticket.id.in_([i for i, _ in kept])))
+    }
     matches = []
-    for ticket_id, score in scored:
+    for ticket_id, score in kept:
         other = by_id.get(ticket_id)
-        if other is None or other.status not in statuses:
+        if other is None:
             continue
         _cosine, shared = similarity(terms, terms_of(other.subject, other.body))
         matches.append(Match(other, round(min(max(score, 0.0), 1.0), 4), shared[:8]))
-        if len(matches) == k:
-            break
     return matches
 
 
