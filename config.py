@@ -208,6 +208,8 @@ class Config:
         self.HELP_SUGGEST_RATE_LIMIT = os.environ.get("HELP_SUGGEST_RATE_LIMIT", "120/minute")
         self.DRAFT_RATE_LIMIT = os.environ.get("DRAFT_RATE_LIMIT", "30/minute")
         self.DRAFT_TIMEOUT = env_float("DRAFT_TIMEOUT", 20.0)
+        # Thread summaries on the ticket page: from this many messages (request + public replies).
+        self.SUMMARY_MIN_MESSAGES = env_int("SUMMARY_MIN_MESSAGES", 4)
         self.DRAFT_MODEL = os.environ.get("DRAFT_MODEL") or os.environ.get(
             "CLASSIFY_MODEL", "claude-haiku-5-5"
         )

@@ -1,4 +1,4 @@
-"""HTTP only: reply drafts and their acceptance."""
+"""HTTP only: reply drafts and their acceptance, thread summaries."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from ..core.extensions import db, limiter
 from ..core.ratelimits import config_limit, per_user_key
 from ..core.schemas import ErrorEnvelope
 from ..tickets.services import get_ticket
-from . import drafts
-from .draft_schemas import AcceptanceOut, DraftOut
+from . import drafts, summary
+from .draft_schemas import AcceptanceOut, DraftOut, SummaryOut
 
 blp = Blueprint("drafts", __name__, url_prefix="/api", description="Reply drafts")
 
@@ -29,6 +29,24 @@ class Draft(MethodView):
         draft = drafts.draft_reply(get_ticket(ticket_id), current_user_id())
         db.session.commit()
         return draft, 201
+
+
+@blp.route("/tickets/<int:ticket_id>/summary")
+class Summary(MethodView):
+    @blp.response(200, SummaryOut)
+    @blp.alt_response(404, schema=ErrorEnvelope, description="No such ticket")
+    def get(self, ticket_id):
+        """One paragraph on the thread (request and public replies), for threads of at least
+        ``SUMMARY_MIN_MESSAGES`` messages; made again when the thread changed since the last
+        one (Claude when configured, else the first request and the latest exchange)."""
+        found = summary.summary_for(get_ticket(ticket_id))
+        db.session.commit()
+        return {
+            "summary": found.body,
+            "generator": found.generator,
+            "messages": found.messages,
+            "created_at": found.created_at,
+        }
 
 
 @blp.route("/drafts/<int:draft_id>/discard")

@@ -8,7 +8,7 @@ from ..core.vocab import DraftGenerator, DraftOutcome, DraftSourceType, values
 
 
 class DraftSourceOut(Schema):
-    key = fields.String(metadata={"description": "T<ticket id> or A<article id>"})
+    key = fields.String(metadata={"description": "T<ticket id>, A<article id> or M<macro id>"})
     type = fields.String(metadata={"enum": list(values(DraftSourceType))})
     id = fields.Integer()
     title = fields.String()
@@ -42,3 +42,14 @@ class AcceptanceRow(Schema):
 class AcceptanceOut(Schema):
     by_source = fields.List(fields.Nested(AcceptanceRow))
     by_generator = fields.List(fields.Nested(AcceptanceRow))
+
+
+class SummaryOut(Schema):
+    summary = fields.String(
+        allow_none=True,
+        metadata={"description": "One paragraph; null while the thread is shorter than "
+                  "SUMMARY_MIN_MESSAGES"},
+    )  # fmt: skip
+    generator = fields.String(allow_none=True, metadata={"enum": list(values(DraftGenerator))})
+    messages = fields.Integer(metadata={"description": "The request and its public replies"})
+    created_at = fields.DateTime(allow_none=True)

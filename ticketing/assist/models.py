@@ -158,3 +158,20 @@ class ReplyDraft(db.Model):
     decided_at: Mapped[datetime | None] = mapped_column(TZDateTime)
 
     reply: Mapped[Reply | None] = relationship()
+
+
+class TicketSummary(db.Model):
+    """The last one-paragraph summary of a ticket's thread, and the thread it summarised
+    (``signature``): a changed thread gets a new one on the next read."""
+
+    __tablename__ = "ticket_summaries"
+    __table_args__ = (CheckConstraint(_in("generator", values(DraftGenerator)), name="generator"),)
+
+    ticket_id: Mapped[int] = mapped_column(
+        ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True
+    )
+    signature: Mapped[str] = mapped_column(String(64))
+    body: Mapped[str] = mapped_column(Text)
+    generator: Mapped[str] = mapped_column(String(16))
+    messages: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)

@@ -1,9 +1,10 @@
-/* Assist on the page: duplicate flags in the list and on a ticket, and the "Similar tickets"
- * card (open look-alikes, resolved ones with the reply that resolved them). Kept in its own
- * module: tickets.js and ticket.js only call markDuplicates() and similarCard(). */
+/* Assist on the page: duplicate flags in the list and on a ticket, the "Similar tickets"
+ * card (open look-alikes, resolved ones with the reply that resolved them), and on the
+ * conversation card the thread summary and the "Draft reply" button. Kept in its own module:
+ * tickets.js and ticket.js only call markDuplicates(), similarCard() and assistReplies(). */
 
 import { api, errorText, notAvailable, session } from "../api.js";
-import { $, clear, el } from "../dom.js";
+import { $, clear, debounce, el } from "../dom.js";
 import { fmtDate, fmtPercent } from "../format.js";
 import { navigate, parseHash } from "../router.js";
 import { badge, toast } from "../ui.js";
@@ -68,8 +69,8 @@ function similarItem(item) {
     el(
       "p",
       { class: "muted similar-why" },
-      `${fmtPercent(item.score)} alike · shared: `,
-      item.why.shared_terms.join(", ")
+      `${fmtPercent(item.score)} alike`,
+      item.why.shared_terms.length ? ` · shared: ${item.why.shared_terms.join(", ")}` : " in meaning"
     ),
     resolutionOf(item)
   );
@@ -216,4 +217,122 @@ export function similarCard(ctx) {
     }
   }
   return { node, banner, load };
+}
+
+/* ---------- the conversation: thread summary and reply drafts ---------- */
+
+const SOURCE_LABEL = { ticket: "ticket", article: "article", macro: "macro" };
+
+function sourceLink(source) {
+  const label = `${SOURCE_LABEL[source.type] || source.type} ${source.key}: ${source.title}`;
+  if (source.type === "ticket") return el("a", { href: `#/tickets/${source.id}` }, label);
+  if (source.type === "article") return el("a", { href: `/help/${source.id}`, target: "_blank", rel: "noopener" }, label);
+  return el("span", null, label);
+}
+
+/** The "Draft reply" button for a reply form: the draft goes into the reply box with its
+ * sources shown; sending it (as is or edited) is recorded by the server, "Discard" here. */
+function draftControl(ctx, form) {
+  const textarea = $("textarea[name=reply]", form);
+  const panel = el("div", { class: "draft-panel", role: "status", "aria-live": "polite" });
+  let current = null; // the pending draft shown
+  const button = el("button", { type: "button", class: "btn draft-button" }, "Draft reply");
+
+  function fillBox(text) {
+    textarea.value = text;
+    textarea.dispatchEvent(new Event("input", { bubbles: true })); // kept and "replying"
+    textarea.focus();
+  }
+
+  async function discard() {
+    const draft = current;
+    if (!draft) return;
+    current = null;
+    clear(panel);
+    if (textarea.value === draft.body) fillBox("");
+    try {
+      await api("POST", `/api/drafts/${draft.id}/discard`);
+    } catch (err) {
+      toast(errorText(err), "error");
+    }
+  }
+
+  function show(draft) {
+    clear(panel);
+    if (!draft.body) {
+      panel.appendChild(el("p", { class: "muted" }, "No draft: nothing similar has been answered yet."));
+      api("POST", `/api/drafts/${draft.id}/discard`).catch(() => {});
+      return;
+    }
+    current = draft;
+    panel.appendChild(
+      el(
+        "div",
+        { class: "notice draft-notice" },
+        el("p", null, draft.generator === "claude" ? "Draft written by Claude" : "Draft from the best matching source", draft.answered ? "" : " (the sources may not answer this: check it)", ". Edit it, then add it as a reply."),
+        el("p", { class: "muted" }, "Sources: "),
+        el("ul", { class: "draft-sources" }, draft.sources.map((src) => el("li", null, sourceLink(src)))),
+        el("button", { type: "button", class: "btn btn-ghost draft-discard", onclick: discard }, "Discard draft")
+      )
+    );
+    fillBox(draft.body);
+  }
+
+  button.addEventListener("click", async () => {
+    if (current) await discard();
+    if (textarea.value.trim() && !window.confirm("Replace what is in the reply box with a draft?")) return;
+    button.disabled = true;
+    try {
+      show(await api("POST", `/api/tickets/${ctx.id}/draft`));
+    } catch (err) {
+      toast(errorText(err), "error");
+    } finally {
+      button.disabled = false;
+    }
+  });
+  // Sent (as is or edited): the server settles the draft with the reply; the panel goes.
+  form.addEventListener("submit", () => {
+    if (current) {
+      current = null;
+      clear(panel);
+    }
+  });
+  const actions = $(".form-actions", form) || form;
+  actions.appendChild(button);
+  form.insertBefore(panel, form.firstChild);
+}
+
+/** The one-paragraph summary of a long thread, above the conversation; null when short. */
+function summaryBox(ctx) {
+  const box = el("section", { class: "thread-summary", hidden: true, "aria-label": "Thread summary" });
+  async function load() {
+    let data;
+    try {
+      data = await api("GET", `/api/tickets/${ctx.id}/summary`);
+    } catch (err) {
+      return; // the conversation stands without it
+    }
+    if (!ctx.alive) return;
+    clear(box);
+    box.hidden = !data.summary;
+    if (data.summary) {
+      box.appendChild(el("h3", null, `Summary of ${data.messages} messages`));
+      box.appendChild(el("p", { class: "summary-text" }, data.summary));
+    }
+  }
+  return { box, load };
+}
+
+/** Hooks the conversation card (``repliesNode``): the summary above the thread (reloaded when
+ * the thread changes) and the "Draft reply" button in its reply form. */
+export function assistReplies(ctx, repliesNode) {
+  const summary = summaryBox(ctx);
+  const title = $("h2", repliesNode);
+  if (title) title.after(summary.box);
+  else repliesNode.prepend(summary.box);
+  summary.load();
+  const form = $("form.reply-form", repliesNode);
+  if (form) draftControl(ctx, form);
+  const thread = form ? form.previousElementSibling : null;
+  if (thread) new MutationObserver(debounce(summary.load, 300)).observe(thread, { childList: true });
 }

@@ -16,7 +16,7 @@ import {
   sourceMark,
   urgencyMeter,
 } from "../ui.js";
-import { similarCard } from "./assist.js";
+import { assistReplies, similarCard } from "./assist.js";
 import { describeChanges, presenceText } from "./live-notes.js";
 import { eventsCard, repliesCard, triageCard } from "./ticket-activity.js";
 import { slaCard } from "./sla.js";
@@ -112,6 +112,7 @@ export function ticketView(main, route) {
       events.load();
       if (ctx.loadClocks) ctx.loadClocks(); // a reply can stop the first-response clock
     });
+    assistReplies(ctx, replies.node); // the thread summary and "Draft reply"
     const triage = triageCard(ctx, classify);
     events = eventsCard(ctx);
     const clocks = slaCard(ctx);
