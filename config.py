@@ -65,6 +65,8 @@ class Config:
         # None = decide from REDIS_URL (real workers with Redis, in-process without).
         self.JOBS_ASYNC: bool | None = None
         self.MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", 1024 * 1024)
+        # JSON bodies nesting arrays/objects deeper than this are a 400 (no schema needs 10).
+        self.MAX_JSON_DEPTH = env_int("MAX_JSON_DEPTH", 32)
         self.SEARCH_COUNT_CAP = env_int("SEARCH_COUNT_CAP", 10_000)
         self.SEARCH_TEXT_COUNT_CAP = env_int("SEARCH_TEXT_COUNT_CAP", 1_000)
         # Idempotency-Key on creating POSTs: how long a key replays its first answer, and how

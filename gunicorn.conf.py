@@ -15,7 +15,16 @@ def _int(name: str, default: int) -> int:
 bind = f"{os.environ.get('HOST', '0.0.0.0')}:{_int('PORT', 5000)}"  # noqa: S104 - a dyno's port
 workers = _int("WEB_CONCURRENCY", 2)
 threads = _int("GUNICORN_THREADS", 4)
-worker_class = "gthread" if threads > 1 else "sync"
+# gthread / sync workers whose own refusals (a request line over limit_request_line: 414, too
+# many or too large headers: 431) answer in the API's JSON error envelope, not an HTML page.
+worker_class = (
+    "ticketing.core.gunicorn_workers.JsonThreadWorker"
+    if threads > 1
+    else "ticketing.core.gunicorn_workers.JsonSyncWorker"
+)
+# The longest request line (method, URL, version) gunicorn reads: 8190 bytes, its maximum (a
+# long filter or search URL fits); longer is a 414 in the JSON envelope. Never 0 (unlimited).
+limit_request_line = _int("GUNICORN_LIMIT_REQUEST_LINE", 8190)
 timeout = _int("GUNICORN_TIMEOUT", 30)
 # Heroku sends SIGTERM and kills after 30 s: finish in-flight requests before that.
 graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 25)

@@ -104,7 +104,8 @@ def test_gunicorn_reads_the_platform_variables(monkeypatch):
     settings = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
     assert settings["bind"] == "0.0.0.0:23456"
     assert (settings["workers"], settings["timeout"], settings["threads"]) == (3, 45, 1)
-    assert settings["worker_class"] == "sync"
+    assert settings["worker_class"] == "ticketing.core.gunicorn_workers.JsonSyncWorker"
+    assert settings["limit_request_line"] == 8190
     assert settings["accesslog"] == "-"
     assert settings["control_socket_disable"] is True
     handler = settings["logconfig_dict"]["handlers"]["stdout"]

@@ -3,6 +3,7 @@ schemas), request guards (JSON content type), and the health endpoint."""
 
 from __future__ import annotations
 
+import io
 import re
 from typing import Any
 
@@ -10,12 +11,13 @@ from flask import Flask, current_app, request
 from flask.views import MethodView
 from flask_smorest import Api, Blueprint
 from sqlalchemy import text
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.routing import IntegerConverter
 
 from . import health, jobs
 from . import openapi as auth_doc
 from .access import bodies_for, public
-from .errors import DatabaseUnavailable, InvalidInput, UnsupportedMediaType
+from .errors import DatabaseUnavailable, DomainError, InvalidInput, UnsupportedMediaType
 from .extensions import MAX_ID, db
 from .schemas import ErrorEnvelope, HealthOut
 from .vocab import HealthStatus
@@ -23,6 +25,11 @@ from .vocab import HealthStatus
 #: Text no database column can hold: NUL (PostgreSQL refuses it) and lone UTF-16 surrogates
 #: (not encodable as UTF-8).
 UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+#: Brackets outside JSON strings (a string token is skipped whole, escapes included).
+_JSON_TOKENS = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
+_OPENERS = frozenset(b"[{")
+_CHUNK = 64 * 1024
 
 API_TITLE = "ticketing"
 API_VERSION = "1.0.0"
@@ -79,6 +86,61 @@ def require_json_body() -> None:
         raise UnsupportedMediaType(
             "Send the request body as JSON (Content-Type: application/json)."
         )
+
+
+def json_too_deep(raw: bytes, limit: int) -> bool:
+    """Whether JSON text nests arrays/objects deeper than ``limit`` (a linear scan, before
+    any parser recurses into it: Python's raises RecursionError, a 500, past ~1,000)."""
+    depth = 0
+    for token in _JSON_TOKENS.finditer(raw):
+        first = token.group()[0]
+        if first in _OPENERS:
+            depth += 1
+            if depth > limit:
+                return True
+        elif first != 0x22:  # a closing bracket ('"' starts a string token)
+            depth -= 1
+    return False
+
+
+def _buffer_chunked_body() -> None:
+    """A chunked body (no Content-Length) is read here, up to ``max_content_length`` (413
+    beyond), and handed on as if it had been sent with a Content-Length: every check after
+    this sees the same bytes however the client framed them."""
+    environ = request.environ
+    stream = environ.get("wsgi.input")
+    if stream is None or not environ.get("wsgi.input_terminated"):
+        return  # the server did not de-chunk: werkzeug reads it as empty
+    limit = request.max_content_length
+    parts: list[bytes] = []
+    size = 0
+    while chunk := stream.read(_CHUNK):
+        size += len(chunk)
+        if limit is not None and size > limit:
+            raise RequestEntityTooLarge()
+        parts.append(chunk)
+    data = b"".join(parts)
+    environ["wsgi.input"] = io.BytesIO(data)
+    environ["CONTENT_LENGTH"] = str(len(data))
+    environ.pop("HTTP_TRANSFER_ENCODING", None)
+    environ.pop("wsgi.input_terminated", None)
+    request.__dict__.pop("stream", None)  # cached views of the old framing
+    request.__dict__["content_length"] = len(data)
+
+
+def read_json_body() -> None:
+    """JSON bodies of /api requests, however framed: a chunked one is buffered within the
+    size limit (413), and nesting deeper than ``MAX_JSON_DEPTH`` is a 400."""
+    if request.method not in ("POST", "PUT", "PATCH") or not request.path.startswith("/api"):
+        return
+    if not request.is_json:
+        return
+    framing = request.headers.get("Transfer-Encoding", "").lower()
+    if request.content_length is None and "chunked" in framing:
+        _buffer_chunked_body()
+    limit = int(current_app.config["MAX_JSON_DEPTH"])
+    if request.content_length and json_too_deep(request.get_data(cache=True), limit):
+        raise DomainError(f"The JSON body nests deeper than {limit} levels.", code="json_too_deep")
 
 
 class IdConverter(IntegerConverter):
@@ -150,4 +212,5 @@ def register_request_guards(app: Flask) -> None:
     """Body checks for every /api request, after authentication (a stranger gets 401 before
     any word about their body)."""
     app.before_request(require_json_body)
+    app.before_request(read_json_body)
     app.before_request(reject_unstorable_text)
