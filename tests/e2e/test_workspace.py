@@ -461,3 +461,77 @@ def test_status_and_priority_change_in_the_list_and_a_stale_change_is_put_back(p
     expect(page.locator("#toast")).to_contain_text("not saved — Down for a moment.")
     expect(status).to_have_value("in_progress")
     screenshot(page, "list-inline-edit", full_page=False)
+
+
+def test_forms_say_in_plain_words_what_to_fix_and_the_thanks_card_keeps_the_width(
+    new_context,
+):
+    page = watched_page(new_context(signed_in=False))
+    page.goto("/submit")
+    form = page.locator("form")
+    width = form.bounding_box()["width"]
+    page.get_by_role("button", name="Send request").click()
+
+    def error(name):
+        return page.locator(f'.field[data-field="{name}"] .field-error')
+
+    expect(error("email")).to_have_text("Enter your e-mail address.")
+    expect(error("subject")).to_have_text("Enter a subject: a few words about it.")
+    expect(error("body")).to_have_text("Enter what happened.")
+    for text in page.locator(".field-error").all_inner_texts():
+        assert "Length must be" not in text and "Missing data" not in text, text
+    # One look for a refused field: red border, the label in the same colour.
+    email = page.get_by_label("Your email")
+    expect(email).to_have_attribute("aria-invalid", "true")
+    colours = page.evaluate(
+        """() => {
+          const label = document.querySelector('.field[data-field="email"] > label');
+          const input = document.querySelector('input[name="email"]');
+          const error = document.querySelector('.field[data-field="email"] .field-error');
+          return [getComputedStyle(label).color, getComputedStyle(input).borderTopColor,
+                  getComputedStyle(error).color];
+        }"""
+    )
+    assert len(set(colours)) == 1, colours
+    screenshot(page, "submit-errors")
+
+    email.fill("not-an-address")
+    expect(error("email")).to_be_empty()  # gone as soon as the field is edited
+    page.get_by_role("button", name="Send request").click()
+    expect(error("email")).to_have_text("Enter an e-mail address like name@example.com.")
+
+    email.fill("plain.words@example.com")
+    page.get_by_label("Subject", exact=True).fill("Plain words")
+    page.get_by_label("How can we help?").fill("The error messages should read like a person.")
+    page.get_by_role("button", name="Send request").click()
+    done = page.locator("#submit-done")
+    expect(done).to_be_visible()
+    assert abs(done.bounding_box()["width"] - width) <= 1, (done.bounding_box(), width)
+    screenshot(page, "submit-thanks")
+
+    # The staff forms speak the same way: sign-in, new ticket.
+    page.goto("/#/login")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator('.field[data-field="email"] .field-error')).to_have_text(
+        "Enter an e-mail address."
+    )
+    expect(page.locator('.field[data-field="password"] .field-error')).to_have_text(
+        "Enter your password."
+    )
+    assert page.watch.errors == []
+
+
+def test_new_ticket_form_errors_are_plain_words(page):
+    page.goto("/#/tickets/new")
+    page.get_by_role("button", name="Create ticket").click()
+    expect(page.locator('.field[data-field="subject"] .field-error')).to_have_text(
+        "Enter a subject."
+    )
+    expect(page.locator('.field[data-field="body"] .field-error')).to_have_text(
+        "Enter a description."
+    )
+    page.get_by_label("Requester email").fill("nope")
+    page.get_by_role("button", name="Create ticket").click()
+    expect(page.locator('.field[data-field="requester_email"] .field-error')).to_have_text(
+        "Enter an e-mail address like name@example.com."
+    )

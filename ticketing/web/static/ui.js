@@ -3,6 +3,7 @@
 import { errorText } from "./api.js";
 import { $, $$, clear, el, nextId } from "./dom.js";
 import { fmtPercent, isTentative, label, sourceName } from "./format.js";
+import { humanFieldMessage } from "./messages.js";
 import { urgencyLevel, vocab } from "./vocab.js";
 
 /* ---------- notices ---------- */
@@ -45,7 +46,7 @@ export function field(labelText, control, opts = {}) {
     "div",
     {
       class: `field${opts.className ? ` ${opts.className}` : ""}`,
-      dataset: { field: opts.name || "" },
+      dataset: { field: opts.name || "", ...(opts.noun ? { noun: opts.noun } : {}) },
     },
     el("label", { for: control.id }, labelText),
     control,
@@ -60,8 +61,13 @@ function messageText(messages) {
   return messages.map((m) => (typeof m === "string" ? m : JSON.stringify(m))).join(" ");
 }
 
+function clearFieldError(box, control) {
+  $(".field-error", box).textContent = "";
+  control.removeAttribute("aria-invalid");
+}
+
 /**
- * Show the API's per-field messages under their fields (aria-invalid, focus on the first);
+ * Show the API's per-field messages under their fields, in plain words (messages.js) (aria-invalid, focus on the first);
  * clears the previous ones. Returns the messages that have no field in this form.
  */
 export function setFieldErrors(form, fields) {
@@ -71,14 +77,17 @@ export function setFieldErrors(form, fields) {
   $$("[aria-invalid]", form).forEach((c) => c.removeAttribute("aria-invalid"));
   const unplaced = [];
   for (const [name, messages] of Object.entries(fields || {})) {
-    const text = messageText(messages);
     const box = form.querySelector(`.field[data-field="${CSS.escape(name)}"]`);
     if (box) {
-      $(".field-error", box).textContent = text;
       const control = box.querySelector("input, select, textarea");
-      if (control) control.setAttribute("aria-invalid", "true");
+      $(".field-error", box).textContent = humanFieldMessage(name, messages, control, box.dataset.noun);
+      if (control) {
+        control.setAttribute("aria-invalid", "true");
+        // The message goes as soon as the person changes the field.
+        control.addEventListener("input", () => clearFieldError(box, control), { once: true });
+      }
     } else {
-      unplaced.push(`${label(name)}: ${text}`);
+      unplaced.push(`${label(name)}: ${messageText(messages)}`);
     }
   }
   const first = form.querySelector("[aria-invalid]");

@@ -31,15 +31,16 @@ export function submitView(main) {
   const errors = errorBox();
   const button = el("button", { type: "submit", class: "btn btn-primary" }, "Send request");
   const help = helpSuggestions(f.subject, f.body);
-  const done = el("div", { class: "card success", role: "status", hidden: true, id: "submit-done" });
+  // As wide as the form it replaces (the page does not jump).
+  const done = el("div", { class: "card success narrow", role: "status", hidden: true, id: "submit-done" });
   done.setAttribute("tabindex", "-1");
   const form = el(
     "form",
     { class: "card form narrow", novalidate: true },
-    field("Your email", f.email, { name: "email" }),
-    field("Your name (optional)", f.name, { name: "name" }),
-    field("Subject", f.subject, { name: "subject" }),
-    field("How can we help?", f.body, { name: "body" }),
+    field("Your email", f.email, { name: "email", noun: "your e-mail address" }),
+    field("Your name (optional)", f.name, { name: "name", noun: "your name" }),
+    field("Subject", f.subject, { name: "subject", noun: "a subject: a few words about it" }),
+    field("How can we help?", f.body, { name: "body", noun: "what happened" }),
     help.node,
     errors,
     el("div", { class: "form-actions" }, button)
