@@ -303,6 +303,7 @@ def test_keyboard_moves_opens_edits_replies_and_lists_the_shortcuts(page):
 GALLERY = [
     *VIEWS,
     ("account", "/#/account", "main h1"),
+    ("api-docs", "/api/docs", "#swagger-ui .opblock"),
 ]
 SIZES = {"1280": {"width": 1280, "height": 800}, "375": {"width": 375, "height": 812}}
 
@@ -535,3 +536,26 @@ def test_new_ticket_form_errors_are_plain_words(page):
     expect(page.locator('.field[data-field="requester_email"] .field-error')).to_have_text(
         "Enter an e-mail address like name@example.com."
     )
+
+
+def test_api_docs_page_shows_every_operation_interactively_without_breaking_the_csp(page, api):
+    page.goto("/api/docs")
+    operations = page.locator("#swagger-ui .opblock")
+    expect(operations.first).to_be_visible(timeout=15000)
+    spec = api.get("/api/openapi.json")
+    count = sum(1 for item in spec["paths"].values() for method in item if method != "parameters")
+    expect(operations).to_have_count(count)
+    tickets = page.locator("#swagger-ui .opblock-get", has_text="/api/tickets").first
+    expect(tickets).to_be_visible()
+    # Open an operation and run it with the browser's session.
+    listing = page.locator('#swagger-ui .opblock-get:has([data-path="/api/tickets"])')
+    listing.locator(".opblock-summary").click()
+    listing.get_by_role("button", name="Try it out").click()
+    with page.expect_response(
+        lambda r: "/api/tickets" in r.url and r.request.method == "GET"
+    ) as got:
+        listing.get_by_role("button", name="Execute").click()
+    assert got.value.status == 200
+    live = listing.locator(".live-responses-table tbody .response-col_status")
+    expect(live.first).to_contain_text("200")
+    screenshot(page, "api-docs", full_page=False)

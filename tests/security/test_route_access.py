@@ -11,6 +11,9 @@ from tests.accounts.helpers import sign_in
 from tests.conftest import make_config
 from ticketing import create_app
 
+#: The API's interactive documentation and its files: open, like /api/openapi.json, and not
+#: operations of the document they show.
+DOCUMENTS = {("GET", "/api/docs"), ("GET", "/api/docs/assets/<path:filename>")}
 #: The only operations anyone may call without signing in.
 PUBLIC = {
     ("GET", "/api/health"),
@@ -21,6 +24,7 @@ PUBLIC = {
     ("GET", "/api/help/articles/<int:article_id>"),
     ("POST", "/api/help/suggestions"),
     ("POST", "/api/help/suggestions/<uuid:visit_id>"),
+    *DOCUMENTS,
 }
 #: Open to no session or API token, but to a shared secret of their own (tests/mail checks it):
 #: mail services forward raw mail with INBOUND_EMAIL_TOKEN.
@@ -126,8 +130,8 @@ def test_openapi_declares_auth_truthfully(anon_client):
     }
     for method, rule in OPERATIONS:
         path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule)
-        if (method, rule) == ("GET", "/api/openapi.json"):
-            continue
+        if (method, rule) == ("GET", "/api/openapi.json") or (method, rule) in DOCUMENTS:
+            continue  # the document itself and its interactive page, not operations
         operation = documented[(method, path)]
         if (method, rule) in PUBLIC:
             assert operation["security"] == [], path

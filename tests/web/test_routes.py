@@ -154,3 +154,31 @@ def test_no_script_ever_writes_html_strings():
         code = re.sub(r"/\*.*?\*/", "", script.read_text(), flags=re.S)  # comments name them
         for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("):
             assert sink not in code, (script.name, sink)
+
+
+def test_api_docs_is_swagger_ui_from_the_pinned_package_under_the_strict_csp(anon_client):
+    response = anon_client.get("/api/docs")
+    assert response.status_code == 200 and response.mimetype == "text/html"
+    html = response.get_data(as_text=True)
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "unsafe-eval" not in csp
+    # Nothing from another origin, nothing inline.
+    assert "//" not in "".join(re.findall(r'(?:src|href)="([^"]+)"', html.split("<body", 1)[0]))
+    assert re.findall(r"<script(?![^>]*\ssrc=)[^>]*>", html) == []
+    for name in ("swagger-ui-bundle.js", "swagger-ui.css", "docs.js", "docs.css"):
+        assert f"/api/docs/assets/{name}" in html
+        asset = anon_client.get(f"/api/docs/assets/{name}")
+        assert asset.status_code == 200, name
+    bundle = anon_client.get("/api/docs/assets/swagger-ui-bundle.js").get_data(as_text=True)
+    assert "SwaggerUIBundle" in bundle
+    # Only those files: the package's other files and paths outside it are not served.
+    for name in ("index.html", "../routes.py", "oauth2-redirect.html"):
+        refused = anon_client.get(f"/api/docs/assets/{name}")
+        assert refused.status_code == 404 and refused.mimetype == "application/json"
+
+
+def test_the_favicon_is_served_and_linked(client):
+    icon = client.get("/favicon.ico")
+    assert icon.status_code == 200 and icon.mimetype == "image/svg+xml"
+    assert b"<svg" in icon.get_data()
+    assert 'rel="icon"' in client.get("/").get_data(as_text=True)

@@ -21,6 +21,8 @@ from flask import (
 )
 
 from ..core import vocab
+from ..core.access import public
+from ..core.errors import NotFound
 
 blp = Blueprint(
     "web",
@@ -131,3 +133,51 @@ def index() -> Response:
 def submit() -> Response:
     """The public "Submit a request" page (same template and script, public mode)."""
     return _page("public")
+
+
+@blp.get("/favicon.ico")
+def favicon() -> Response:
+    """Browsers ask for /favicon.ico on their own: the same icon the pages link to."""
+    response = send_from_directory(blp.static_folder, "favicon.svg", mimetype="image/svg+xml")
+    response.cache_control.max_age = 24 * 3600
+    return response
+
+
+#: The interactive API documentation's files: Swagger UI from the pinned ``swagger-ui-bundle``
+#: package (no CDN), and the page's own script and style (``docs/``).
+API_DOCS_FILES = {
+    "swagger-ui.css": "bundle",
+    "swagger-ui-bundle.js": "bundle",
+    "docs.js": "own",
+    "docs.css": "own",
+}
+API_DOCS_CSP = CONTENT_SECURITY_POLICY
+
+
+def _swagger_ui_dir() -> str:
+    import swagger_ui_bundle
+
+    return swagger_ui_bundle.swagger_ui_path
+
+
+@blp.get("/api/docs")
+@public
+def api_docs() -> Response:
+    """Interactive documentation of ``/api/openapi.json`` (Swagger UI), open to anyone like
+    the document itself; trying an operation out needs a signed-in session or a token."""
+    response = Response(render_template("api-docs.html", version=asset_version()))
+    response.headers["Content-Security-Policy"] = API_DOCS_CSP
+    response.headers["Referrer-Policy"] = "same-origin"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@blp.get("/api/docs/assets/<path:filename>")
+@public
+def api_docs_asset(filename: str) -> Response:
+    """One of the documentation page's files (any other name is a 404)."""
+    where = API_DOCS_FILES.get(filename)
+    if where is None:
+        raise NotFound("No such file.")
+    folder = _swagger_ui_dir() if where == "bundle" else str(Path(__file__).parent / "docs")
+    return send_from_directory(folder, filename, max_age=24 * 3600)
