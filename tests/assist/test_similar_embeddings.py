@@ -131,3 +131,20 @@ def test_switched_off_it_is_full_text(app, client, runner):
     assert engine_of(client, probe) == "full_text"
     result = runner.invoke(args=["tickets", "embed"])
     assert result.exit_code != 0 and "EMBEDDINGS=off" in result.output
+
+
+def test_the_two_step_search_ranks_like_the_exact_one(app, client, runner, monkeypatch):
+    """Past COARSE_FROM rows: candidates on principal components, then the exact cosine."""
+    from ticketing.assist import vector_index
+
+    probes = load_sample(client)
+    backfill(runner)
+    exact = {probe: similar(client, probe) for probe, _dup in probes}
+    monkeypatch.setattr(vector_index, "COARSE_FROM", 5)
+    monkeypatch.setattr(vector_index, "COARSE_POOL", 4)
+    app.extensions.pop(vector_index.KEY)  # a fresh process's index
+    for probe, dup in probes:
+        items = similar(client, probe)
+        assert items[0]["ticket"]["id"] == dup
+        assert items == exact[probe][: len(items)]
+    assert app.extensions[vector_index.KEY].basis is not None
