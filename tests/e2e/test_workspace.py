@@ -559,3 +559,50 @@ def test_api_docs_page_shows_every_operation_interactively_without_breaking_the_
     live = listing.locator(".live-responses-table tbody .response-col_status")
     expect(live.first).to_contain_text("200")
     screenshot(page, "api-docs", full_page=False)
+
+
+def test_assignee_and_team_filters_are_chips_like_the_others(page, api, live_app):
+    from ticketing.core.extensions import db
+    from ticketing.models import Team
+
+    with live_app.app_context():
+        team = db.session.query(Team).filter_by(name="Chips team").one_or_none()
+        if team is None:
+            team = Team(name="Chips team")
+            db.session.add(team)
+            db.session.commit()
+        team_id = team.id
+    me = api.get("/api/auth/me")["user"]["id"]
+    mine = api.post("/api/tickets", {"subject": "Chip mine", "body": "Mine.", "assignee_id": me})
+    api.post("/api/tickets", {"subject": "Chip team", "body": "Theirs.", "team_id": team_id})
+    open_list(page)
+    page.get_by_role("button", name=re.compile(r"^Filters")).click()
+    panel = page.locator("#filters-panel")
+    panel.get_by_label("Assignee").select_option("me")
+    chips = page.locator("#filter-chips .filter-chip")
+    expect(chips).to_have_count(1)
+    expect(chips.first).to_have_text(re.compile(r"Assignee: Me"))
+    expect(page).to_have_url(re.compile(r"assignee=me"))
+    total = api.get("/api/tickets?assignee=me")["meta"]["total"]
+    expect(page.locator(".total")).to_have_text(re.compile(rf"^{total} ticket"))
+    assert mine["id"] in [
+        int(i) for i in page.locator(ROWS).evaluate_all("rs => rs.map(r => r.dataset.id)")
+    ]
+
+    panel.get_by_label("Team").select_option(label="Chips team")
+    expect(chips).to_have_count(2)
+    expect(chips.nth(1)).to_have_text(re.compile(r"Team: Chips team"))
+    screenshot(page, "list-owner-chips", full_page=False)
+
+    page.get_by_role("button", name="Remove filter Assignee: Me").click()
+    expect(chips).to_have_count(1)
+    expect(page).to_have_url(re.compile(rf"#/tickets\?team={team_id}$"))
+    expect(panel.get_by_label("Assignee")).to_have_value("")
+    total = api.get(f"/api/tickets?team={team_id}")["meta"]["total"]
+    expect(page.locator(".total")).to_have_text(re.compile(rf"^{total} ticket"))
+
+    # A deep link shows the team's name in its chip once the teams are known.
+    open_list(page, "assignee=none")
+    expect(chips.first).to_have_text(re.compile(r"Assignee: Unassigned"))
+    page.get_by_role("button", name="Remove filter Assignee: Unassigned").click()
+    expect(chips).to_have_count(0)

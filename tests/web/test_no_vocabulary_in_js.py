@@ -22,6 +22,10 @@ TICKET_LISTS = ("statuses", "priorities", "categories", "sentiments", "roles")
 #: Words that are spelled like a value but mean something else, per script.
 HOMONYMS = {
     ("app.js", "account"): "the #/account route, not the category",
+    (
+        "views/filters.js",
+        "none",
+    ): "the list API's assignee=none / team=none, not a vocabulary value",
     ("session.js", "account"): "the #/account route (the phone's nav link), not the category",
     ("views/dashboard.js", "open"): "the stats' 'open' count field, not the status",
     ("views/exports.js", "pending"): "an export's status (ExportStatus), not a ticket's",

@@ -5,6 +5,7 @@
 
 import { $$, clear, el, nextId } from "../dom.js";
 import { label, splitList } from "../format.js";
+import { agentName, loadPeople, teamName } from "../people.js";
 import { field, select } from "../ui.js";
 import { vocab } from "../vocab.js";
 
@@ -94,6 +95,9 @@ function controls() {
     requester: el("input", { type: "email", name: "requester", placeholder: "name@example.com" }),
     createdFrom: el("input", { type: "date", name: "created_from" }),
     createdTo: el("input", { type: "date", name: "created_to" }),
+    // Filled with the agents and teams once they are known (people.js).
+    assignee: select(OWNER_CHOICES.assignee, "", { name: "assignee" }),
+    team: select(OWNER_CHOICES.team, "", { name: "team" }),
     note: select(
       [
         ["", "Any"],
@@ -110,6 +114,55 @@ function controls() {
       { name: "per_page" }
     ),
   };
+}
+
+/** The owner filters' fixed choices (the API's assignee=me|none|<id>, team=none|<id>). */
+const OWNER_CHOICES = {
+  assignee: [
+    ["", "Anyone"],
+    ["me", "Me"],
+    ["none", "Unassigned"],
+  ],
+  team: [
+    ["", "Any team"],
+    ["none", "No team"],
+  ],
+};
+const OWNER_KEYS = [
+  ["assignee", "Assignee"],
+  ["team", "Team"],
+];
+
+/** What a person calls an owner filter's value ("Me", "Unassigned", "Ana Lopez", "Billing"). */
+function ownerText(key, value) {
+  const fixed = OWNER_CHOICES[key].find(([v]) => v === value);
+  if (fixed) return fixed[1];
+  return splitList(value)
+    .map((v) => (key === "assignee" ? agentName(v) : teamName(v)))
+    .join(" or ");
+}
+
+/** Give the owner menus their agents and teams; a value in the hash that is none of them
+ * (a saved view's "3,5") gets an option of its own, so it is shown and kept. */
+function fillOwners(c, people) {
+  const add = (control, options) => {
+    for (const [value, text] of options) {
+      if (![...control.options].some((o) => o.value === value)) {
+        control.appendChild(el("option", { value }, text));
+      }
+    }
+  };
+  if (people) {
+    add(c.assignee, people.agents.map((a) => [String(a.id), a.away ? `${a.name} (away)` : a.name]));
+    add(c.team, people.teams.map((t) => [String(t.id), t.name]));
+  }
+}
+
+function showOwner(control, key, value) {
+  if (value && ![...control.options].some((o) => o.value === value)) {
+    control.appendChild(el("option", { value }, ownerText(key, value)));
+  }
+  control.value = value || "";
 }
 
 /** A control with its label read by screen readers only (the list's head is one line). */
@@ -139,6 +192,8 @@ function panelBody(c, onClear) {
         "div",
         { class: "filters-fields" },
         field("Tags", c.tag, { hint: "Comma-separated; any of them", name: "tag" }),
+        field("Assignee", c.assignee, { name: "assignee" }),
+        field("Team", c.team, { name: "team" }),
         field("Requester email", c.requester, { name: "requester" }),
         field("Note", c.note, { name: "has_note" }),
         field("Created from", c.createdFrom, { name: "created_from" }),
@@ -163,6 +218,10 @@ function activeFilters(params) {
     }
   }
   for (const t of splitList(params.get("tag") || "")) out.push(["tag", t, `Tag: ${t}`]);
+  for (const [key, text] of OWNER_KEYS) {
+    const v = params.get(key);
+    if (v) out.push([key, v, `${text}: ${ownerText(key, v)}`]);
+  }
   const note = params.get("has_note");
   if (note) out.push(["has_note", note, note === "true" ? "Has a note" : "No note"]);
   for (const [key, text] of TYPED) {
@@ -189,6 +248,7 @@ function without(params, key, value) {
  */
 export function filterForm({ onApply, onClear }) {
   const c = controls();
+  let shown = null; // the params last shown (again once the agents and teams are known)
   const panel = panelBody(c, onClear);
   const toggle = el(
     "button",
@@ -284,6 +344,9 @@ export function filterForm({ onApply, onClear }) {
       });
     }
     c.tag.value = params.get("tag") || "";
+    showOwner(c.assignee, "assignee", params.get("assignee"));
+    showOwner(c.team, "team", params.get("team"));
+    shown = params;
     c.requester.value = params.get("requester") || "";
     for (const [input, key] of dates) input.value = params.get(key) || "";
     c.note.value = params.get("has_note") || "";
@@ -305,6 +368,8 @@ export function filterForm({ onApply, onClear }) {
     }
     const tags = splitList(c.tag.value);
     if (tags.length) p.set("tag", tags.join(","));
+    if (c.assignee.value) p.set("assignee", c.assignee.value);
+    if (c.team.value) p.set("team", c.team.value);
     if (c.requester.value.trim()) p.set("requester", c.requester.value.trim());
     if (c.note.value) p.set("has_note", c.note.value);
     for (const [input, key] of dates) if (input.value) p.set(key, input.value);
@@ -312,6 +377,14 @@ export function filterForm({ onApply, onClear }) {
     if (c.perPage.value !== DEFAULT_PER_PAGE) p.set("per_page", c.perPage.value);
     return p;
   }
+
+  // The agents and teams arrive after the first paint: then the menus and chips use names.
+  loadPeople()
+    .then((people) => {
+      fillOwners(c, people);
+      if (shown) sync(shown, true);
+    })
+    .catch(() => {}); // an older server without teams: the fixed choices only
 
   return { head, panel, chips, search: c.search, sync, params };
 }
