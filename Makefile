@@ -10,25 +10,27 @@ export FLASK_APP := wsgi
 .PHONY: run test lint format install install-dev worker seed clean audit-deps
 
 $(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
+	@echo "creating the virtualenv in $(VENV)…"
+	@$(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install -q --upgrade pip
 
 $(VENV)/.runtime: requirements.txt | $(BIN)/python
-	$(BIN)/pip install -q -r requirements.txt
-	touch $@
+	@echo "installing the Python packages (about 2 minutes)…"
+	@$(BIN)/pip install -q -r requirements.txt
+	@touch $@
 
 $(VENV)/.dev: requirements.txt requirements-dev.txt $(VENV)/.runtime
-	$(BIN)/pip install -q -r requirements-dev.txt
-	touch $@
+	@echo "installing the test tools (about a minute)…"
+	@$(BIN)/pip install -q -r requirements-dev.txt
+	@touch $@
 
 install: $(VENV)/.runtime
 install-dev: $(VENV)/.dev
 
-## make run: install, migrate, seed demo data and create an admin on first run, serve on http://127.0.0.1:5000
+## make run: install, then one process migrates, seeds demo data and creates an admin on first
+## run (its password last, framed), then serve on http://127.0.0.1:5000
 run: install
-	$(BIN)/flask db upgrade
-	$(BIN)/flask tickets seed --count 200 --if-empty
-	$(BIN)/flask tickets ensure-admin
+	$(BIN)/flask tickets bootstrap
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
 
 ## make test: ruff (check + format --check) and pytest

@@ -119,3 +119,76 @@ def test_ensure_admin_creates_one_admin_and_then_does_nothing(app, runner):
     assert password not in second.output
     with app.app_context():
         assert db.session.scalar(select(db.func.count()).select_from(User)) == 1
+
+
+def _login(app, email, password):
+    return app.test_client().post("/api/auth/login", json={"email": email, "password": password})
+
+
+def test_reset_password_prints_a_new_one_in_a_frame_and_the_old_one_stops_working(app, runner):
+    made = runner.invoke(
+        args=["tickets", "users", "create", "--email", "lost@example.com", "--name", "Lost"]
+    )
+    old = re.search(r"Password \(shown once\): (\S+)", made.output).group(1)
+    reset = runner.invoke(
+        args=["tickets", "users", "reset-password", "--email", "lost@example.com"]
+    )
+    assert reset.exit_code == 0, reset.output
+    frame = reset.output.strip().splitlines()
+    assert frame[0].startswith("+=") and frame[-1].startswith("+=")
+    assert all(line.startswith("| ") and line.endswith(" |") for line in frame[1:-1])
+    new = re.search(r"password: (\S+)", reset.output).group(1)
+    assert new != old
+    assert _login(app, "lost@example.com", old).status_code == 401
+    assert _login(app, "lost@example.com", new).status_code == 200
+
+    given = runner.invoke(
+        args=[
+            "tickets",
+            "users",
+            "reset-password",
+            "--email",
+            "lost@example.com",
+            "--password",
+            "a chosen long password",
+        ]
+    )
+    assert given.exit_code == 0 and "a chosen long password" not in given.output
+    assert _login(app, "lost@example.com", "a chosen long password").status_code == 200
+    nobody = runner.invoke(args=["tickets", "users", "reset-password", "--email", "no@example.com"])
+    assert nobody.exit_code != 0 and "No user with e-mail no@example.com" in nobody.output
+    short = runner.invoke(
+        args=[
+            "tickets",
+            "users",
+            "reset-password",
+            "--email",
+            "lost@example.com",
+            "--password",
+            "x",
+        ]
+    )
+    assert short.exit_code != 0
+
+
+def test_bootstrap_migrates_seeds_an_empty_database_and_frames_the_first_admin_last(app, runner):
+    from ticketing.models import Ticket
+
+    first = runner.invoke(
+        args=["tickets", "bootstrap", "--seed", "5", "--email", "boss@example.com"]
+    )
+    assert first.exit_code == 0, first.output
+    lines = first.output.strip().splitlines()
+    # The credentials are the last thing printed, in their frame.
+    assert lines[-1].startswith("+=") and "boss@example.com" in first.output
+    password = re.search(r"password: (\S+)", first.output).group(1)
+    assert _login(app, "boss@example.com", password).status_code == 200
+    with app.app_context():
+        assert db.session.scalar(select(db.func.count()).select_from(Ticket)) == 5
+
+    again = runner.invoke(args=["tickets", "bootstrap", "--seed", "5"])
+    assert again.exit_code == 0, again.output
+    assert "nothing to do" in again.output and password not in again.output
+    assert "reset-password" in again.output
+    with app.app_context():
+        assert db.session.scalar(select(db.func.count()).select_from(Ticket)) == 5

@@ -109,28 +109,104 @@ def token_revoke_command(ref: str) -> None:
     click.echo(f"Revoked token {token.id} ({token.prefix}…, {token.name}).")
 
 
-@click.command("ensure-admin")
+def credentials_block(title: str, email: str, password: str) -> str:
+    """Sign-in details in a frame that stands out at the end of a start-up log."""
+    lines = [
+        title,
+        "",
+        f"  e-mail:   {email}",
+        f"  password: {password}",
+        "",
+        "Shown only now: keep it somewhere safe. Lost it? Run",
+        f"  flask tickets users reset-password --email {email}",
+    ]
+    width = max(len(line) for line in lines) + 2
+    rule = "+" + "=" * (width + 2) + "+"
+    return "\n".join([rule, *(f"| {line.ljust(width)} |" for line in lines), rule])
+
+
+@users_cli.command("reset-password")
+@click.option("--email", required=True, help="Whose password.")
 @click.option(
+    "--password",
+    default=None,
+    help="The new password; without it one is generated and printed once.",
+)
+def reset_password_command(email: str, password: str | None) -> None:
+    """Give a user a new password (every session they have open ends; tokens stay)."""
+    user = _user(email)
+    new = password or services.generate_password()
+    with acting_as(CLI_ACTOR):
+        try:
+            services.update_user(user, {"password": new})
+        except DomainError as err:
+            _fail(err)
+        db.session.commit()
+    if password:
+        click.echo(f"Password of {user.email} changed; their sessions ended.")
+    else:
+        click.echo(credentials_block(f"New password for {user.email}:", user.email, new))
+
+
+def _ensure_admin(email: str, name: str) -> None:
+    with acting_as(CLI_ACTOR):
+        created = services.ensure_admin(email, name)
+        db.session.commit()
+    if created is None:
+        click.echo(
+            "An admin account exists; nothing to do. (Forgot its password? "
+            "flask tickets users reset-password --email <their e-mail>)"
+        )
+        return
+    title = "Created the first admin account. Sign in with:"
+    click.echo(credentials_block(title, created.user.email, created.generated_password))
+
+
+ADMIN_EMAIL = click.option(
     "--email",
     envvar="ADMIN_EMAIL",
     default="admin@example.com",
     show_default=True,
     help="E-mail of the admin to create when none exists (env ADMIN_EMAIL).",
 )
+
+
+@click.command("ensure-admin")
+@ADMIN_EMAIL
 @click.option("--name", default="Admin", show_default=True)
 @with_appcontext
 def ensure_admin_command(email: str, name: str) -> None:
     """Create an admin with a generated password when no active admin exists (prints it once)."""
-    with acting_as(CLI_ACTOR):
-        created = services.ensure_admin(email, name)
-        db.session.commit()
-    if created is None:
-        click.echo("An admin account exists; nothing to do.")
-        return
-    click.echo("Created the first admin account. Sign in with:")
-    click.echo(f"  e-mail:   {created.user.email}")
-    click.echo(f"  password: {created.generated_password}")
-    click.echo("This password is shown only now: keep it somewhere safe.")
+    _ensure_admin(email, name)
 
 
-COMMANDS = (users_cli, ensure_admin_command)
+@click.command("bootstrap")
+@ADMIN_EMAIL
+@click.option("--name", default="Admin", show_default=True, help="The first admin's name.")
+@click.option(
+    "--seed",
+    "seed_count",
+    default=200,
+    show_default=True,
+    type=click.IntRange(0, 100_000),
+    help="Demo tickets to create when there are none (0: none).",
+)
+@with_appcontext
+def bootstrap_command(email: str, name: str, seed_count: int) -> None:
+    """Every start-up step in one process: migrate the database, seed demo tickets when it has
+    none, create the first admin when there is none (its password last, in a frame)."""
+    from flask_migrate import upgrade
+    from sqlalchemy import func, select
+
+    from ..models import Ticket
+    from ..tickets.seed import seed
+
+    click.echo("Migrating the database…")
+    upgrade()
+    if seed_count and not db.session.scalar(select(func.count()).select_from(Ticket)):
+        with click.progressbar(length=seed_count, label="Seeding demo tickets") as bar:
+            seed(seed_count, progress=bar.update)
+    _ensure_admin(email, name)
+
+
+COMMANDS = (users_cli, ensure_admin_command, bootstrap_command)
