@@ -44,6 +44,7 @@ from ..models import Reply, Ticket
 from ..tickets import vectors as ticket_vectors
 from . import vector_index
 from .merge import merged_source_ids
+from .models import TicketMerge
 from .terms import Terms, query_words, similarity, terms_of
 
 #: Words looked up per query, at most.
@@ -257,12 +258,19 @@ def _by_vectors(
     scored = [(i, score) for i, score in scored if score >= MIN_COSINE]
     if not scored:
         return []
-    merged = merged_source_ids([i for i, _ in scored])
     statuses = set(SCOPES[scope])
-    wanted = [i for i, _ in scored if i not in merged]
-    # Statuses first (narrow rows), then the whole rows of the k kept.
+    # One narrow query for the candidates' statuses, less the merged ones (whole rows follow
+    # for the k kept).
+    ids = [i for i, _ in scored]
+    merged = select(TicketMerge.source_id).where(
+        TicketMerge.source_id == Ticket.id, TicketMerge.undone_at.is_(None)
+    )
     status_of = dict(
-        db.session.execute(select(Ticket.id, Ticket.status).where(Ticket.id.in_(wanted))).all()
+        db.session.execute(
+            select(Ticket.id, Ticket.status).where(
+                ticket_vectors.among(Ticket.id, ids), ~merged.exists()
+            )
+        ).all()
     )
     kept = [(i, s) for i, s in scored if status_of.get(i) in statuses][:k]
     if not kept:
