@@ -606,3 +606,11 @@ def test_assignee_and_team_filters_are_chips_like_the_others(page, api, live_app
     expect(chips.first).to_have_text(re.compile(r"Assignee: Unassigned"))
     page.get_by_role("button", name="Remove filter Assignee: Unassigned").click()
     expect(chips).to_have_count(0)
+
+
+def test_sign_in_says_how_to_get_a_forgotten_password_back(new_context):
+    page = watched_page(new_context(signed_in=False))
+    page.goto("/#/login")
+    page.get_by_text("Forgot your password?").click()
+    expect(page.locator(".forgot")).to_contain_text("flask tickets users reset-password")
+    assert page.watch.errors == []

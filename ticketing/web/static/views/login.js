@@ -18,6 +18,24 @@ function failureText(err) {
   return errorText(err);
 }
 
+/** "Forgot your password?": who can give a new one (an admin, in the page or the CLI). */
+function forgotten() {
+  return el(
+    "details",
+    { class: "forgot" },
+    el("summary", null, "Forgot your password?"),
+    el(
+      "p",
+      { class: "muted small" },
+      "Ask an admin for a new one: they set it through the API (",
+      el("code", null, "PATCH /api/users/<id>"),
+      ") or on the server with ",
+      el("code", null, "flask tickets users reset-password --email you@example.com"),
+      ". Then choose your own on Your account."
+    )
+  );
+}
+
 export function loginView(main, route) {
   const email = el("input", { type: "email", name: "email", autocomplete: "username", required: true });
   const password = el("input", {
@@ -34,7 +52,8 @@ export function loginView(main, route) {
     field("Email", email, { name: "email" }),
     field("Password", password, { name: "password" }),
     errors,
-    el("div", { class: "form-actions" }, button)
+    el("div", { class: "form-actions" }, button),
+    forgotten()
   );
   const customers = el(
     "p",

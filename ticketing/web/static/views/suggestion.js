@@ -4,7 +4,7 @@
 
 import { api, errorText, notAvailable } from "../api.js";
 import { clear, debounce, el } from "../dom.js";
-import { fmtPercent, label, orDash, sourceName } from "../format.js";
+import { fmtPercent, isTentative, label, orDash, sourceName } from "../format.js";
 
 const MIN_DESCRIPTION = 20;
 
@@ -13,7 +13,8 @@ function sourceLine(s) {
     s.confidence !== null && s.confidence !== undefined
       ? ` · ${fmtPercent(s.confidence)} confident`
       : "";
-  return sourceName(s.source) + confident;
+  const guess = isTentative(s.confidence) ? " — a guess: check it" : "";
+  return sourceName(s.source) + confident + guess;
 }
 
 /**
@@ -94,6 +95,7 @@ export function suggestionPanel(controls) {
   function details(s) {
     const urgency = orDash(s.urgency_score);
     node.dataset.source = s.source || "";
+    node.classList.toggle("tentative", isTentative(s.confidence));
     node.appendChild(
       el(
         "dl",
