@@ -92,3 +92,30 @@ def test_evaluate_refuses_the_embeddings_engine_without_the_model(app, runner, t
                                  "embeddings"])  # fmt: skip
     assert result.exit_code != 0
     assert "needs onnxruntime" in result.output
+
+
+def test_few_shot_examples_are_the_nearest_in_meaning(app, client):
+    """With the model installed, Claude's examples are picked by embedding cosine: a corrected
+    ticket that shares no word with the new one but means the same comes first."""
+    from ticketing.classification import examples
+
+    same = [
+        ("Billed two times", "You took the money from me on two occasions.", "billing"),
+        ("Dark theme", "Please add a dark mode to the dashboard.", "general"),
+        ("Cannot sign in", "The login page keeps rejecting my password.", "account"),
+    ]
+    ids = {}
+    for subject, body, category in same:
+        response = client.post(
+            "/api/tickets", json={"subject": subject, "body": body, "category": category}
+        )
+        ids[category] = response.get_json()["id"]
+    with app.app_context():
+        source = examples.example_source(app)
+        assert isinstance(source, examples.NearestByVector)
+        found = source.nearest("Duplicate charge", "My card was charged twice for one order.", 2)
+        assert found[0].ticket_id == ids["billing"] and found[0].category == "billing"
+        assert ids["billing"] not in [
+            e.ticket_id
+            for e in source.nearest("Duplicate charge", "Charged twice.", 3, ids["billing"])
+        ]

@@ -5,8 +5,8 @@ example of how this team uses the taxonomy. ``nearest`` picks the ``k`` most sim
 Claude sees them (redacted, delimited) before the ticket.
 
 The selection sits behind a small interface, ``ExampleSource.nearest(subject, body, k,
-exclude_id)``, so a better similarity (sentence embeddings, once the learner stores vectors)
-replaces ``TokenOverlap`` without touching the prompt: ``set_example_source(app, source)``.
+exclude_id)``: ``NearestByVector`` (sentence embeddings) when the local model is installed,
+else ``TokenOverlap``; ``set_example_source(app, source)`` puts another in.
 
 ``TokenOverlap`` is the cheap local measure: the most recent ``CLAUDE_EXAMPLE_POOL`` corrected
 tickets, scored by the idf-weighted overlap of their word sets with the ticket's (rare shared
@@ -147,6 +147,51 @@ class TokenOverlap:
         return [ex for _, _, ex in scored[:k]]
 
 
+class NearestByVector(TokenOverlap):
+    """Nearest corrected tickets by the cosine of their sentence embeddings (the local model
+    installed): alike in meaning, not only in words. The same pool as ``TokenOverlap``; the
+    pool's vectors come from ``ticket_vectors`` (embedded on the spot when missing) and are
+    cached with it."""
+
+    def __init__(self, pool: int = 500, cache_seconds: float = CACHE_SECONDS) -> None:
+        super().__init__(pool, cache_seconds)
+        self._vectors: tuple[list[int], Any] | None = None
+
+    def _pool_vectors(self, pool: list[tuple[Example, set[str]]]) -> Any:
+        import numpy as np
+
+        from ..tickets import vectors
+
+        ids = [ex.ticket_id for ex, _ in pool]
+        with self._lock:
+            if self._vectors is not None and self._vectors[0] == ids:
+                return self._vectors[1]
+        stored = vectors.vectors_of(ids)
+        missing = [ex for ex, _ in pool if ex.ticket_id not in stored]
+        if missing:
+            fresh = vectors.embed_texts([(ex.subject, ex.body) for ex in missing]) or []
+            stored.update({ex.ticket_id: v for ex, v in zip(missing, fresh, strict=True)})
+        matrix = np.vstack([stored[i] for i in ids]) if ids else np.zeros((0, 1), np.float32)
+        with self._lock:
+            self._vectors = (ids, matrix)
+        return matrix
+
+    def nearest(
+        self, subject: str, body: str, k: int, exclude_id: int | None = None
+    ) -> list[Example]:
+        from ..tickets import vectors
+
+        pool = self.candidates()
+        if k <= 0 or not pool:
+            return []
+        query = vectors.embed_one(subject, (body or "")[:BODY_CHARS])
+        if query is None:
+            return super().nearest(subject, body, k, exclude_id)
+        scores = self._pool_vectors(pool) @ query
+        order = sorted(range(len(pool)), key=lambda i: (-float(scores[i]), -pool[i][0].ticket_id))
+        return [pool[i][0] for i in order if pool[i][0].ticket_id != exclude_id][:k]
+
+
 def set_example_source(app: Any, source: ExampleSource | None) -> None:
     """Use ``source`` to pick examples in ``app`` (e.g. embeddings); None restores the default."""
     if source is None:
@@ -158,7 +203,8 @@ def set_example_source(app: Any, source: ExampleSource | None) -> None:
 def example_source(app: Any) -> ExampleSource:
     source = app.extensions.get(EXTENSION_KEY)
     if source is None:
-        source = app.extensions[EXTENSION_KEY] = TokenOverlap(
-            int(app.config["CLAUDE_EXAMPLE_POOL"])
-        )
+        from ..core import embeddings
+
+        kind = NearestByVector if embeddings.active(app) else TokenOverlap
+        source = app.extensions[EXTENSION_KEY] = kind(int(app.config["CLAUDE_EXAMPLE_POOL"]))
     return source
