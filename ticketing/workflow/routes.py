@@ -9,11 +9,22 @@ from flask_smorest import Blueprint
 from ..core.access import current_user
 from ..core.extensions import db
 from ..core.schemas import ErrorEnvelope
-from ..tickets import concurrency
+from ..tickets import bulk, concurrency
 from ..tickets import services as tickets
 from ..tickets.schemas import TicketOut
 from . import services
-from .schemas import MacroIn, MacroList, MacroOut, MacroPatch, ViewIn, ViewList, ViewOut, ViewPatch
+from .schemas import (
+    MacroBulkIn,
+    MacroBulkOut,
+    MacroIn,
+    MacroList,
+    MacroOut,
+    MacroPatch,
+    ViewIn,
+    ViewList,
+    ViewOut,
+    ViewPatch,
+)
 
 macros_blp = Blueprint(
     "macros", __name__, url_prefix="/api", description="Macros: canned replies with actions"
@@ -100,6 +111,24 @@ class MacroApply(MethodView):
         services.apply_macro(macro, ticket, user)
         db.session.commit()
         return ticket, 200, {"ETag": concurrency.etag(ticket)}
+
+
+@macros_blp.route("/macros/<int:macro_id>/apply")
+class MacroBulkApply(MethodView):
+    @macros_blp.arguments(MacroBulkIn)
+    @macros_blp.response(200, MacroBulkOut)
+    @macros_blp.alt_response(404, schema=ErrorEnvelope, description="No such macro")
+    @macros_blp.alt_response(422, schema=ErrorEnvelope, description="Too many, or does not fit")
+    def post(self, data, macro_id):
+        """Apply a macro to many tickets (the checked ``ids`` or every ticket the ``filter``
+        selects, up to ``BULK_INLINE_MAX``): each gets its reply and actions, audited on its
+        own; all or none."""
+        user = current_user()
+        macro = services.get_macro(macro_id, user)
+        ids = bulk.resolve_ids(data.get("ids"), data.get("filter"))
+        applied = services.apply_macro_to_many(macro, ids, user)
+        db.session.commit()
+        return {"total": len(ids), "applied": applied}
 
 
 @views_blp.route("")

@@ -6,7 +6,7 @@ from marshmallow import Schema, ValidationError, fields, pre_load, validate, val
 
 from ..core.schemas import NOT_BLANK, StrictSchema, strip_strings
 from ..tickets.bulk_schemas import BulkChanges
-from ..tickets.schemas import TicketFilterQuery
+from ..tickets.schemas import ID, TicketFilterQuery
 
 PLACEHOLDERS = ("requester_name", "ticket_id", "subject", "agent_name")
 
@@ -67,6 +67,25 @@ class MacroOut(Schema):
 
 class MacroList(Schema):
     items = fields.List(fields.Nested(MacroOut))
+
+
+class MacroBulkIn(StrictSchema):
+    """``ids`` (the checked rows) or ``filter`` ("select all matching"), as for a bulk edit."""
+
+    ids = fields.List(
+        fields.Integer(validate=ID), validate=validate.Length(1, 10_000), metadata={"example": [1]}
+    )
+    filter = fields.Nested(TicketFilterQuery, metadata={"description": "The list's filters"})
+
+    @validates_schema
+    def one_selection(self, data, **kwargs):
+        if ("ids" in data) == ("filter" in data):
+            raise ValidationError("Give either ids or filter.", "_schema")
+
+
+class MacroBulkOut(Schema):
+    total = fields.Integer(metadata={"description": "Tickets selected"})
+    applied = fields.Integer(metadata={"description": "Tickets the macro was applied to"})
 
 
 class ViewIn(StrictSchema):

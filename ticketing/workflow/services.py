@@ -7,7 +7,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import or_, select
 
-from ..core.errors import Forbidden, NotFound
+from ..core.errors import Forbidden, InvalidInput, NotFound
 from ..core.extensions import db
 from ..core.vocab import (
     UNRESOLVED_STATUSES,
@@ -118,6 +118,19 @@ def apply_macro(macro: Macro, ticket: Ticket, user: User) -> Ticket:
         tickets.check_owners(actions)
         tickets.update_ticket(ticket, bulk.ticket_changes(ticket, actions), check=False)
     return ticket
+
+
+def apply_macro_to_many(macro: Macro, ticket_ids: list[int], user: User) -> int:
+    """Apply a macro to each ticket (its reply and actions; each saved and audited on its
+    own), all in the caller's transaction: all of them or none. At most ``BULK_INLINE_MAX``
+    tickets (a reply per ticket is no job for a background run)."""
+    limit = int(current_app.config["BULK_INLINE_MAX"])
+    if len(ticket_ids) > limit:
+        message = f"A macro is applied to at most {limit} tickets at once; narrow the selection."
+        raise InvalidInput(message, fields={"ids": [message]})
+    for ticket_id in ticket_ids:
+        apply_macro(macro, tickets.get_ticket(ticket_id), user)
+    return len(ticket_ids)
 
 
 # ---------- saved views ----------

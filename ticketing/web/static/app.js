@@ -23,6 +23,8 @@ import { dashboardView } from "./views/dashboard.js";
 import { exportsView } from "./views/exports.js";
 import { loginView } from "./views/login.js";
 import { newTicketView } from "./views/new-ticket.js";
+import { macrosView } from "./views/macros.js";
+import { peopleAdminView } from "./views/people-admin.js";
 import { slaAdminView } from "./views/sla-admin.js";
 import { submitView } from "./views/submit.js";
 import { ticketView } from "./views/ticket.js";
@@ -38,6 +40,8 @@ const VIEWS = {
   account: accountView,
   "access-log": accessLogView,
   sla: slaAdminView,
+  macros: macrosView,
+  people: peopleAdminView,
 };
 
 let current = null; // the mounted view: {name, update?(route), destroy?()}

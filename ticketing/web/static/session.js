@@ -13,6 +13,8 @@ const NAV = [
   ["dashboard", "#/dashboard", "Dashboard", false],
   ["exports", "#/exports", "Exports", false],
   ["access-log", "#/access-log", "Access log", true],
+  ["macros", "#/macros", "Macros", false],
+  ["people", "#/people", "Users", true],
   ["sla", "#/sla", "SLAs", true],
 ];
 

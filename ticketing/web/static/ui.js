@@ -208,3 +208,14 @@ export function tagList(tags) {
     (tags || []).map((t) => el("li", { class: "tag" }, t))
   );
 }
+
+/**
+ * A delete that asks twice without a dialog: the first click turns the button into
+ * "Really delete?", the second says yes. Returns true on the second click.
+ */
+export function confirmedTwice(button) {
+  if (button.dataset.armed === "1") return true;
+  button.dataset.armed = "1";
+  button.textContent = "Really delete?";
+  return false;
+}

@@ -26,6 +26,7 @@ export const vocab = Object.freeze({
   triageStatuses: list("triage_statuses"),
   exportStatuses: list("export_statuses"),
   roles: list("roles"),
+  assignmentModes: list("assignment_modes"), // how a team hands out routed tickets
   adminRole: data.admin_role, // the role that may manage users and read the access log
   accessActions: list("access_actions"), // what the access log records
   triageSources: list("triage_sources"), // the sources that are triage, not a person

@@ -9,6 +9,7 @@ import { loadPeople } from "../people.js";
 import { errorBox, select, showError, ticketsChanged, toast } from "../ui.js";
 import { vocab } from "../vocab.js";
 import { filtersFrom } from "./filters.js";
+import { macroPicker } from "./macro-bulk.js";
 
 /** The menus' option for "nobody" / "no team" (the API's null). */
 const NOBODY = "-";
@@ -56,6 +57,7 @@ export function bulkBar(opts) {
     placeholder: "remove tags",
     "aria-label": "Remove tags",
   });
+  const macro = macroPicker();
   const apply = el("button", { type: "button", class: "btn btn-primary btn-small", id: "bulk-apply" }, "Apply");
   const progress = el("span", { class: "bulk-progress muted", id: "bulk-progress", "aria-live": "polite" });
   const errors = errorBox();
@@ -70,6 +72,7 @@ export function bulkBar(opts) {
     team,
     tagsAdd,
     tagsRemove,
+    macro.node,
     apply,
     progress,
     errors
@@ -136,19 +139,24 @@ export function bulkBar(opts) {
   apply.addEventListener("click", async () => {
     showError(errors, "");
     const wanted = changes();
-    if (!Object.keys(wanted).length) {
+    if (!Object.keys(wanted).length && !macro.chosen()) {
       showError(errors, "Choose a change first.");
       return;
     }
-    const body = { changes: wanted };
-    if (allMatching) body.filter = filtersFrom(opts.params());
-    else body.ids = checked().map((b) => Number(b.value));
+    const selection = allMatching ? { filter: filtersFrom(opts.params()) } : { ids: checked().map((b) => Number(b.value)) };
     apply.disabled = true;
     try {
-      const done = await follow(await api("POST", "/api/tickets/bulk", body));
-      if (done.status === "failed") throw new Error(done.error || "failed");
+      if (Object.keys(wanted).length) {
+        const done = await follow(await api("POST", "/api/tickets/bulk", { ...selection, changes: wanted }));
+        if (done.status === "failed") throw new Error(done.error || "failed");
+        toast(`${fmtNumber(done.changed)} of ${fmtNumber(done.total)} tickets changed.`, "ok");
+      }
+      if (macro.chosen()) {
+        const done = await macro.applyTo(selection);
+        toast(`Macro applied to ${fmtNumber(done.applied)} of ${fmtNumber(done.total)} tickets.`, "ok");
+        macro.reset();
+      }
       progress.textContent = "";
-      toast(`${fmtNumber(done.changed)} of ${fmtNumber(done.total)} tickets changed.`, "ok");
       [status, priority, assignee, team].forEach((s) => {
         s.value = "";
       });

@@ -5,7 +5,17 @@
 import { api, errorText, listOf } from "../api.js";
 import { clear, el } from "../dom.js";
 import { label, splitList } from "../format.js";
-import { errorBox, field, heading, select, setFieldErrors, showError, showFormError, toast } from "../ui.js";
+import {
+  confirmedTwice,
+  errorBox,
+  field,
+  heading,
+  select,
+  setFieldErrors,
+  showError,
+  showFormError,
+  toast,
+} from "../ui.js";
 import { vocab } from "../vocab.js";
 import { fmtSpanLong } from "./sla.js";
 
@@ -321,13 +331,8 @@ export function slaAdminView(main) {
   );
   let alive = true;
 
-  /** Delete on a second click of the same button ("Delete" → "Really delete?"). */
   async function remove(kind, row, button) {
-    if (button.dataset.armed !== "1") {
-      button.dataset.armed = "1";
-      button.textContent = "Really delete?";
-      return;
-    }
+    if (!confirmedTwice(button)) return;
     try {
       await api("DELETE", `/api/sla/${kind === "policy" ? "policies" : "calendars"}/${row.id}`);
       toast(`${label(kind)} deleted.`, "ok");
