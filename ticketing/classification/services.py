@@ -89,13 +89,19 @@ def detect_language(subject: str | None, body: str | None, app: Flask | None = N
 
 
 def warm_up(app: Flask) -> None:
-    """Build the local classifier's tables, load every language model and import the Claude
-    client (the anthropic SDK takes seconds) now, so the first requests of a process — or
-    every work horse a worker forks — don't each pay for it (lingua loads models lazily)."""
+    """Build the local classifier's tables, load every language model and the embedding model
+    (when installed) and import the Claude client (the anthropic SDK takes seconds) now, so
+    the first requests of a process — or every work horse a worker forks — don't each pay for
+    it (lingua loads models lazily)."""
     from . import claude  # noqa: F401 - imported for its side effect: loaded once
 
     fallback.warm_up()
     language.detector(app).warm_up()
+    from ..core import embeddings
+
+    embedder = embeddings.get(app)  # the ONNX session (one thread: safe across a fork)
+    if embedder is not None:
+        embedder.embed(["warm-up"])
 
 
 def fill_missing_languages(limit: int = 2000) -> int:
