@@ -614,3 +614,33 @@ def test_sign_in_says_how_to_get_a_forgotten_password_back(new_context):
     page.get_by_text("Forgot your password?").click()
     expect(page.locator(".forgot")).to_contain_text("flask tickets users reset-password")
     assert page.watch.errors == []
+
+
+def test_dashboard_tables_on_a_phone_keep_their_words_whole(new_context, api):
+    """At 375 px no table header in the dashboard's cards wraps inside a word (before: the SLA
+    attainment's "Priority" and the cost table's "Tickets" stacked letter by letter)."""
+    ticket = api.post("/api/tickets", {"subject": "Charged twice", "body": "Refund one, please."})
+    api.post(f"/api/tickets/{ticket['id']}/replies", {"body": "Refunded."})  # a met clock
+    page = new_context(viewport={"width": 375, "height": 812}).new_page()
+    page.goto("/#/dashboard")
+    page.locator("#sla-attainment table").first.wait_for()
+    broken = page.evaluate(
+        """() => [...document.querySelectorAll('main .card th')].filter((th) => {
+            const words = th.textContent.trim().split(/\\s+/).filter(Boolean);
+            if (!words.length) return false;
+            const probe = document.createElement('span');
+            probe.style.cssText = 'position:absolute;visibility:hidden;white-space:nowrap';
+            th.appendChild(probe);
+            const width = (w) => {
+              probe.textContent = w;
+              return probe.getBoundingClientRect().width;
+            };
+            const widest = Math.max(...words.map(width));
+            probe.remove();
+            const style = getComputedStyle(th);
+            const pad = parseFloat(style.paddingLeft) + parseFloat(style.paddingRight);
+            const inner = th.clientWidth - pad;
+            return inner + 1 < widest;
+        }).map((th) => th.textContent.trim())"""
+    )
+    assert broken == []
