@@ -40,8 +40,12 @@ def recipients(ticket_ids: set[int]) -> tuple[dict[int, list[int]], dict[int, st
     ).all()
     assignees = {t.assignee_id for t in tickets if t.assignee_id}
     teams = {t.team_id for t in tickets if not t.assignee_id and t.team_id}
-    active = set(
-        db.session.scalars(select(User.id).where(User.id.in_(assignees), User.active.is_(True)))
+    active = (
+        set(
+            db.session.scalars(select(User.id).where(User.id.in_(assignees), User.active.is_(True)))
+        )
+        if assignees
+        else set()
     )
     members: dict[int, list[int]] = defaultdict(list)
     if teams:
