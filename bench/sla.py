@@ -165,7 +165,8 @@ def main() -> None:
     )
     print(
         f"statements per pass: {sorted(statements)} (4 UPDATE … RETURNING; plus the "
-        "escalation SELECT and one events INSERT when a pass marks something)"
+        "escalation SELECT, the recipients SELECT (and the team members' / assignees' when "
+        "tickets have them) and one events INSERT when a pass marks something)"
     )
     for name, p50 in (("steady", p50_steady), ("catch-up", p50_catch)):
         verdict = "ok" if p50 < TARGET_SECONDS else "OVER"
