@@ -80,6 +80,14 @@ class Config:
         self.CLASSIFY_TIMEOUT = env_float("CLASSIFY_TIMEOUT", 20.0)
         self.CLASSIFY_SUGGEST_TIMEOUT = env_float("CLASSIFY_SUGGEST_TIMEOUT", 4.0)
         self.CLASSIFY_MAX_RETRIES = env_int("CLASSIFY_MAX_RETRIES", 3)
+        # Circuit breaker (shared through Redis): this many consecutive failed Claude calls
+        # (timeouts, 429, 5xx) open it for CLAUDE_BREAKER_COOLDOWN seconds, during which the
+        # local classifier answers at once; 0 turns it off.
+        self.CLAUDE_BREAKER_FAILURES = env_int("CLAUDE_BREAKER_FAILURES", 5)
+        self.CLAUDE_BREAKER_COOLDOWN = env_float("CLAUDE_BREAKER_COOLDOWN", 60.0)
+        # Live suggestions: at most this many Claude calls at once per web process; the
+        # others get the local classifier's answer at once.
+        self.CLAUDE_LIVE_CONCURRENCY = env_int("CLAUDE_LIVE_CONCURRENCY", 2)
         # Backoff between Claude attempts: base * 2**n seconds, jittered, at most _MAX; a
         # server's retry-after is honoured up to CLASSIFY_RETRY_AFTER_MAX seconds.
         self.CLASSIFY_BACKOFF_BASE = env_float("CLASSIFY_BACKOFF_BASE", 0.5)

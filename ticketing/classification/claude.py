@@ -40,6 +40,7 @@ from anthropic.lib._parse._transform import transform_schema
 
 from ..core.vocab import Category, Priority, Sentiment, TriageSource, values
 from . import fallback, guidelines, learning
+from .breaker import Breaker
 from .cost import Pricing
 from .language import clean_code
 from .redact import Redactor
@@ -290,6 +291,7 @@ def get_client(app: Any) -> anthropic.Anthropic:
 #: will not help and neither will the next ticket, so they are a configuration fault.
 CONFIG_FAULT_STATUSES = frozenset({400, 401, 403, 404})
 CONFIG_FAULT = "configuration fault"
+BREAKER_OPEN = "Claude skipped: the circuit breaker is open (consecutive failures)"
 
 
 class FaultSink(Protocol):
@@ -329,6 +331,7 @@ class ClaudeClassifier:
         redact: bool = True,
         pricing: Pricing | None = None,
         faults: FaultSink | None = None,
+        breaker: Breaker | None = None,
     ) -> None:
         self.client = client
         self.model = model
@@ -339,6 +342,8 @@ class ClaudeClassifier:
         self.redact = redact
         self.pricing = pricing or Pricing()
         self.faults = faults
+        #: The shared circuit breaker (None: every call tries Claude).
+        self.breaker = breaker
 
     @classmethod
     def from_app(
@@ -349,7 +354,8 @@ class ClaudeClassifier:
         max_attempts: int | None = None,
         faults: FaultSink | None = None,
     ) -> ClaudeClassifier:
-        """Settings from ``app.config``; ``timeout``/``max_attempts`` override them."""
+        """Settings from ``app.config`` (with the shared circuit breaker);
+        ``timeout``/``max_attempts`` override them."""
         cfg = app.config
         policy = RetryPolicy(
             max_attempts=max_attempts or max(1, int(cfg["CLASSIFY_MAX_RETRIES"]) + 1),
@@ -366,6 +372,7 @@ class ClaudeClassifier:
             pricing=Pricing.from_config(cfg),
             faults=faults,
             fallback_classify=learning.local_classifier(app),
+            breaker=Breaker.from_app(app),
         )
 
     # ------------------------------------------------------------------ the request
@@ -490,11 +497,17 @@ class ClaudeClassifier:
         tokens_in = tokens_out = 0
         error: str | None = None
         while True:
+            if self.breaker is not None and not self.breaker.allow():
+                error = BREAKER_OPEN if not error else f"{BREAKER_OPEN} (after: {error})"
+                error = error[:ERROR_MAX]
+                break
             attempts += 1
             try:
                 message = self.client.messages.create(**kwargs)
             except RETRYABLE as err:
                 error = describe_error(err)
+                if self.breaker is not None:
+                    self.breaker.failure(error)
                 retry_after = retry_after_seconds(err)
                 if attempts >= self.policy.max_attempts:
                     error = f"gave up after {attempts} attempt(s): {error}"
@@ -517,6 +530,8 @@ class ClaudeClassifier:
                 break
             if self.faults is not None:
                 self.faults.clear()  # the API accepted the request: the set-up works
+            if self.breaker is not None:
+                self.breaker.success()
             usage = getattr(message, "usage", None)
             tokens_in += int(getattr(usage, "input_tokens", 0) or 0)
             tokens_out += int(getattr(usage, "output_tokens", 0) or 0)

@@ -147,6 +147,24 @@ class SpendOut(Schema):
     per_ticket_usd = fields.Float(allow_none=True)
 
 
+class BreakerOut(Schema):
+    """The circuit breaker around Claude, shared by every process."""
+
+    state = fields.String(
+        metadata={
+            "enum": ["closed", "open", "half_open", "off", "unknown"],
+            "description": "open: the local classifier answers until `until`; half_open: the "
+            "cool-down is over and the next call tries Claude",
+        }
+    )
+    failures = fields.Integer(metadata={"description": "consecutive failed Claude calls"})
+    threshold = fields.Integer(metadata={"description": "CLAUDE_BREAKER_FAILURES"})
+    cooldown_seconds = fields.Float(metadata={"description": "CLAUDE_BREAKER_COOLDOWN"})
+    opened_at = fields.String()
+    until = fields.String()
+    last_error = fields.String(allow_none=True)
+
+
 class ClaudeStatusOut(Schema):
     """Claude as the dashboard shows it: state, fault, budget and spend."""
 
@@ -154,11 +172,13 @@ class ClaudeStatusOut(Schema):
     status = fields.String(
         metadata={
             "enum": list(values(ClaudeState)),
-            "description": "fault: a configuration fault (see fault); budget_exhausted: the "
-            "local classifier answers until the month ends",
+            "description": "fault: a configuration fault (see fault); circuit_open: Claude "
+            "failed repeatedly, the local classifier answers for a cool-down (see breaker); "
+            "budget_exhausted: the local classifier answers until the month ends",
         }
     )
     fault = fields.Nested(FaultOut, allow_none=True)
+    breaker = fields.Nested(BreakerOut)
     enabled = fields.Boolean()
     model = fields.String()
     redact_pii = fields.Boolean()

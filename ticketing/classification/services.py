@@ -8,6 +8,7 @@ classifier is called with no transaction open and the row is locked only to appl
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -177,13 +178,55 @@ def classify_safely(classifier: Classifier, subject: str, body: str, hints=None)
     return result
 
 
+LIVE_SLOTS_KEY = "classification_live_slots"
+_slots_lock = threading.Lock()
+BUSY = "Claude is busy with other suggestions: the local classifier answered"
+
+
+def live_slots(app: Flask) -> threading.BoundedSemaphore:
+    """This process's slots for live Claude calls (``CLAUDE_LIVE_CONCURRENCY``)."""
+    slots = app.extensions.get(LIVE_SLOTS_KEY)
+    if slots is None:
+        with _slots_lock:
+            slots = app.extensions.get(LIVE_SLOTS_KEY)
+            if slots is None:
+                size = max(1, int(app.config["CLAUDE_LIVE_CONCURRENCY"]))
+                slots = app.extensions[LIVE_SLOTS_KEY] = threading.BoundedSemaphore(size)
+    return slots
+
+
+def _is_remote(classifier: Classifier) -> bool:
+    from .claude import ClaudeClassifier
+
+    return isinstance(getattr(classifier, "__self__", None), ClaudeClassifier)
+
+
 def suggest(subject: str | None, body: str) -> TriageResult:
-    """A live suggestion for the create form: short timeout, falls back rather than fails."""
+    """A live suggestion for the create form: short timeout, falls back rather than fails.
+
+    A web thread never waits for a Claude slot: with ``CLAUDE_LIVE_CONCURRENCY`` calls
+    already in flight in this process (or the circuit breaker open), the local classifier
+    answers at once."""
+    app = current_app._get_current_object()
     classifier = get_classifier(live=True)
     lang = detect_language(subject, body)
-    hints = hints_for(classifier, subject or "", body, lang, None)
     db.session.commit()  # no transaction stays open during the call
-    return classify_safely(classifier, subject or "", body, hints)
+    if not _is_remote(classifier):
+        hints = hints_for(classifier, subject or "", body, lang, None)
+        db.session.commit()
+        return classify_safely(classifier, subject or "", body, hints)
+    slots = live_slots(app)
+    if not slots.acquire(blocking=False):
+        result = learning.local_classifier(app)(subject or "", body, language=lang)
+        result.error = BUSY
+        result.language = result.language or lang
+        return result
+    try:
+        hints = hints_for(classifier, subject or "", body, lang, None)
+        db.session.commit()
+        return classify_safely(classifier, subject or "", body, hints)
+    finally:
+        slots.release()
 
 
 # ---------------------------------------------------------------------- triage runs

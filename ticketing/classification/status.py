@@ -25,6 +25,7 @@ from ..core import kv
 from ..core.extensions import db
 from ..core.vocab import ClaudeState
 from ..models import Classification, utcnow
+from . import breaker
 
 log = logging.getLogger(__name__)
 
@@ -154,16 +155,30 @@ def monthly_history(now: datetime | None = None, months: int = HISTORY_MONTHS) -
 
 
 def claude_state(app: Flask | None = None) -> dict[str, Any]:
-    """One word for Claude's state: disabled, fault, budget_exhausted or ok."""
+    """One word for Claude's state: disabled, fault, circuit_open, budget_exhausted or ok;
+    with the circuit breaker's state (``breaker``)."""
     app = app or current_app
     if not app.config.get("ANTHROPIC_API_KEY"):
         return {"ok": True, "status": ClaudeState.DISABLED.value, "fault": None}
+    circuit = breaker.state(app)
     fault = ClaudeFaults().current()
     if fault:
-        return {"ok": False, "status": ClaudeState.FAULT.value, "fault": fault}
+        return {"ok": False, "status": ClaudeState.FAULT.value, "fault": fault, "breaker": circuit}
+    if circuit["state"] == "open":
+        return {
+            "ok": False,
+            "status": ClaudeState.CIRCUIT_OPEN.value,
+            "fault": None,
+            "breaker": circuit,
+        }
     if budget_exhausted(app):
-        return {"ok": True, "status": ClaudeState.BUDGET_EXHAUSTED.value, "fault": None}
-    return {"ok": True, "status": ClaudeState.OK.value, "fault": None}
+        return {
+            "ok": True,
+            "status": ClaudeState.BUDGET_EXHAUSTED.value,
+            "fault": None,
+            "breaker": circuit,
+        }
+    return {"ok": True, "status": ClaudeState.OK.value, "fault": None, "breaker": circuit}
 
 
 def health_check() -> dict[str, Any]:

@@ -123,6 +123,9 @@ class ClaudeState(StrEnum):
     FAULT = "fault"
     #: ``CLAUDE_MONTHLY_BUDGET`` spent: the local classifier until the month ends.
     BUDGET_EXHAUSTED = "budget_exhausted"
+    #: The circuit breaker is open (consecutive timeouts/5xx/429): the local classifier
+    #: answers until its cool-down ends and a probe call succeeds.
+    CIRCUIT_OPEN = "circuit_open"
 
 
 class HealthStatus(StrEnum):

@@ -33,6 +33,16 @@ function banner(c) {
       "triaged by Claude again once it is."
     );
   }
+  if (c.status === "circuit_open" && c.breaker) {
+    const b = c.breaker;
+    return el(
+      "div",
+      { class: "error-box claude-breaker", role: "alert", dataset: { key: "claude.breaker" } },
+      el("strong", null, `Claude is not answering: ${fmtNumber(b.failures)} calls failed in a row. `),
+      `Triage and suggestions use the local classifier until ${fmtDate(b.until)}, then one call `,
+      `tries Claude again.${b.last_error ? ` Last error: ${b.last_error}` : ""}`
+    );
+  }
   if (c.status === "budget_exhausted") {
     return el(
       "div",
