@@ -163,6 +163,9 @@ class Config:
         # Exports a person may start (each one reads the whole selection).
         self.EXPORT_RATE_LIMIT = os.environ.get("EXPORT_RATE_LIMIT", "10/minute")
         self.EXPORT_STALE_SECONDS = env_float("EXPORT_STALE_SECONDS", 300.0)
+        # An export whose worker died (no heartbeat for EXPORT_STALE_SECONDS) or whose job was
+        # lost is run again by a worker, up to this many attempts in all; then it is failed.
+        self.EXPORT_MAX_ATTEMPTS = env_int("EXPORT_MAX_ATTEMPTS", 3)
         self.EXPORT_HEARTBEAT_SECONDS = env_float("EXPORT_HEARTBEAT_SECONDS", 10.0)
         self.EXPORT_JOB_TIMEOUT = env_int("EXPORT_JOB_TIMEOUT", 3600)
         # PostgreSQL: stream the CSV with COPY (neutralised in SQL); off = csv.writer path.

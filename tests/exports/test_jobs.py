@@ -159,8 +159,17 @@ def test_prune_deletes_expired_files_and_marks_them_expired(app, client, make_ti
     assert upkeep(app)["expired"] == 0  # nothing left to do
 
 
-def test_a_dead_worker_does_not_leave_the_export_running(app, client, pending_export):
-    """The worker died mid-export: its heartbeat stopped; upkeep fails it with the reason."""
+def ring_waiting(app) -> dict:
+    from ticketing.exports import jobs
+
+    with app.app_context():
+        return jobs.ring_waiting_exports()
+
+
+def test_a_dead_workers_export_is_run_again_not_left_running(app, client, pending_export):
+    """The worker died mid-export: its heartbeat (the claim's lease) stopped. The export is
+    claimable again and the next worker runs it (in-process: the ring runs it at once)."""
+    insert_tickets(app, [{"subject": "x"}])
     stale_seconds = app.config["EXPORT_STALE_SECONDS"]
     dead = pending_export(
         status="running",
@@ -169,12 +178,27 @@ def test_a_dead_worker_does_not_leave_the_export_running(app, client, pending_ex
         heartbeat_at=utcnow() - timedelta(seconds=stale_seconds + 60),
     )
     alive = pending_export(status="running", attempts=1, started_at=utcnow(), heartbeat_at=utcnow())
-    report = upkeep(app)
-    assert report["stale_failed"] == 1
-    failed = client.get(f"/api/exports/{dead}").get_json()
-    assert failed["status"] == "failed"
-    assert "worker stopped" in failed["error"]
+    assert upkeep(app)["stale_failed"] == 0  # attempts left: not failed
+    assert ring_waiting(app) == {"waiting": 1}
+    again = client.get(f"/api/exports/{dead}").get_json()
+    assert again["status"] == "done" and export_row(app, dead).attempts == 2
+    assert client.get(f"/api/exports/{dead}/download").status_code == 200
     assert client.get(f"/api/exports/{alive}").get_json()["status"] == "running"
+    assert ring_waiting(app) == {"waiting": 0}
+
+
+def test_an_export_whose_workers_keep_dying_is_failed_at_last(app, client, pending_export):
+    stale_seconds = app.config["EXPORT_STALE_SECONDS"]
+    dead = pending_export(
+        status="running",
+        attempts=app.config["EXPORT_MAX_ATTEMPTS"],
+        started_at=utcnow() - timedelta(seconds=stale_seconds + 120),
+        heartbeat_at=utcnow() - timedelta(seconds=stale_seconds + 60),
+    )
+    assert ring_waiting(app) == {"waiting": 0}  # no attempts left
+    assert upkeep(app)["stale_failed"] == 1
+    failed = client.get(f"/api/exports/{dead}").get_json()
+    assert failed["status"] == "failed" and "worker stopped" in failed["error"]
 
 
 def test_a_job_finishing_after_upkeep_failed_it_keeps_it_failed(app, pending_export, monkeypatch):
@@ -206,12 +230,11 @@ def test_a_stale_running_export_can_be_claimed_again(app, pending_export):
     assert export_row(app, export_id).attempts == 2
 
 
-def test_a_pending_export_whose_job_vanished_is_failed(app, pending_export):
-    old = pending_export(created_at=utcnow() - timedelta(hours=2))
-    recent = pending_export()
-    assert upkeep(app)["lost_failed"] == 1
-    assert export_row(app, old).status == "failed"
-    assert export_row(app, recent).status == "pending"
+def test_a_pending_export_whose_job_vanished_is_run_by_a_worker(app, pending_export):
+    insert_tickets(app, [{"subject": "x"}])
+    lost = pending_export(created_at=utcnow() - timedelta(hours=2))  # never enqueued
+    assert ring_waiting(app) == {"waiting": 1}
+    assert export_row(app, lost).status == "done"
 
 
 def test_upkeep_removes_abandoned_partial_files_only(app, pending_export):
@@ -234,7 +257,6 @@ def test_upkeep_on_an_empty_system(app):
         "expired": 0,
         "files_deleted": 0,
         "stale_failed": 0,
-        "lost_failed": 0,
         "partials_removed": 0,
     }
     with app.app_context():
@@ -242,17 +264,21 @@ def test_upkeep_on_an_empty_system(app):
 
 
 def test_upkeep_still_runs_when_the_queue_is_down(app, pending_export, monkeypatch):
-    from redis.exceptions import ConnectionError as RedisConnectionError
-
     from ticketing.core import jobs
+    from ticketing.core.errors import QueueUnavailable
 
-    def down(job_id):
-        raise RedisConnectionError("Connection refused")
+    def down(*args, **kwargs):
+        raise QueueUnavailable()
 
-    monkeypatch.setattr(jobs, "fetch_job", down)
+    monkeypatch.setattr(jobs, "ring", down)
     old = pending_export(created_at=utcnow() - timedelta(hours=2))
-    stale = pending_export(status="running", heartbeat_at=utcnow() - timedelta(hours=2))
+    stale = pending_export(
+        status="running",
+        attempts=app.config["EXPORT_MAX_ATTEMPTS"],
+        heartbeat_at=utcnow() - timedelta(hours=2),
+    )
     report = upkeep(app)
-    assert report["lost_failed"] == 0 and report["stale_failed"] == 1
-    assert export_row(app, old).status == "pending"  # unknown, so left alone
+    assert report["stale_failed"] == 1
+    assert ring_waiting(app) == {"waiting": 1}  # the bell could not ring: it waits, recorded
+    assert export_row(app, old).status == "pending"
     assert export_row(app, stale).status == "failed"

@@ -18,7 +18,7 @@ from ..core.extensions import db
 from ..models import Ticket
 from ..tickets.cli_filters import filter_options, load_filters
 from ..tickets.services import filter_tickets
-from . import services
+from . import jobs, services
 from .csvwriter import ALLOWED_COLUMNS, write_csv
 
 
@@ -80,12 +80,15 @@ exports_cli = AppGroup("exports", help="Manage queued CSV exports.")
 
 @exports_cli.command("prune")
 def prune_command() -> None:
-    """Delete expired export files, fail exports whose worker died, remove stale temp files."""
+    """Delete expired export files, fail exports whose workers died EXPORT_MAX_ATTEMPTS times,
+    remove stale temp files, and ring a worker for exports waiting without one."""
     done = services.run_upkeep()
+    waiting = jobs.ring_waiting_exports()["waiting"]
     click.echo(
         f"Expired {done['expired']} export(s), deleted {done['files_deleted']} file(s); "
-        f"failed {done['stale_failed']} stuck running and {done['lost_failed']} lost pending "
-        f"export(s); removed {done['partials_removed']} partial file(s)."
+        f"failed {done['stale_failed']} export(s) whose workers kept dying; "
+        f"{waiting} export(s) waiting for a worker; "
+        f"removed {done['partials_removed']} partial file(s)."
     )
 
 

@@ -29,6 +29,7 @@ from .stores import get_storage
 log = logging.getLogger(__name__)
 
 QUEUE = "exports"
+DRAIN_BELL = "exports-drain"
 
 
 class Heartbeat:
@@ -120,3 +121,48 @@ def enqueue_export(export_id: str, job_id: str) -> None:
         log.error("export %s: could not enqueue: %s", export_id, err)
         services.fail_export(export_id, err.message)
         raise
+
+
+def drain_exports(hint: str | None = None) -> dict[str, int]:
+    """The bell's job: run every export waiting without a live claim (pending whose job was
+    lost, or running whose worker died), oldest first, until none is left or
+    ``EXPORT_DRAIN_SECONDS`` pass. Each is claimed by ``run_export``'s conditional UPDATE, so
+    two drains (or a drain and the export's own job) never write the same export twice."""
+    jobs.answer_bell(DRAIN_BELL)
+    report = {"ran": 0, "done": 0}
+    tried: set[str] = set()
+    while True:
+        waiting = [i for i in services.claimable_ids() if i not in tried]
+        db.session.rollback()
+        if not waiting:
+            break
+        for export_id in waiting:
+            tried.add(export_id)
+            report["ran"] += 1
+            try:
+                if run_export(export_id) == "done":
+                    report["done"] += 1
+            except Exception:  # noqa: BLE001 - recorded on the row; the next one runs
+                db.session.rollback()
+    log.info("exports drain: %s", report)
+    return report
+
+
+def ring_waiting_exports() -> dict[str, int]:
+    """Poll and upkeep: ring the exports drain when exports wait without a live claim (a job
+    Redis lost, a worker that died) — the database is the record, Redis only the bell."""
+    waiting = len(services.claimable_ids(limit=1000))
+    db.session.rollback()
+    if waiting:
+        try:
+            jobs.ring(
+                QUEUE,
+                drain_exports,
+                DRAIN_BELL,
+                job_timeout=int(current_app.config["EXPORT_JOB_TIMEOUT"]),
+                result_ttl=600,
+                description="run exports waiting without a worker",
+            )
+        except QueueUnavailable:
+            log.warning("exports: %s waiting, the queue is down; rung again later", waiting)
+    return {"waiting": waiting}

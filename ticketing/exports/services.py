@@ -14,10 +14,8 @@ from typing import Any
 
 from flask import current_app
 from marshmallow import ValidationError
-from redis.exceptions import RedisError
 from sqlalchemy import func, or_, select, update
 
-from ..core import jobs
 from ..core.errors import Conflict, Gone, NotFound
 from ..core.events import note_access
 from ..core.extensions import db
@@ -160,21 +158,43 @@ def stale_cutoff(now: datetime | None = None) -> datetime:
     return (now or utcnow()) - timedelta(seconds=seconds)
 
 
+def max_attempts() -> int:
+    return max(1, int(current_app.config["EXPORT_MAX_ATTEMPTS"]))
+
+
+def _unclaimed(now: datetime):
+    """Pending, or running without a live claim (its heartbeat — the lease — ran out)."""
+    last_beat = func.coalesce(Export.heartbeat_at, Export.started_at, Export.created_at)
+    return or_(
+        Export.status == ExportStatus.PENDING,
+        (Export.status == ExportStatus.RUNNING) & (last_beat < stale_cutoff(now)),
+    )
+
+
+def claimable(now: datetime | None = None):
+    """The SQL condition of an export any worker may (re)run now."""
+    return _unclaimed(now or utcnow()) & (Export.attempts < max_attempts())
+
+
+def claimable_ids(limit: int = 20) -> list[str]:
+    """Exports waiting for a worker, oldest first (the database is the record of the work)."""
+    return list(
+        db.session.scalars(
+            select(Export.id).where(claimable()).order_by(Export.created_at).limit(limit)
+        )
+    )
+
+
 def claim_export(export_id: str) -> bool:
-    """Mark the export running if it is pending (or running with a dead heartbeat).
+    """Mark the export running if it is pending, or running with a dead heartbeat (its
+    worker died), while it has attempts left.
 
     One conditional UPDATE, so two workers given the same export cannot both run it.
     """
     now = utcnow()
     result = db.session.execute(
         update(Export)
-        .where(
-            Export.id == export_id,
-            or_(
-                Export.status == "pending",
-                (Export.status == "running") & (Export.heartbeat_at < stale_cutoff(now)),
-            ),
-        )
+        .where(Export.id == export_id, claimable(now))
         .values(
             status="running",
             started_at=now,
@@ -256,59 +276,35 @@ def _prune_expired(now: datetime) -> tuple[int, int]:
     return expired, files
 
 
-def _fail_stale_running(now: datetime) -> int:
-    cutoff = stale_cutoff(now)
+def _fail_exhausted(now: datetime) -> int:
+    """Exports whose worker died ``EXPORT_MAX_ATTEMPTS`` times: failed, with why. (One with
+    attempts left is not failed: a worker runs it again.)"""
     stale = db.session.scalars(
-        select(Export).where(
-            Export.status == "running",
-            func.coalesce(Export.heartbeat_at, Export.started_at, Export.created_at) < cutoff,
-        )
+        select(Export).where(_unclaimed(now), Export.attempts >= max_attempts())
     ).all()
     for export in stale:
         last = export.heartbeat_at or export.started_at or export.created_at
         fail_export(
             export.id,
-            f"The export worker stopped (no heartbeat since {last.isoformat()}); "
-            "start the export again.",
+            f"The export worker stopped {export.attempts} time(s) (no heartbeat since "
+            f"{last.isoformat()}); start the export again.",
         )
         log.warning("export %s failed by upkeep: no heartbeat since %s", export.id, last)
     db.session.commit()
     return len(stale)
 
 
-def _fail_lost_pending(now: datetime) -> int:
-    """Pending exports whose queued job is gone or failed (e.g. Redis was flushed)."""
-
-    cutoff = stale_cutoff(now)
-    waiting = db.session.scalars(
-        select(Export).where(Export.status == "pending", Export.created_at < cutoff)
-    ).all()
-    lost = 0
-    for export in waiting:
-        try:
-            job = jobs.fetch_job(export.job_id) if export.job_id else None
-            gone = job is None or jobs.job_status(job) == "failed"
-        except RedisError:
-            log.warning("export upkeep: queue unavailable; pending exports left as they are")
-            break
-        if gone:
-            fail_export(export.id, "The export job was lost before it ran; start it again.")
-            lost += 1
-    db.session.commit()
-    return lost
-
-
 def run_upkeep() -> dict[str, int]:
-    """Expire old files, fail exports whose worker died, remove abandoned partial files.
+    """Expire old files, fail exports whose workers died too often, remove abandoned partial
+    files. (Exports waiting without a live claim are rung for a worker by the exports poll.)
 
     Returns what it did: ``expired`` (rows marked expired), ``files_deleted``,
-    ``stale_failed`` (running without a heartbeat for EXPORT_STALE_SECONDS), ``lost_failed``
-    (pending whose job vanished) and ``partials_removed`` (temp files of dead writers).
+    ``stale_failed`` (no heartbeat for EXPORT_STALE_SECONDS after EXPORT_MAX_ATTEMPTS runs)
+    and ``partials_removed`` (temp files of dead writers).
     """
     now = utcnow()
     expired, files = _prune_expired(now)
-    stale = _fail_stale_running(now)
-    lost = _fail_lost_pending(now)
+    stale = _fail_exhausted(now)
     partials = 0
     remove_partials = getattr(get_storage(), "remove_partials", None)
     if remove_partials is not None:
@@ -317,7 +313,6 @@ def run_upkeep() -> dict[str, int]:
         "expired": expired,
         "files_deleted": files,
         "stale_failed": stale,
-        "lost_failed": lost,
         "partials_removed": partials,
     }
     log.info("export upkeep: %s", report)
