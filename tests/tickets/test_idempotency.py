@@ -150,6 +150,10 @@ def test_a_key_bound_without_an_answer_is_a_409_never_a_second_ticket(app, clien
         db.session.remove()
     retry = client.post("/api/tickets", json=TICKET, headers={"Idempotency-Key": "half"})
     assert retry.status_code == 409 and retry.get_json()["error"]["code"] == "conflict"
+    # The key was stored with where the ticket is: the client can fetch it.
+    location = retry.get_json()["error"]["location"]
+    assert retry.headers["Location"] == location
+    assert client.get(location).get_json()["subject"] == TICKET["subject"]
     assert count(app, Ticket) == 1
 
 

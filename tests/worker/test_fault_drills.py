@@ -10,12 +10,17 @@ They need PostgreSQL (``TEST_DATABASE_URL``; a table lock freezes a worker mid-b
 
 from __future__ import annotations
 
+import http.client
+import json
 import os
 import shutil
 import signal
 import subprocess
 import sys
+import tempfile
+import threading
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -326,4 +331,201 @@ def test_hanging_claude_trips_the_breaker_while_the_list_stays_fast(
             created,
             database_url,
             elapsed,
+        )
+
+
+# ----------------------------------------------------------------- PostgreSQL restarted
+
+
+class PrivatePostgres:
+    """A PostgreSQL cluster of the drill's own (initdb + pg_ctl on a free port, run as the
+    ``postgres`` user when the tests run as root): the shared server is never touched."""
+
+    def __init__(self) -> None:
+        from tests.security.outage import free_port
+
+        self.port = free_port()
+        self.dir = Path(tempfile.mkdtemp(prefix="drill-pg-"))
+        self.data = self.dir / "data"
+        self.url = f"postgresql://postgres@127.0.0.1:{self.port}/drill"
+
+    def _run(self, *command: str) -> None:
+        prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        subprocess.run([*prefix, *command], check=True, capture_output=True, timeout=120)
+
+    def init(self) -> None:
+        if os.geteuid() == 0:
+            shutil.chown(self.dir, "postgres", "postgres")
+        os.chmod(self.dir, 0o755)  # noqa: S103 - the postgres user must enter it
+        self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres", "--no-sync")
+        self.start()
+        admin = sa.create_engine(
+            self.url.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT"
+        )
+        with admin.connect() as conn:
+            conn.execute(sa.text("CREATE DATABASE drill"))
+        admin.dispose()
+
+    def start(self) -> None:
+        options = f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off"
+        self._run(
+            "pg_ctl",
+            "-D",
+            str(self.data),
+            "-o",
+            options,
+            "-l",
+            str(self.dir / "log"),
+            "-w",
+            "start",
+        )
+
+    def restart(self) -> None:
+        self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
+        self.start()
+
+    def stop(self) -> None:
+        try:
+            self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
+        except subprocess.CalledProcessError:
+            pass
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def post_ticket(port: int, token: str, key: str):
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    body = json.dumps({"subject": f"Load {key}", "body": "Refund please."})
+    headers = {
+        "Content-Type": "application/json",
+        "Authorization": f"Bearer {token}",
+        "Idempotency-Key": key,
+    }
+    try:
+        connection.request("POST", "/api/tickets", body=body, headers=headers)
+        response = connection.getresponse()
+        raw = response.read()
+        return response.status, json.loads(raw) if raw else None
+    except OSError as err:
+        return 0, str(err)
+    finally:
+        connection.close()
+
+
+# A 409 naming error.location: applied once, its answer lost (the database went
+# away between the creating commit and the recorded answer).
+def ticket_id(answer) -> int | None:
+    status, body = answer
+    if status == 201:
+        return body["id"]
+    if status == 409 and body["error"].get("location"):
+        return int(body["error"]["location"].rsplit("/", 1)[1])
+    return None
+
+
+def test_postgres_restarted_under_load(tmp_path, private_redis, capsys):
+
+    from tests.conftest import make_config, migrate_database
+    from ticketing import create_app
+    from ticketing.accounts import services as accounts
+    from ticketing.core.extensions import db
+
+    from ..deploy.test_gunicorn_bodies import call
+    from ..deploy.test_procfile import free_port
+
+    for tool in ("initdb", "pg_ctl"):
+        if shutil.which(tool) is None:
+            assert not IN_CI, f"CI must run the PostgreSQL drill: {tool} is not on the PATH"
+            pytest.skip(f"the PostgreSQL drill needs {tool} on the PATH")
+    pg = PrivatePostgres()
+    try:
+        pg.init()
+        url = pg.url.replace("postgresql://", "postgresql+psycopg://")
+        migrate_database(url)
+        setup = create_app(make_config(SQLALCHEMY_DATABASE_URI=url))
+        with setup.app_context():
+            user = accounts.create_user("drill@example.com", "Drill", "admin", "x" * 20)
+            token = accounts.create_token(user, "drill")[1]
+            db.session.commit()
+            db.session.remove()
+            db.engine.dispose()
+
+        port = free_port()
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("TEST_", "ANTHROPIC_"))}
+        env.update(
+            DATABASE_URL=url, REDIS_URL=private_redis.url, PORT=str(port), HOST="127.0.0.1",
+            WEB_CONCURRENCY="2", GUNICORN_THREADS="4", PYTHONUNBUFFERED="1",
+        )  # fmt: skip
+        web_log = (tmp_path / "web.log").open("w")
+        web = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
+            cwd=ROOT, env=env, stdout=web_log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        worker = Worker(tmp_path, url, private_redis.url)
+        try:
+            deadline = time.monotonic() + DEADLINE
+            while True:
+                try:
+                    if call(port, "GET", "/api/health")[0] == 200:
+                        break
+                except OSError:
+                    pass
+                assert web.poll() is None and time.monotonic() < deadline, "gunicorn"
+                time.sleep(0.2)
+
+            answers: dict[str, list] = {}
+            lock = threading.Lock()
+            stop = threading.Event()
+
+            def client_loop() -> None:
+                while not stop.is_set():
+                    key = uuid.uuid4().hex
+                    answer = post_ticket(port, token, key)
+                    with lock:
+                        answers.setdefault(key, []).append(answer)
+
+            threads = [threading.Thread(target=client_loop) for _ in range(4)]
+            for thread in threads:
+                thread.start()
+            time.sleep(3)
+            pg.restart()  # about a second of "the database does not answer"
+            restarted = time.monotonic()
+            time.sleep(3)
+            stop.set()
+            for thread in threads:
+                thread.join(timeout=60)
+
+            statuses = [a[0] for tries in answers.values() for a in tries]
+            server_errors = [a for tries in answers.values() for a in tries if a[0] >= 500]
+            assert all(s in (201, 503) or s == 0 for s in statuses), sorted(set(statuses))
+            assert all(a[1]["error"]["code"] == "database_unavailable" for a in server_errors)
+
+            # Every key not answered 201 is retried, as a client would, until it is.
+            for key, tries in answers.items():
+                for _ in range(50):
+                    if ticket_id(tries[-1]) is not None:
+                        break
+                    time.sleep(0.2)
+                    tries.append(post_ticket(port, token, key))
+                assert ticket_id(tries[-1]) is not None, (key, tries[-3:])
+            ids = {ticket_id(tries[-1]) for tries in answers.values()}
+            assert len(ids) == len(answers)  # one ticket per key: no duplicate, no ghost
+            assert scalar(url, "SELECT count(*) FROM tickets") == len(answers)
+            wait_all_triaged(url, worker, "postgres restarted")
+            assert_nothing_left(url, len(answers))
+            recover = time.monotonic() - restarted
+            unavailable = sum(1 for s in statuses if s == 503)
+            unrecorded = sum(1 for tries in answers.values() if tries[-1][0] == 409)
+        finally:
+            worker.kill()
+            web.terminate()
+            web.wait(timeout=40)
+            web_log.close()
+    finally:
+        pg.stop()
+    with capsys.disabled():
+        print(
+            f"\ndrill postgres restarted under load: created {len(answers)} (keys), "
+            f"{len(statuses)} requests, {unavailable} x 503 database_unavailable, 0 x 500, "
+            f"{unrecorded} applied with the answer lost (409 + location), "
+            f"triaged {len(answers)}, lost 0, recovered in {recover:.1f} s"
         )

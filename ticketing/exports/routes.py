@@ -48,6 +48,8 @@ class ExportCollection(MethodView):
         columns = data.pop("columns", None)
         q = data.pop("q", None)
         export = services.create_export(data, columns, q, created_by_id=_actor_user_id())
+        db.session.flush()
+        idempotency.created(url_for("exports.ExportItem", export_id=export.id))
         db.session.commit()
         try:
             jobs.enqueue_export(export.id, export.job_id)

@@ -67,6 +67,9 @@ class _Pending:
         self.key = key
         self.fingerprint = fingerprint
         self.row: IdempotencyKey | None = None
+        #: Where the created resource lives, stored with the key (so a retry can say where
+        #: it is even if the answer could not be recorded).
+        self.location: str | None = None
 
 
 def _ttl() -> timedelta:
@@ -130,6 +133,27 @@ def _answer_for(row: IdempotencyKey, fingerprint: str) -> Response | None:
     return _replay(row)
 
 
+def _unanswered(row: IdempotencyKey | None) -> Conflict:
+    """A key bound (the work is done, once) whose answer is not recorded (yet): a 409 that
+    says where the created resource is, when the request said."""
+    if row is not None and row.location:
+        return Conflict(
+            "The request with this Idempotency-Key was applied, but its answer was not "
+            "recorded: the created resource is at error.location.",
+            headers={"Location": row.location},
+            body={"location": row.location},
+        )
+    return Conflict("A request with this Idempotency-Key is still being processed; retry.")
+
+
+def created(location: str) -> None:
+    """Routes call this before their creating commit: the new resource's URL is stored with
+    the key (a retry whose first answer was lost learns where the resource is)."""
+    pending: _Pending | None = g.get(_G) if has_request_context() else None
+    if pending is not None:
+        pending.location = location[:500]
+
+
 def _existing(pending: _Pending) -> Response | None:
     """The stored answer for this key (or a 422), or None when the key is free (an expired
     row is removed first, so the key can be bound again)."""
@@ -142,7 +166,7 @@ def _existing(pending: _Pending) -> Response | None:
         return None
     answer = _answer_for(row, pending.fingerprint)
     if answer is None:
-        raise Conflict("A request with this Idempotency-Key is still being processed; retry.")
+        raise _unanswered(row)
     return answer
 
 
@@ -157,7 +181,7 @@ def _await_winner(pending: _Pending) -> Response:
             if answer is not None:
                 return answer
         if time.monotonic() >= deadline:
-            raise Conflict("A request with this Idempotency-Key is still being processed; retry.")
+            raise _unanswered(row)
         time.sleep(0.05)
 
 
@@ -166,17 +190,31 @@ def _record(pending: _Pending, response: Response) -> None:
     a failure leaves the key bound without an answer: a retry gets a 409, never a twin)."""
     if pending.row is None or response.status_code >= 500:
         return
-    try:
-        row = db.session.get(IdempotencyKey, pending.row.id)
-        if row is None:
+    key_id = pending.row.id
+    deadline = time.monotonic() + float(current_app.config["IDEMPOTENCY_WAIT_SECONDS"])
+    while True:  # a database blip (a restart) is waited out briefly
+        try:
+            row = db.session.get(IdempotencyKey, key_id)
+            if row is None:
+                return
+            row.status_code = response.status_code
+            row.response_body = response.get_data(as_text=True)
+            row.location = (response.headers.get("Location") or "")[:500] or row.location
+            db.session.commit()
             return
-        row.status_code = response.status_code
-        row.response_body = response.get_data(as_text=True)
-        row.location = (response.headers.get("Location") or "")[:500] or None
-        db.session.commit()
-    except Exception:  # noqa: BLE001 - the client still gets its answer
+        except Exception:  # noqa: BLE001 - the client still gets its answer
+            _reset()
+            if time.monotonic() >= deadline:
+                log.warning("idempotency: could not record the answer for key %r", pending.key)
+                return
+            time.sleep(0.2)
+
+
+def _reset() -> None:
+    try:
         db.session.rollback()
-        log.warning("idempotency: could not record the answer for key %r", pending.key)
+    except Exception:  # noqa: BLE001 - the connection is gone
+        db.session.remove()
 
 
 def _before_commit(session: Session) -> None:
@@ -187,7 +225,10 @@ def _before_commit(session: Session) -> None:
     if pending is None or pending.row is not None or session is not db.session():
         return
     pending.row = IdempotencyKey(
-        scope=pending.scope, key=pending.key, fingerprint=pending.fingerprint
+        scope=pending.scope,
+        key=pending.key,
+        fingerprint=pending.fingerprint,
+        location=pending.location,
     )
     session.add(pending.row)
     session.flush()

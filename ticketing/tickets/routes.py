@@ -61,8 +61,10 @@ class TicketCollection(MethodView):
     def post(self, data):
         """Create a ticket; it is queued for triage once stored."""
         ticket = services.create_ticket(data, created_by_id=current_user_id())
+        location = url_for("tickets.TicketItem", ticket_id=ticket.id)
+        idempotency.created(location)
         db.session.commit()
-        return ticket, 201, {"Location": url_for("tickets.TicketItem", ticket_id=ticket.id)}
+        return ticket, 201, {"Location": location}
 
 
 @blp.route("/tickets/bulk")
