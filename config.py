@@ -212,6 +212,11 @@ class Config:
         self.LOGIN_RATE_LIMIT_EMAIL = os.environ.get("LOGIN_RATE_LIMIT_EMAIL", "5/15 minutes")
         self.LOGIN_RATE_LIMIT_IP = os.environ.get("LOGIN_RATE_LIMIT_IP", "20/15 minutes")
         self.PASSWORD_HASH_METHOD = os.environ.get("PASSWORD_HASH_METHOD", "scrypt")
+        # "Forgot your password?" (mailed only when SMTP_URL is set): how long a reset link
+        # works, and how often one can be asked for per address and per client address.
+        self.PASSWORD_RESET_MAX_AGE = env_int("PASSWORD_RESET_MAX_AGE", 3600)
+        self.FORGOT_RATE_LIMIT_EMAIL = os.environ.get("FORGOT_RATE_LIMIT_EMAIL", "3/hour")
+        self.FORGOT_RATE_LIMIT_IP = os.environ.get("FORGOT_RATE_LIMIT_IP", "20/hour")
         self.TOKEN_TOUCH_SECONDS = env_int("TOKEN_TOUCH_SECONDS", 60)
         self.AUTH_CACHE_SECONDS = env_int("AUTH_CACHE_SECONDS", 5)
         self.INTAKE_RATE_LIMIT = os.environ.get("INTAKE_RATE_LIMIT", "5/hour")

@@ -3,6 +3,7 @@
 import importlib.util
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
 
@@ -124,3 +125,46 @@ def test_upgrades_that_rebuild_the_tickets_table_keep_replies_and_tags(app_ctx):
         replies = conn.execute(sa.text("SELECT count(*) FROM replies")).scalar()
         links = conn.execute(sa.text("SELECT count(*) FROM ticket_tags")).scalar()
     assert (replies, links) == (1, 1)
+
+
+def test_password_reset_mail_needs_no_ticket_and_the_downgrade_drops_such_rows(app_ctx):
+    """e7a9c1d3f5b8: ``mail_outbox.ticket_id`` nullable and kind ``password_reset`` (a table
+    rebuild on SQLite): ticket mail survives both ways; ticketless rows go on the way down."""
+    insert = (
+        "INSERT INTO mail_outbox (ticket_id, kind, status, to_address, message_id, attempts, "
+        "next_attempt_at, created_at) VALUES (:ticket, :kind, 'queued', 'a@example.com', :mid, "
+        "0, :t, :t)"
+    )
+    when = "2026-11-29 12:00:00+00:00"
+    downgrade(directory=MIGRATIONS, revision="c3e5a7b9d1f2")
+    with db.engine.begin() as conn:
+        ticket = conn.execute(
+            sa.text(
+                "INSERT INTO tickets (subject, body, status, created_at, updated_at) "
+                "VALUES ('Refund', 'Charged twice', 'open', :t, :t) RETURNING id"
+            ),
+            {"t": when},
+        ).scalar()
+        conn.execute(
+            sa.text(insert), {"ticket": ticket, "kind": "reply", "mid": "<1@x>", "t": when}
+        )
+    with pytest.raises(sa.exc.IntegrityError), db.engine.begin() as conn:
+        conn.execute(sa.text(insert), {"ticket": None, "kind": "reply", "mid": "<2@x>", "t": when})
+
+    upgrade(directory=MIGRATIONS)
+    with db.engine.begin() as conn:
+        conn.execute(
+            sa.text(insert), {"ticket": None, "kind": "password_reset", "mid": "<3@x>", "t": when}
+        )
+    with pytest.raises(sa.exc.IntegrityError), db.engine.begin() as conn:
+        conn.execute(sa.text(insert), {"ticket": None, "kind": "bogus", "mid": "<4@x>", "t": when})
+
+    downgrade(directory=MIGRATIONS, revision="c3e5a7b9d1f2")
+    with db.engine.connect() as conn:
+        kept = conn.execute(sa.text("SELECT message_id FROM mail_outbox")).scalars().all()
+    assert kept == ["<1@x>"]
+    with pytest.raises(sa.exc.IntegrityError), db.engine.begin() as conn:
+        conn.execute(
+            sa.text(insert), {"ticket": ticket, "kind": "password_reset", "mid": "<5@x>", "t": when}
+        )
+    upgrade(directory=MIGRATIONS)

@@ -45,6 +45,8 @@ UNEXPRESSIBLE_RULES = {
     "No such calendar.",
     "Text may not contain NUL characters or unpaired surrogates.",
     "The current password is wrong.",
+    # A password-reset link is checked against its signature and the stored password.
+    "This link is not valid. Ask for a new one.",
     "No active user has this id.",
     "No team has this id.",
     "No active user has one of these ids.",

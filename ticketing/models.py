@@ -745,7 +745,10 @@ class OutboundMail(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    #: None for a mail about no ticket (``password_reset``).
+    ticket_id: Mapped[int | None] = mapped_column(
+        ForeignKey("tickets.id", ondelete="CASCADE"), index=True
+    )
     reply_id: Mapped[int | None] = mapped_column(
         ForeignKey("replies.id", ondelete="CASCADE"), index=True
     )
@@ -767,7 +770,7 @@ class OutboundMail(db.Model):
         ForeignKey("notifications.id", ondelete="CASCADE"), index=True
     )
 
-    ticket: Mapped[Ticket] = relationship()
+    ticket: Mapped[Ticket | None] = relationship()
     reply: Mapped[Reply | None] = relationship(overlaps="mails")
     notification: Mapped[Notification | None] = relationship()
 

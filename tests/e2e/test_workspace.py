@@ -608,14 +608,6 @@ def test_assignee_and_team_filters_are_chips_like_the_others(page, api, live_app
     expect(chips).to_have_count(0)
 
 
-def test_sign_in_says_how_to_get_a_forgotten_password_back(new_context):
-    page = watched_page(new_context(signed_in=False))
-    page.goto("/#/login")
-    page.get_by_text("Forgot your password?").click()
-    expect(page.locator(".forgot")).to_contain_text("flask tickets users reset-password")
-    assert page.watch.errors == []
-
-
 def test_dashboard_tables_on_a_phone_keep_their_words_whole(new_context, api):
     """At 375 px no table header in the dashboard's cards wraps inside a word (before: the SLA
     attainment's "Priority" and the cost table's "Tickets" stacked letter by letter)."""

@@ -19,6 +19,8 @@ PUBLIC = {
     ("GET", "/api/health"),
     ("GET", "/api/openapi.json"),
     ("POST", "/api/auth/login"),
+    ("POST", "/api/auth/forgot"),
+    ("POST", "/api/auth/reset"),
     ("POST", "/api/intake"),
     ("GET", "/api/help/articles"),
     ("GET", "/api/help/articles/<int:article_id>"),

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask import url_for
+from flask import current_app, request, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from ..core import ratelimits
+from ..core import events, ratelimits
 from ..core.access import admin_only, auth_via, current_user, public
 from ..core.context import Actor, set_actor, user_actor
 from ..core.errors import InvalidInput, Unauthenticated
@@ -17,8 +17,11 @@ from ..core.vocab import AccessAction, ActorType, Via
 from . import services
 from .auth import csrf_token, end_session, forget_cookie, start_session
 from .schemas import (
+    ForgotPasswordIn,
+    ForgotPasswordOut,
     LoginIn,
     PasswordChangeIn,
+    PasswordResetIn,
     SessionOut,
     TokenCreatedOut,
     TokenIn,
@@ -181,6 +184,64 @@ class MyPassword(MethodView):
         if auth_via() == "web":
             start_session(user)  # this browser carries on, with a new session
         db.session.commit()
+
+
+FORGOT_ANSWER = (
+    "If an account exists for this address, we have sent it a link to choose a new password."
+)
+
+
+@auth_blp.route("/forgot")
+class ForgotPassword(MethodView):
+    @public
+    @auth_blp.arguments(ForgotPasswordIn)
+    @auth_blp.response(202, ForgotPasswordOut)
+    @auth_blp.alt_response(422, schema=ErrorEnvelope, description="Invalid fields")
+    @auth_blp.alt_response(429, schema=ErrorEnvelope, description="Too many requests")
+    def post(self, data):
+        """ "Forgot your password?": mail a reset link to the address, if it is an active
+        user's and mail is configured (``SMTP_URL``).
+
+        The answer is the same 202 whether or not the address has an account. The link
+        (``/#/reset?token=…``) works for ``PASSWORD_RESET_MAX_AGE`` seconds and once. Requests
+        are limited per address (``FORGOT_RATE_LIMIT_EMAIL``) and per client address
+        (``FORGOT_RATE_LIMIT_IP``), counted whether or not the account exists.
+        """
+        email = services.normalise_email(data["email"])
+        keys = (
+            ("FORGOT_RATE_LIMIT_EMAIL", "forgot-email", email),
+            ("FORGOT_RATE_LIMIT_IP", "forgot-ip", ratelimits.client_address()),
+        )
+        _count_attempt(keys, email, "Too many requests for a reset link.")
+        base = current_app.config.get("PUBLIC_BASE_URL") or request.host_url
+        queued = services.request_password_reset(email, base)
+        db.session.commit()
+        if queued:
+            events.password_reset_mailed.send(current_app._get_current_object())
+        return {"message": FORGOT_ANSWER}, 202
+
+
+@auth_blp.route("/reset")
+class ResetPassword(MethodView):
+    @public
+    @auth_blp.arguments(PasswordResetIn)
+    @auth_blp.response(204)
+    @auth_blp.alt_response(
+        422, schema=ErrorEnvelope, description="Invalid, expired or used link; invalid password"
+    )
+    @auth_blp.alt_response(429, schema=ErrorEnvelope, description="Too many attempts")
+    def post(self, data):
+        """Choose a new password with a mailed reset link (``POST /api/auth/forgot``).
+
+        The password rules are those of ``POST /api/auth/password``. The link works once;
+        every session the person has open ends (they sign in again); API tokens are not
+        affected. Attempts count against ``LOGIN_RATE_LIMIT_IP``.
+        """
+        keys = _sign_in_keys("")[1:]
+        _count_attempt(keys, "(password reset link)", "Too many attempts.")
+        services.reset_password_with_token(data["token"], data["new_password"])
+        db.session.commit()
+        ratelimits.refund(*keys[0])
 
 
 @auth_blp.route("/tokens")

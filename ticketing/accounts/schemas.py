@@ -71,6 +71,30 @@ class PasswordChangeIn(StrictSchema):
     )
 
 
+class ForgotPasswordIn(StrictSchema):
+    email = fields.String(required=True, validate=validate.Length(1, 254))
+
+
+class ForgotPasswordOut(Schema):
+    message = fields.String(
+        metadata={"description": "The same text whether or not the address has an account"}
+    )
+
+
+class PasswordResetIn(StrictSchema):
+    token = fields.String(
+        required=True,
+        load_only=True,
+        validate=validate.Length(1, 500),
+        metadata={"description": "The token of the mailed link (``/#/reset?token=…``)"},
+    )
+    new_password = fields.String(
+        required=True,
+        load_only=True,
+        validate=validate.Length(PASSWORD_MIN_LENGTH, PASSWORD_MAX_LENGTH),
+    )
+
+
 class UserPatch(StrictSchema):
     name = fields.String(validate=validate.Length(1, 120), metadata=NOT_BLANK)
     role = fields.String(validate=validate.OneOf(values(Role)))

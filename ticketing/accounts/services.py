@@ -15,9 +15,11 @@ from datetime import timedelta
 from functools import cache
 
 from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import Select, bindparam, delete, func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from ..core import events
 from ..core.context import user_actor
 from ..core.errors import Conflict, InvalidInput, NotFound
 from ..core.events import note_access
@@ -450,3 +452,76 @@ def prune_sessions() -> dict[str, int]:
     )
     db.session.commit()
     return {"sessions_removed": result.rowcount}
+
+
+# "Forgot your password?": a signed, time-limited link. The token carries the user id and a
+# fingerprint of the password hash it was issued against, so it stops working once the password
+# changes — by this link (single use) or any other way. Nothing is stored.
+RESET_SALT = "ticketing.password-reset"
+
+
+def _reset_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=RESET_SALT)
+
+
+def _hash_fingerprint(user: User) -> str:
+    return hashlib.sha256((user.password_hash or "").encode()).hexdigest()[:24]
+
+
+def password_reset_token(user: User) -> str:
+    return _reset_serializer().dumps({"u": user.id, "p": _hash_fingerprint(user)})
+
+
+def request_password_reset(email: str, base_url: str) -> bool:
+    """Mail an active user a reset link (when the mail package is listening and mail is
+    configured). Returns whether a mail was queued — for tests and logs only: the caller's
+    answer must never depend on it (no account enumeration)."""
+    user = find_user(email) if email else None
+    if user is None or not user.active:
+        return False
+    minutes = max(int(current_app.config["PASSWORD_RESET_MAX_AGE"]) // 60, 1)
+    mail = events.PasswordResetMail(
+        user_id=user.id,
+        email=user.email,
+        name=user.name,
+        url=f"{base_url.rstrip('/')}/#/reset?token={password_reset_token(user)}",
+        valid_minutes=minutes,
+    )
+    events.password_reset_requested.send(current_app._get_current_object(), mail=mail)
+    return mail.queued
+
+
+def _bad_link(message: str) -> InvalidInput:
+    return InvalidInput(message, code="invalid_reset_link", fields={"token": [message]})
+
+
+def user_for_reset_token(token: str) -> User:
+    """The user a reset link is for, if it is genuine, not expired, not used yet."""
+    max_age = int(current_app.config["PASSWORD_RESET_MAX_AGE"])
+    try:
+        claims = _reset_serializer().loads(token, max_age=max_age)
+    except SignatureExpired as err:
+        raise _bad_link("This link has expired. Ask for a new one.") from err
+    except BadSignature as err:
+        raise _bad_link("This link is not valid. Ask for a new one.") from err
+    user = db.session.get(User, claims.get("u")) if isinstance(claims, dict) else None
+    if user is None or not user.active or claims.get("p") != _hash_fingerprint(user):
+        raise _bad_link("This link has already been used or is no longer valid.")
+    return user
+
+
+def reset_password_with_token(token: str, new_password: str) -> User:
+    """Set a new password from a reset link: the link is spent (the hash it names is gone),
+    every session of the person ends, and the access log notes it."""
+    user = user_for_reset_token(token)
+    set_password(user, new_password)
+    user.updated_at = utcnow()
+    ended = end_sessions(user)
+    note_access(
+        AccessAction.PASSWORD_RESET,
+        **_about(user),
+        details={"by": "email_link", "sessions_ended": ended},
+        actor=user_actor(user, Via.WEB),
+    )
+    db.session.flush()
+    return user

@@ -51,6 +51,11 @@ access_noted = _signals.signal("access-noted")
 #: A notification to a person (an SLA warning …): written in its cause's transaction.
 notification_saving = _signals.signal("notification-saving")
 notification_saved = _signals.signal("notification-saved")
+#: "Forgot your password?": sent **inside the transaction** with a ``PasswordResetMail``; the
+#: mail package (when mail is configured) writes the outbox row and sets ``queued``. After the
+#: commit the caller sends ``password_reset_mailed`` (the mail package rings its sender).
+password_reset_requested = _signals.signal("password-reset-requested")
+password_reset_mailed = _signals.signal("password-reset-mailed")
 
 _PENDING = "ticketing.events.pending"  # changes noted by this flush, waiting for their ids
 _COMMITTED = "ticketing.events.committed"  # changes of this transaction, sent after commit
@@ -70,6 +75,19 @@ class Change:
     notes: dict[str, Any] = field(default_factory=dict)
     #: For a reply: its ticket's id.
     parent_id: int | None = None
+
+
+@dataclass
+class PasswordResetMail:
+    """A reset link to mail to a user (accounts knows nothing of the mail package)."""
+
+    user_id: int
+    email: str
+    name: str
+    url: str
+    valid_minutes: int
+    #: Set by the receiver that wrote an outbox row for it.
+    queued: bool = False
 
 
 @dataclass(frozen=True)

@@ -274,6 +274,8 @@ class MailKind(StrEnum):
     RESOLUTION = "resolution"
     #: To an agent, not the customer: one of their tickets is at risk or breached its SLA.
     NOTIFICATION = "notification"
+    #: A "forgot your password?" link to a user (no ticket: no thread, no reply address).
+    PASSWORD_RESET = "password_reset"
 
 
 class MailStatus(StrEnum):

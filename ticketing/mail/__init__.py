@@ -23,6 +23,8 @@ def init_app(app: Flask, api: Api) -> None:
     events.reply_saved.connect(outbox.on_saved, weak=False)
     events.notification_saving.connect(outbox.on_notification_saving, weak=False)
     events.notification_saved.connect(outbox.on_saved, weak=False)
+    events.password_reset_requested.connect(outbox.on_password_reset_requested, weak=False)
+    events.password_reset_mailed.connect(outbox.on_password_reset_mailed, weak=False)
     upkeep.register(app, "mail_outbox", outbox.deliver_due)
     upkeep.register(app, "mail_inbound", inbound.process_pending)
     upkeep.register(app, "mail_imap", imap.start_polling)

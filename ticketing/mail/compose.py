@@ -18,6 +18,7 @@ from flask import current_app
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
 from sqlalchemy import select
 
+from ..core.events import PasswordResetMail
 from ..core.extensions import db
 from ..core.vocab import MailKind
 from ..models import InboundMail, OutboundMail, Ticket
@@ -135,6 +136,29 @@ def compose_notification(mail: OutboundMail) -> EmailMessage:
         "subject": ticket.subject,
         "url": staff_url(ticket.id),
         "team": one_line(from_address().display_name) or "Support",
+    }
+    body = _environment().get_template(f"{mail.kind}.txt").render(**context)
+    msg.set_content(body, cte="quoted-printable")
+    return msg
+
+
+def compose_password_reset(mail: OutboundMail, reset: PasswordResetMail) -> EmailMessage:
+    """A reset link to a user: about no ticket, so no thread headers and no reply address."""
+    msg = EmailMessage()
+    msg["From"] = from_address()
+    local, _, domain = mail.to_address.partition("@")
+    msg["To"] = Address(display_name=one_line(reset.name), username=local, domain=domain)
+    team = one_line(from_address().display_name) or "Support"
+    msg["Subject"] = one_line(f"{team}: reset your password", 250)
+    msg["Date"] = formatdate(localtime=False, usegmt=True)
+    msg["Message-ID"] = mail.message_id
+    msg["Auto-Submitted"] = "auto-generated"
+    msg["X-Auto-Response-Suppress"] = "All"
+    context = {
+        "name": reset.name,
+        "url": reset.url,
+        "minutes": reset.valid_minutes,
+        "team": team,
     }
     body = _environment().get_template(f"{mail.kind}.txt").render(**context)
     msg.set_content(body, cte="quoted-printable")

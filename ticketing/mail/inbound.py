@@ -176,8 +176,10 @@ def _thread_of(parsed: ParsedMail) -> Ticket | None:
             select(OutboundMail.ticket_id)
             .where(
                 OutboundMail.message_id.in_(wanted),
-                # An agent answering their SLA notice is not the customer writing.
+                # An agent answering their SLA notice is not the customer writing; an answer
+                # to a password-reset mail belongs to no ticket.
                 OutboundMail.kind != MailKind.NOTIFICATION,
+                OutboundMail.ticket_id.is_not(None),
             )
             .limit(1)
         ) or db.session.scalar(

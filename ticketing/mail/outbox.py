@@ -111,6 +111,34 @@ def on_notification_saving(sender: Any, change: events.Change) -> None:
     change.notes["mail"] = True
 
 
+def mail_configured() -> bool:
+    """Whether mail actually leaves (``SMTP_URL``); without it rows are only saved as .eml
+    files on the server, which is no way to hand a person their reset link."""
+    return bool(current_app.config.get("SMTP_URL"))
+
+
+def on_password_reset_requested(sender: Any, mail: events.PasswordResetMail) -> None:
+    """Write the reset link's outbox row (in the caller's transaction), composed at once: the
+    link lives only in the message. Nothing when mail is not configured."""
+    if not mail_configured():
+        return
+    row = OutboundMail(
+        ticket_id=None,
+        kind=MailKind.PASSWORD_RESET,
+        status=MailStatus.QUEUED,
+        to_address=mail.email,
+        message_id=compose.new_message_id(),
+        next_attempt_at=utcnow(),
+    )
+    row.raw = compose.compose_password_reset(row, mail).as_string()
+    db.session.add(row)
+    mail.queued = True
+
+
+def on_password_reset_mailed(sender: Any, **kwargs: Any) -> None:
+    ring()
+
+
 def on_saved(sender: Any, change: events.Saved) -> None:
     if change.notes.get("mail"):
         ring()

@@ -25,6 +25,7 @@ import { loginView } from "./views/login.js";
 import { newTicketView } from "./views/new-ticket.js";
 import { macrosView } from "./views/macros.js";
 import { peopleAdminView } from "./views/people-admin.js";
+import { forgotView, resetView } from "./views/password-reset.js";
 import { slaAdminView } from "./views/sla-admin.js";
 import { submitView } from "./views/submit.js";
 import { ticketView } from "./views/ticket.js";
@@ -37,12 +38,17 @@ const VIEWS = {
   dashboard: dashboardView,
   exports: exportsView,
   login: loginView,
+  forgot: forgotView,
+  reset: resetView,
   account: accountView,
   "access-log": accessLogView,
   sla: slaAdminView,
   macros: macrosView,
   people: peopleAdminView,
 };
+
+/** Views open without signing in. */
+const PUBLIC_VIEWS = new Set(["login", "forgot", "reset"]);
 
 let current = null; // the mounted view: {name, update?(route), destroy?()}
 let navigated = false; // false until the first view was shown
@@ -62,7 +68,7 @@ function unmount() {
 function route() {
   const r = parseHash();
   const name = viewName(r);
-  if (name !== "login" && !session.user && session.checked) {
+  if (!PUBLIC_VIEWS.has(name) && !session.user && session.checked) {
     goLogin();
     return;
   }

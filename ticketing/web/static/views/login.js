@@ -18,16 +18,18 @@ function failureText(err) {
   return errorText(err);
 }
 
-/** "Forgot your password?": who can give a new one (an admin, in the page or the CLI). */
+/** "Forgot your password?": a link mailed to you (#/forgot); without mail on the server, an
+ * admin gives a new one (in the page or the CLI). */
 function forgotten() {
   return el(
-    "details",
+    "div",
     { class: "forgot" },
-    el("summary", null, "Forgot your password?"),
+    el("a", { href: "#/forgot" }, "Forgot your password?"),
     el(
       "p",
       { class: "muted small" },
-      "Ask an admin for a new one: they set it through the API (",
+      "We'll mail you a link. No mail on this server? Ask an admin for a new password: they set " +
+        "it through the API (",
       el("code", null, "PATCH /api/users/<id>"),
       ") or on the server with ",
       el("code", null, "flask tickets users reset-password --email you@example.com"),
