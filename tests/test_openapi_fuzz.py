@@ -44,6 +44,8 @@ UNEXPRESSIBLE_RULES = {
     "A region needs its country.",
     "No such calendar.",
     "Text may not contain NUL characters or unpaired surrogates.",
+    # Idempotency-Key: the same key sent earlier with another request (state, not schema).
+    "This key was already used with a different request.",
     "The current password is wrong.",
     # A password-reset link is checked against its signature and the stored password.
     "This link is not valid. Ask for a new one.",

@@ -180,6 +180,14 @@ class PageQuery(Schema):
 class ErrorBody(Schema):
     code = fields.String(required=True)
     message = fields.String(required=True)
+    # Before ``fields`` below, whose name shadows marshmallow's module in this class body.
+    current = fields.Dict(
+        keys=fields.String(),
+        metadata={
+            "description": "412 precondition_failed only: the ticket as it is now, so the "
+            "client can show what changed since its copy"
+        },
+    )
     fields = fields.Dict(keys=fields.String())
 
 
