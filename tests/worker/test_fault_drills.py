@@ -337,6 +337,15 @@ def test_hanging_claude_trips_the_breaker_while_the_list_stays_fast(
 # ----------------------------------------------------------------- PostgreSQL restarted
 
 
+def pg_tool(name: str) -> str | None:
+    """``initdb`` / ``pg_ctl``: on the PATH, or in Debian's versioned directory."""
+    found = shutil.which(name)
+    if found:
+        return found
+    candidates = sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"))
+    return str(candidates[-1]) if candidates else None
+
+
 class PrivatePostgres:
     """A PostgreSQL cluster of the drill's own (initdb + pg_ctl on a free port, run as the
     ``postgres`` user when the tests run as root): the shared server is never touched."""
@@ -357,7 +366,9 @@ class PrivatePostgres:
         if os.geteuid() == 0:
             shutil.chown(self.dir, "postgres", "postgres")
         os.chmod(self.dir, 0o755)  # noqa: S103 - the postgres user must enter it
-        self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres", "--no-sync")
+        self._run(
+            pg_tool("initdb"), "-D", str(self.data), "-A", "trust", "-U", "postgres", "--no-sync"
+        )
         self.start()
         admin = sa.create_engine(
             self.url.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT"
@@ -369,7 +380,7 @@ class PrivatePostgres:
     def start(self) -> None:
         options = f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off"
         self._run(
-            "pg_ctl",
+            pg_tool("pg_ctl"),
             "-D",
             str(self.data),
             "-o",
@@ -381,12 +392,12 @@ class PrivatePostgres:
         )
 
     def restart(self) -> None:
-        self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
+        self._run(pg_tool("pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop")
         self.start()
 
     def stop(self) -> None:
         try:
-            self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
+            self._run(pg_tool("pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop")
         except subprocess.CalledProcessError:
             pass
         shutil.rmtree(self.dir, ignore_errors=True)
@@ -433,7 +444,7 @@ def test_postgres_restarted_under_load(tmp_path, private_redis, capsys):
     from ..deploy.test_procfile import free_port
 
     for tool in ("initdb", "pg_ctl"):
-        if shutil.which(tool) is None:
+        if pg_tool(tool) is None:
             assert not IN_CI, f"CI must run the PostgreSQL drill: {tool} is not on the PATH"
             pytest.skip(f"the PostgreSQL drill needs {tool} on the PATH")
     pg = PrivatePostgres()

@@ -188,6 +188,12 @@ class ErrorBody(Schema):
             "client can show what changed since its copy"
         },
     )
+    location = fields.String(
+        metadata={
+            "description": "409 on a retried Idempotency-Key whose answer was lost: where the "
+            "resource it created is"
+        }
+    )
     fields = fields.Dict(keys=fields.String())
 
 
