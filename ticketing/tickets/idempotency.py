@@ -166,7 +166,9 @@ def _existing(pending: _Pending) -> Response | None:
         return None
     answer = _answer_for(row, pending.fingerprint)
     if answer is None:
-        raise _unanswered(row)
+        # Bound by a request that committed but has not recorded its answer yet (or never
+        # will): wait for it like a loser of the insert race, then 409 if it never comes.
+        return _await_winner(pending)
     return answer
 
 
