@@ -55,6 +55,14 @@ def configure_logging(app: Flask) -> None:
     # Alembic announces its plugins at INFO whenever it loads; that noise would land in the
     # output of every CLI command (and spoil --json). Migrations configure their own logging.
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    # The development server (``flask run``) colours its lines with ANSI codes whatever its
+    # output is; in a log file or a pipe they are noise ("\x1b[31m\x1b[1mWARNING: This is a
+    # development server…"). Plain text unless stdout is a terminal (werkzeug has no public
+    # switch for it: this flag is what it sets itself where a console cannot show colour).
+    if not sys.stdout.isatty():
+        from werkzeug import serving
+
+        serving._log_add_style = False
 
     @app.before_request
     def assign_request_id() -> None:
