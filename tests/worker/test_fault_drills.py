@@ -99,12 +99,50 @@ class Worker:
         return self.process.poll() is None
 
     def kill(self) -> None:
-        """SIGKILL the worker and everything it started (the machine died)."""
-        try:
-            os.killpg(self.process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+        """SIGKILL the worker and everything it started (the machine died), and wait until
+        none of them is left. RQ's work horse calls ``setsid()``, so the process group does
+        not reach it: it is found by parent id, before its parent dies and it is re-parented.
+        A horse outliving its worker would go on writing (and holding locks) in the next
+        test's database."""
+        family = [self.process.pid, *_descendants(self.process.pid)]
+        for pid in family:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
         self.process.wait(timeout=30)
+        deadline = time.monotonic() + 30
+        while any(_running(pid) for pid in family[1:]) and time.monotonic() < deadline:
+            time.sleep(0.1)
+
+
+def _descendants(pid: int) -> list[int]:
+    """Every live descendant of ``pid`` (from /proc: Linux, like the rest of these drills)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        parent = int(stat[stat.rindex(")") + 2 :].split()[1])
+        children.setdefault(parent, []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie (a killed child of ours is reaped by its new parent)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat[stat.rindex(")") + 2] != "Z"
 
 
 @pytest.fixture
@@ -118,8 +156,7 @@ def workers(tmp_path, database_url, private_redis):
 
     yield start
     for worker in started:
-        if worker.alive():
-            worker.kill()
+        worker.kill()  # also when the worker itself has gone: its work horse may not have
 
 
 def scalar(database_url: str, sql: str):
