@@ -61,6 +61,7 @@ def make_group(commands: Iterable[click.Command]) -> AppGroup:
 def worker_command(burst: bool, queues: tuple[str, ...]) -> None:
     """Run an RQ worker for every queue the app uses (needs REDIS_URL)."""
     from flask import current_app
+    from redis.exceptions import RedisError
 
     from .worker import make_worker, run_forever
 
@@ -71,6 +72,8 @@ def worker_command(burst: bool, queues: tuple[str, ...]) -> None:
         make_worker(app, queues or None)
     except ValueError as err:
         raise click.UsageError(str(err)) from err
+    except (RedisError, OSError):
+        pass  # the names are right (checked first); Redis is down: run_forever waits for it
     run_forever(
         app,
         queues or None,

@@ -177,13 +177,16 @@ def run_forever(
     warmup.warm(app)  # before any fork: no work horse rebuilds tables or imports
     delay = 1.0
     while True:
-        worker = make_worker(app, queues)
+        worker = None
         started = time.monotonic()
         try:
+            # Inside the try: building a worker talks to Redis (CLIENT SETNAME), which may be
+            # down at start or gone again since the last PING.
+            worker = make_worker(app, queues)
             worker.work(burst=burst, **work)
         except (RedisError, OSError) as err:
             log.error("worker stopped: %s: %s", type(err).__name__, err)
-        if burst or worker.stop_requested:
+        if burst or (worker is not None and worker.stop_requested):
             return
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         signal.signal(signal.SIGINT, signal.SIG_DFL)
