@@ -151,10 +151,74 @@ def test_median_from_the_histogram_is_within_half_a_percent(app, client, monkeyp
     monkeypatch.setattr(rollup_queries, "EXACT_MEDIAN_MAX", 0)
     got = _stats(app, client, "", True)["median_resolution_hours"]
     assert got == pytest.approx(exact, rel=0.005, abs=0.01)
-    # Within a created window the median is exact again (a bounded query, not the histogram).
+    # A created window covering every ticket reads its days' histograms: the same answer.
     frm = (now - timedelta(days=61)).date().isoformat()
     windowed = _stats(app, client, f"?created_from={frm}", True)
-    assert windowed["median_resolution_hours"] == round(exact, 2)
+    assert windowed["median_resolution_hours"] == got
+
+
+def _within_histogram_tolerance(got: float | None, exact: float | None) -> bool:
+    """The stated bound: 0.5% of the exact median, plus 0.01 h for both roundings."""
+    if exact is None or got is None:
+        return got is exact
+    return abs(got - exact) <= 0.005 * exact + 0.01
+
+
+def _histogram(app, **where) -> dict:
+    with app.app_context():
+        rows = db.session.query(TicketRollup).filter_by(dimension="resolution", **where)
+        return {(r.day, r.status, r.value): r.n for r in rows if r.n}
+
+
+def test_daily_histograms_follow_resolve_reopen_merge_and_delete(
+    app, client, mixed_writes, monkeypatch
+):
+    """Resolving adds the ticket's bucket on its created day, reopening, merging a resolved
+    ticket elsewhere and deleting take it away; the per-day and all-time histograms equal a
+    recount, and every median read from them is within the stated tolerance of the exact one."""
+    now = mixed_writes
+    with app.app_context():
+        old = db.session.query(Ticket).order_by(Ticket.created_at).limit(40).all()
+        by_status = {s: [t.id for t in old if t.status == s] for s in values(TicketStatus)}
+    resolved = by_status["resolved"] + by_status["closed"]
+    unresolved = by_status["open"] + by_status["in_progress"]
+    assert len(resolved) >= 4 and len(unresolved) >= 4
+    for ticket_id in unresolved[:2]:  # resolved now: long durations on old days
+        patch = client.patch(f"/api/tickets/{ticket_id}", json={"status": "resolved"})
+        assert patch.status_code == 200, patch.get_json()
+    reopened = client.patch(f"/api/tickets/{resolved[0]}", json={"status": "open"})
+    assert reopened.status_code == 200
+    assert client.delete(f"/api/tickets/{resolved[1]}").status_code == 204
+    for source in (resolved[2], unresolved[2]):  # a merge closes the source ticket
+        merged = client.post(f"/api/tickets/{source}/merge", json={"into": unresolved[3]})
+        assert merged.status_code == 201, merged.get_json()
+    with app.app_context():
+        assert rollups.check() == []  # every bucket, per day and all-time, exactly
+    daily = _histogram(app)
+    assert any(day != rollups.ALL_DAYS for day, _s, _v in daily)
+    all_time: dict = {}
+    for (day, status, value), n in daily.items():
+        if day != rollups.ALL_DAYS:
+            all_time[(status, value)] = all_time.get((status, value), 0) + n
+    assert all_time == {(s, v): n for (d, s, v), n in daily.items() if d == rollups.ALL_DAYS}
+
+    days = {n: (now - timedelta(days=n)).date().isoformat() for n in (3, 10, 20, 30, 46)}
+    queries = [
+        "",
+        "?status=resolved",
+        f"?created_from={days[30]}",
+        f"?created_from={days[20]}&created_to={days[3]}",
+        f"?created_to={days[10]}",
+        f"?status=closed&created_from={days[46]}",
+    ]
+    monkeypatch.setattr(rollup_queries, "EXACT_MEDIAN_MAX", 0)
+    for query in queries:
+        rolled = _stats(app, client, query, True)
+        scanned = _stats(app, client, query, False)
+        got = rolled.pop("median_resolution_hours")
+        exact = scanned.pop("median_resolution_hours")
+        assert rolled == scanned, query
+        assert _within_histogram_tolerance(got, exact), (query, got, exact)
 
 
 def test_pruning_drops_rows_that_went_back_to_zero(app, client):
@@ -197,3 +261,19 @@ def test_the_migration_backfills_the_rollups_of_existing_tickets(app, client):
         want["by_category"],
         want["resolved_count"],
     )
+
+
+def test_the_migration_backfills_the_daily_histograms(app, mixed_writes):
+    from flask_migrate import downgrade, upgrade
+
+    from tests.conftest import MIGRATIONS
+
+    with app.app_context():
+        downgrade(directory=MIGRATIONS, revision="e7a9c1d3f5b8")  # all-time histogram only
+        db.session.rollback()
+    assert {day for day, _s, _v in _histogram(app)} == {rollups.ALL_DAYS}
+    with app.app_context():
+        upgrade(directory=MIGRATIONS)
+        assert rollups.check() == []
+        db.session.rollback()
+    assert {day for day, _s, _v in _histogram(app)} != {rollups.ALL_DAYS}

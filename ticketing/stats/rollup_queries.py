@@ -6,10 +6,12 @@ figures as a scan — when the only filters are ``status`` and a ``created_from`
 ``created_to`` window whose bounds fall on UTC midnights (bare dates always do). Any other
 filter (category, tag, ``q``, a mid-day bound …) goes to the scan in ``services``.
 
-The median: with up to :data:`EXACT_MEDIAN_MAX` resolved tickets, or within a created
-window, it is computed exactly from the tickets (a sort bounded by the status index or the
-window); otherwise from the all-time resolution histogram, which places each duration in a
-1%-wide log-scale bucket (read back as its middle: within ~0.5% of the exact median).
+The median has one definition for all time and for a created window: with up to
+:data:`EXACT_MEDIAN_MAX` matching tickets it is computed exactly from the tickets (a sort
+bounded by the status index or the window); otherwise from the resolution histogram rows of
+the same days the counts come from (the all-time rows, or each day of the window). The
+histogram places each duration in a 1%-wide log-scale bucket, read back as its geometric
+middle: within 0.5% of the exact median (plus the 0.005 h of rounding to 2 decimals).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from ..tickets import rollups
 
 #: The filters the rollups answer (with day-aligned bounds).
 ROLLUP_FILTERS = frozenset({"status", "created_from", "created_to"})
-#: Up to this many resolved tickets the median is exact (a sort of that many rows).
+#: Up to this many matching tickets the median is exact (a sort of at most that many rows).
 EXACT_MEDIAN_MAX = 2_000
 
 R = TicketRollup
@@ -141,15 +143,12 @@ def _as_date(value: Any) -> date:
 
 
 def median_from_histogram(filters: dict[str, Any], resolved: int) -> float | None:
-    """The median resolution time (hours, 2 decimals) read from the all-time histogram:
-    the bucket(s) holding the middle rank(s), each taken as its geometric middle."""
+    """The median resolution time (hours, 2 decimals) read from the histogram of the
+    matching days (all-time rows, or the window's day rows): the bucket(s) holding the
+    middle rank(s), each taken as its geometric middle."""
     if not resolved:
         return None
-    stmt = select(R.value, func.sum(R.n)).where(
-        R.dimension == rollups.RESOLUTION, R.day == rollups.ALL_DAYS
-    )
-    if filters.get("status"):
-        stmt = stmt.where(R.status.in_(filters["status"]))
+    stmt = select(R.value, func.sum(R.n)).where(R.dimension == rollups.RESOLUTION, *_where(filters))
     counts = sorted((int(b), int(n)) for b, n in db.session.execute(stmt.group_by(R.value)) if n)
     middle = ((resolved - 1) // 2, resolved // 2)  # 0-based ranks; equal when odd
     hours, seen = [], 0

@@ -298,7 +298,7 @@ def _from_rollups(filters: dict[str, Any], end: date, dialect: str) -> tuple[dic
     """Headline row, 30-day series and median from the rollups (see rollup_queries)."""
     head = rollup_queries.headline(filters, BREAKDOWNS)
     resolved = int(head["resolved"])
-    if rollup_queries.windowed(filters) or resolved <= rollup_queries.EXACT_MEDIAN_MAX:
+    if int(head["total"]) <= rollup_queries.EXACT_MEDIAN_MAX:
         median = _exact_median_hours(filters, resolved, dialect)
     else:
         median = rollup_queries.median_from_histogram(filters, resolved)

@@ -15,10 +15,13 @@ How they stay exact:
   repaired by ``flask tickets rollups rebuild`` (:func:`rebuild`), and detected by
   ``flask tickets rollups check`` (:func:`check`).
 
-Each ticket counts in 13 rows: for its created day and for the all-time day (``ALL_DAYS``),
+Each ticket counts in 12 rows: for its created day and for the all-time day (``ALL_DAYS``),
 one ``all`` row (count, urgency sum and count, resolved count) and one row per dimension
-(category, priority, sentiment, category_source, priority_source; NULL = ``''``), plus, when
-resolved/closed with a ``resolved_at``, one bucket of the all-time resolution histogram.
+(category, priority, sentiment, category_source, priority_source; NULL = ``''``); and, when
+resolved/closed with a ``resolved_at``, in 2 more: its bucket of the resolution histogram of
+its created day and of the all-time one (so a created window's median reads only its days'
+buckets). Resolving adds the ticket's bucket, reopening, deleting or re-dating takes it away:
+the same old-values/new-values deltas as every other counter.
 
 Upserts (``ON CONFLICT DO UPDATE``) rather than insert-only deltas: the upkeep runs hourly, and
 an hour of uncompacted deltas would make every read slower than the scan it replaces. The cost
@@ -124,7 +127,8 @@ class Deltas:
                 self._bump((day, status, name, values[name] or ""), sign)
         if resolved:
             seconds = (_aware(values["resolved_at"]) - _aware(created)).total_seconds()
-            self._bump((ALL_DAYS, status, RESOLUTION, str(bucket(seconds))), sign)
+            for day in (utc_day(created), ALL_DAYS):
+                self._bump((day, status, RESOLUTION, str(bucket(seconds))), sign)
 
     def rows(self) -> list[dict[str, Any]]:
         """The non-zero changes as rows, in key order (the order writers lock them in)."""
