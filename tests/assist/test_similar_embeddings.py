@@ -116,9 +116,9 @@ def test_a_ticket_without_a_stored_vector_is_embedded_on_the_fly(app, client):
     probes = load_sample(client)
     probe, dup = probes[0]
     with app.app_context():
-        from ticketing.tickets import vectors
+        from ticketing.tickets import vector_drain
 
-        vectors.backfill_batch(0, 100)
+        vector_drain.embed_next(100)
         db.session.query(TicketVector).filter_by(ticket_id=probe).delete()
         db.session.commit()
     assert similar(client, probe)[0]["ticket"]["id"] == dup

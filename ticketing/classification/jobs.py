@@ -27,6 +27,7 @@ from ..core.errors import DomainError, QueueUnavailable
 from ..core.extensions import db
 from ..core.vocab import ActorType, ClaudeState, TriageStatus, Via
 from ..models import Classification, Ticket, utcnow
+from ..tickets import vector_drain
 from ..tickets import vectors as ticket_vectors
 from . import claims, services
 from .claims import IN_FLIGHT, new_job_id
@@ -75,7 +76,7 @@ def triage_ticket(ticket_id: int, job_id: str | None = None) -> Classification |
             result = services.classify_safely(classifier, started.subject, started.body, hints)
             row = services.finish_triage(ticket_id, result, job_id)
             db.session.commit()
-            store_vectors([(ticket_id, started.subject, started.body)])
+            vectors_after_triage([(ticket_id, started.subject, started.body)])
         except Exception as err:
             db.session.rollback()
             log.exception("triage %s: ticket %s failed", job_id, ticket_id)
@@ -207,7 +208,7 @@ def triage_batch(holder: str, batch: list[claims.Claimed], classifier) -> int:
             log.exception("triage: storing a batch of %s failed; storing one by one", len(batch))
             pairs = zip(batch, results, strict=True)
             stored = sum(_store_one(holder, item, result) for item, result in pairs)
-    store_vectors([(item.ticket_id, item.subject, item.body) for item in batch])
+    vectors_after_triage([(item.ticket_id, item.subject, item.body) for item in batch])
     for item, result in zip(batch, results, strict=True):
         log.info(
             "triage %s: ticket %s -> %s/%s by %s%s",
@@ -221,16 +222,20 @@ def triage_batch(holder: str, batch: list[claims.Claimed], classifier) -> int:
     return stored
 
 
-def store_vectors(items: list[tuple[int, str, str]]) -> None:
-    """After triage: the tickets' sentence embeddings (similar tickets, the learner), when the
-    model is installed; commits. A failure here is logged and never fails the triage (the
-    backfill, ``flask tickets embed``, fills any gap)."""
+def vectors_after_triage(items: list[tuple[int, str, str]]) -> None:
+    """After triage stored: the vectors its classifier already computed (the learner on
+    embeddings, the few-shot choice) are stored now — never computed twice; the rest is left
+    to the vector drain on its lower-priority queue, rung here (in-process it runs now, for
+    these tickets). A failure is logged and never fails the triage: a ticket without a vector
+    is found again by the drain."""
     try:
-        if ticket_vectors.fill(items):
+        if ticket_vectors.fill(items, compute=False):
             db.session.commit()
-    except Exception:  # noqa: BLE001 - the triage is stored; the vector can wait
+    except Exception:  # noqa: BLE001 - the triage is stored; the drain embeds it later
         db.session.rollback()
         log.exception("triage: storing the vectors of %s ticket(s) failed", len(items))
+    db.session.commit()  # no read transaction stays open while the drain runs (SQLite)
+    vector_drain.ring_quietly([ticket_id for ticket_id, _s, _b in items])
 
 
 def _store_one(holder: str, item: claims.Claimed, result) -> int:

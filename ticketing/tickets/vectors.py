@@ -1,9 +1,13 @@
 """Ticket vectors: each ticket's sentence embedding, stored (``ticket_vectors``) and read back.
 
-Written by the triage worker for every ticket it classifies (``fill``) and by
-``flask tickets embed`` for the backlog (``backfill``); read by the learner (its corrections'
-vectors) and by similar tickets. Everything here does nothing on the no-dependency path
-(``embeddings.get()`` is None). Services flush; the caller commits.
+A ticket without a vector of the current model is the record of the work: the vector drain
+(``vector_drain``, its own low-priority queue, and ``flask tickets embed``) finds such tickets
+by query (``claim_missing``) and embeds them (``fill``). An edit of a ticket's subject or body
+deletes its vector in the saving transaction (``on_ticket_saving``), so the drain embeds the
+new text. Triage stores a vector itself only when its classifier already computed it
+(``fill(…, compute=False)``). Read by the learner (its corrections' vectors) and by similar
+tickets. Everything here does nothing on the no-dependency path (``embeddings.get()`` is
+None). Services flush; the caller commits.
 """
 
 from __future__ import annotations
@@ -18,13 +22,18 @@ from flask import current_app
 from sqlalchemy import Integer, any_, bindparam, delete, func, select
 from sqlalchemy.dialects.postgresql import ARRAY
 
-from ..core import embeddings
+from ..core import embeddings, events
 from ..core.extensions import db
 from ..models import Ticket, TicketVector
 
 #: Vectors remembered per process by text (the learner and the triage worker embed the same
 #: ticket one after the other).
 CACHE_SIZE = 512
+#: The first key of the PostgreSQL advisory locks a drain takes on the tickets it embeds
+#: (the second is the ticket id): ``"tv"``.
+LOCK_SPACE = 0x7476
+#: A claim looks at this many times its size of candidates, skipping those another drain holds.
+CLAIM_POOL = 4
 
 
 def text_hash(subject: str | None, body: str | None) -> str:
@@ -94,10 +103,15 @@ def store(ticket_id: int, subject: str | None, body: str | None, vector: Any) ->
     db.session.flush()
 
 
-def fill(tickets: Iterable[tuple[int, str | None, str | None]]) -> int:
+def fill(tickets: Iterable[tuple[int, str | None, str | None]], compute: bool = True) -> int:
     """Embed and store the given (id, subject, body) whose vector is missing or stale; flushes.
+    With ``compute=False`` only the vectors this process already computed (its cache: the
+    learner or the few-shot choice embedded the ticket while classifying it) are stored.
     Returns how many were written (0 on the no-dependency path)."""
     items = list(tickets)
+    if not compute:
+        cache = _cache()
+        items = [item for item in items if text_hash(item[1], item[2]) in cache]
     if not items or not embeddings.active():
         return 0
     have = dict(
@@ -115,6 +129,43 @@ def fill(tickets: Iterable[tuple[int, str | None, str | None]]) -> int:
     for (ticket_id, subject, body), vector in zip(todo, vectors, strict=True):
         store(ticket_id, subject, body, vector)
     return len(todo)
+
+
+def claim_missing(
+    limit: int, after: int = 0, only: Sequence[int] | None = None
+) -> list[tuple[int, str, str]]:
+    """Up to ``limit`` tickets past id ``after`` without a vector of this model, oldest first,
+    as (id, subject, start of body). On PostgreSQL each is claimed for the caller's transaction
+    by an advisory lock (``pg_try_advisory_xact_lock``; the ticket rows stay unlocked, so triage
+    and edits never wait): tickets another drain holds are skipped, and a drain that dies
+    releases its claim with its connection. ``only`` narrows it to these ids (in-process)."""
+    have = select(TicketVector.ticket_id).where(
+        TicketVector.ticket_id == Ticket.id, TicketVector.model == embeddings.MODEL_ID
+    )
+    pick = (
+        select(Ticket.id, Ticket.subject, func.substr(Ticket.body, 1, embeddings.MAX_CHARS))
+        .where(Ticket.id > after, ~have.exists())
+        .order_by(Ticket.id)
+    )
+    if only is not None:
+        pick = pick.where(Ticket.id.in_(list(only)))
+    if db.session.get_bind().dialect.name != "postgresql":
+        rows = db.session.execute(pick.limit(limit)).all()
+    else:
+        # No ORDER BY outside: the lock is tried row by row, only until ``limit`` are held.
+        pool = pick.limit(limit * CLAIM_POOL).subquery()
+        rows = db.session.execute(
+            select(pool).where(func.pg_try_advisory_xact_lock(LOCK_SPACE, pool.c.id)).limit(limit)
+        ).all()
+    return sorted((int(i), s, b) for i, s, b in rows)
+
+
+def on_ticket_saving(app, change: events.Change) -> None:
+    """In the saving transaction: an edit of the subject or body deletes the ticket's vector,
+    so the vector drain embeds the new text (a missing vector is the record of that work)."""
+    if app is None or change.created or not change.fields & {"subject", "body"}:
+        return
+    db.session.execute(delete(TicketVector).where(TicketVector.ticket_id == change.id))
 
 
 def among(column: Any, ids: Sequence[int]) -> Any:
@@ -163,32 +214,6 @@ def rows_since(seq: int, limit: int) -> list[tuple[int, int, bytes]]:
 
 def count() -> int:
     return int(db.session.scalar(select(func.count()).select_from(TicketVector)) or 0)
-
-
-def missing_ids(after: int, limit: int) -> list[int]:
-    """Ticket ids past ``after`` without a vector of this model, in id order (the backfill)."""
-    have = select(TicketVector.ticket_id).where(
-        TicketVector.ticket_id == Ticket.id, TicketVector.model == embeddings.MODEL_ID
-    )
-    stmt = (
-        select(Ticket.id).where(Ticket.id > after, ~have.exists()).order_by(Ticket.id).limit(limit)
-    )
-    return list(db.session.scalars(stmt))
-
-
-def backfill_batch(after: int, limit: int = 64) -> tuple[int, int]:
-    """Embed up to ``limit`` tickets without a vector past ``after``; flushes.
-    Returns (written, last id looked at) — 0 written and ``after`` unchanged when done."""
-    ids = missing_ids(after, limit)
-    if not ids:
-        return 0, after
-    rows = db.session.execute(
-        select(Ticket.id, Ticket.subject, func.substr(Ticket.body, 1, embeddings.MAX_CHARS)).where(
-            Ticket.id.in_(ids)
-        )
-    ).all()
-    written = fill((i, s, b) for i, s, b in rows)
-    return written, max(ids)
 
 
 def drop_other_models() -> int:
