@@ -1,5 +1,7 @@
 from datetime import datetime
 
+import pytest
+
 
 def test_create_returns_201_with_location_and_stored_fields(client):
     response = client.post(
@@ -128,3 +130,28 @@ def test_choosing_the_value_triage_gave_keeps_triage_as_its_source(client, make_
     assert (back["category"], back["category_source"]) == ("billing", "manual")
     cleared = client.patch(url, json={"category": None}).get_json()
     assert (cleared["category"], cleared["category_source"]) == (None, None)
+
+
+@pytest.mark.parametrize(
+    "config_overrides",
+    [{"AUTO_CLASSIFY": True, "JOBS_ASYNC": True}, {"AUTO_CLASSIFY": True, "JOBS_ASYNC": False}],
+)
+def test_the_create_answer_is_what_was_stored(client, config_overrides):
+    """The create answers from the values it wrote (no read-back): they must be exactly what
+    a read returns — server defaults, SLA clocks, version, triage state — whether triage waits
+    on the queue (workers) or ran inside the request (in-process jobs)."""
+    response = client.post(
+        "/api/tickets",
+        json={
+            "subject": "Site down",
+            "body": "Production is down for all our users since 9am.",
+            "requester_email": "ops@example.com",
+            "tags": ["outage"],
+        },
+    )
+    assert response.status_code == 201
+    created = response.get_json()
+    read = client.get(response.headers["Location"])
+    assert read.get_json() == created
+    expected = "queued" if config_overrides["JOBS_ASYNC"] else "done"
+    assert created["triage_status"] == expected

@@ -139,7 +139,7 @@ def apply_macro_to_many(macro: Macro, ticket_ids: list[int], user: User) -> int:
 def _count(filters: dict[str, Any]) -> tuple[int, bool]:
     loaded = TicketFilterQuery().load(filters)
     stmt = tickets.filter_tickets(select(Ticket), loaded)
-    return tickets.count_capped(stmt, current_app.config["SEARCH_COUNT_CAP"])
+    return tickets.count_filtered(stmt, loaded)
 
 
 def views_for(user: User) -> list[dict[str, Any]]:
