@@ -38,7 +38,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, delete, event, inspect, select, text
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import InstanceState, Session
 from sqlalchemy.orm.base import NO_VALUE
 
@@ -145,12 +145,34 @@ class Deltas:
         ]
 
 
+#: PostgreSQL: the upsert takes one array per column, so it is one statement, compiled and
+#: prepared once, whatever the number of rows (a VALUES list of n rows is a new statement for
+#: every n, compiled anew: ~6 ms of a ticket create). ``unnest`` yields the rows in array
+#: order, which is key order: writers still lock in the same order.
+_UPSERT_ARRAYS = text(
+    "INSERT INTO ticket_rollups (day, status, dimension, value, n, urgency_sum, urgency_n, "  # noqa: S608 - constants only
+    "resolved_n) SELECT * FROM unnest(CAST(:day AS date[]), CAST(:status AS varchar[]), "
+    "CAST(:dimension AS varchar[]), CAST(:value AS varchar[]), CAST(:n AS bigint[]), "
+    "CAST(:urgency_sum AS bigint[]), CAST(:urgency_n AS bigint[]), "
+    "CAST(:resolved_n AS bigint[])) "
+    "ON CONFLICT (day, status, dimension, value) DO UPDATE SET "
+    + ", ".join(f"{name} = ticket_rollups.{name} + excluded.{name}" for name in COUNTERS)
+)
+_COLUMNS = ("day", "status", "dimension", "value", *COUNTERS)
+
+
 def write(connection: Connection, deltas: Deltas) -> int:
     """Add ``deltas`` to the rollups (upsert); returns how many rows it touched."""
     rows = deltas.rows()
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    if connection.dialect.name == "postgresql":
+        for start in range(0, len(rows), CHUNK):
+            chunk = rows[start : start + CHUNK]
+            connection.execute(
+                _UPSERT_ARRAYS, {name: [row[name] for row in chunk] for name in _COLUMNS}
+            )
+        return len(rows)
     for start in range(0, len(rows), CHUNK):
-        stmt = dialect.insert(_table).values(rows[start : start + CHUNK])
+        stmt = sqlite.insert(_table).values(rows[start : start + CHUNK])
         stmt = stmt.on_conflict_do_update(
             index_elements=[_table.c.day, _table.c.status, _table.c.dimension, _table.c.value],
             set_={name: _table.c[name] + stmt.excluded[name] for name in COUNTERS},
