@@ -199,3 +199,27 @@ def test_claude_sees_macros_as_sources_and_may_cite_them(claude_app, client):
     content = claude_app.requests[-1].body["messages"][0]["content"]
     assert f'<source key="M{refund}" type="macro"' in content
     assert "We refunded the double charge, Ana Lima." in content
+
+
+def test_drafts_and_summaries_go_through_the_claude_circuit_breaker(
+    config_overrides, claude_app, client, app, resolved
+):
+    """An unavailable Claude counts toward the breaker shared with triage; once it is open, a
+    draft or summary answers locally at once instead of waiting on its timeouts."""
+    from ticketing.core import breaker
+
+    app.config["CLAUDE_BREAKER_FAILURES"] = 2
+    claude_app.answer(error(529, "overloaded_error"))
+    ticket = new_ticket(client)
+    assert draft(client, ticket)["generator"] == "local"
+    assert draft(client, ticket)["generator"] == "local"
+    with app.app_context():
+        assert breaker.state()["state"] == "open"
+    calls = claude_app.count
+    assert draft(client, ticket)["generator"] == "local"
+    for n in range(4):
+        client.post(f"/api/tickets/{ticket}/replies", json={"body": f"Any news? ({n})"})
+    summary = client.get(f"/api/tickets/{ticket}/summary")
+    assert summary.status_code == 200 and summary.get_json()["generator"] == "local"
+    assert claude_app.count == calls  # neither called Claude while the breaker was open
+    assert client.get("/api/health").get_json()["checks"]["claude"]["status"] == "circuit_open"

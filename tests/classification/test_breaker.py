@@ -9,9 +9,9 @@ import time
 
 import pytest
 
-from ticketing.classification import breaker
 from ticketing.classification.claude import BREAKER_OPEN
 from ticketing.classification.services import BUSY
+from ticketing.core import breaker
 
 from .fake_anthropic import error, hang, tool
 

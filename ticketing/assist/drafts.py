@@ -32,6 +32,7 @@ from flask import current_app
 from sqlalchemy import func, or_, select
 
 from ..core import events
+from ..core.breaker import guarded
 from ..core.errors import Conflict, NotFound
 from ..core.extensions import db
 from ..core.pii import Redactor
@@ -201,7 +202,9 @@ def _thread(ticket: Ticket) -> str:
     return "\n".join(lines)
 
 
-def claude_draft(ticket: Ticket, sources: list[Source], redactor: Redactor) -> dict[str, Any]:
+def claude_draft(
+    ticket: Ticket, sources: list[Source], redactor: Redactor
+) -> dict[str, Any] | None:
     import anthropic
 
     config = current_app.config
@@ -223,14 +226,19 @@ def claude_draft(ticket: Ticket, sources: list[Source], redactor: Redactor) -> d
         f"<thread>{redactor.redact(_thread(ticket))}</thread></ticket>\n"
         f"<sources>\n{listed or '(none)'}\n</sources>"
     )
-    answer = client.messages.create(
-        model=config["DRAFT_MODEL"],
-        max_tokens=1024,
-        system=SYSTEM,
-        messages=[{"role": "user", "content": content}],
-        tools=[TOOL],
-        tool_choice={"type": "tool", "name": TOOL_NAME},
+    answer = guarded(
+        lambda: client.messages.create(
+            model=config["DRAFT_MODEL"],
+            max_tokens=1024,
+            system=SYSTEM,
+            messages=[{"role": "user", "content": content}],
+            tools=[TOOL],
+            tool_choice={"type": "tool", "name": TOOL_NAME},
+        ),
+        f"draft for ticket {ticket.id}",
     )
+    if answer is None:  # Claude unavailable (or its breaker open): the local draft answers
+        return None
     data = next((b.input for b in answer.content if b.type == "tool_use"), None)
     if not isinstance(data, dict) or not isinstance(data.get("reply"), str):
         raise ValueError(f"no usable {TOOL_NAME} answer (stop_reason {answer.stop_reason})")
@@ -253,7 +261,8 @@ def draft_reply(ticket: Ticket, user_id: int | None) -> ReplyDraft:
     if current_app.config.get("ANTHROPIC_API_KEY"):
         try:
             proposed = claude_draft(ticket, sources, redactor)
-            generator = DraftGenerator.CLAUDE
+            if proposed is not None:
+                generator = DraftGenerator.CLAUDE
         except Exception as err:  # noqa: BLE001 - any failure: the local draft stands in
             log.warning("draft for ticket %s: Claude failed (%s); local draft", ticket.id, err)
     if proposed is None:

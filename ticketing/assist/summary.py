@@ -22,6 +22,7 @@ from datetime import datetime
 
 from flask import current_app
 
+from ..core.breaker import guarded
 from ..core.extensions import db
 from ..core.pii import Redactor
 from ..core.vocab import DraftGenerator
@@ -108,7 +109,7 @@ def local_summary(messages: list[Message]) -> str:
     return " ".join(parts)
 
 
-def claude_summary(ticket: Ticket, messages: list[Message]) -> str:
+def claude_summary(ticket: Ticket, messages: list[Message]) -> str | None:
     import anthropic
 
     config = current_app.config
@@ -126,12 +127,17 @@ def claude_summary(ticket: Ticket, messages: list[Message]) -> str:
         max_retries=1,
         timeout=float(config["DRAFT_TIMEOUT"]),
     )
-    answer = client.messages.create(
-        model=config["DRAFT_MODEL"],
-        max_tokens=300,
-        system=SYSTEM,
-        messages=[{"role": "user", "content": content}],
+    answer = guarded(
+        lambda: client.messages.create(
+            model=config["DRAFT_MODEL"],
+            max_tokens=300,
+            system=SYSTEM,
+            messages=[{"role": "user", "content": content}],
+        ),
+        f"summary of ticket {ticket.id}",
     )
+    if answer is None:  # Claude unavailable (or its breaker open): the local summary answers
+        return None
     text = " ".join(b.text for b in answer.content if b.type == "text").strip()
     if not text or answer.stop_reason not in ("end_turn", "stop_sequence", "max_tokens"):
         raise ValueError(f"no usable summary (stop_reason {answer.stop_reason})")
@@ -151,7 +157,8 @@ def summary_for(ticket: Ticket) -> Summary:
     body, generator = None, DraftGenerator.LOCAL
     if current_app.config.get("ANTHROPIC_API_KEY"):
         try:
-            body, generator = claude_summary(ticket, messages), DraftGenerator.CLAUDE
+            body = claude_summary(ticket, messages)
+            generator = DraftGenerator.CLAUDE if body is not None else DraftGenerator.LOCAL
         except Exception as err:  # noqa: BLE001 - any failure: the local summary stands in
             log.warning("summary of ticket %s: Claude failed (%s); local summary", ticket.id, err)
     if body is None:

@@ -38,9 +38,9 @@ from typing import Any, Protocol
 import anthropic
 from anthropic.lib._parse._transform import transform_schema
 
+from ..core.breaker import Breaker, claude_outages
 from ..core.vocab import Category, Priority, Sentiment, TriageSource, values
 from . import fallback, guidelines, learning
-from .breaker import Breaker
 from .cost import Pricing
 from .language import clean_code
 from .redact import Redactor
@@ -144,13 +144,7 @@ class ClaudeOutputError(ValueError):
 
 
 #: Failures worth another attempt: rate limits, overload, server errors, timeouts, network.
-RETRYABLE = (
-    anthropic.RateLimitError,
-    anthropic.InternalServerError,  # 500, and its subclasses 503, 504, 529 (Overloaded)
-    anthropic.APIConnectionError,  # includes APITimeoutError
-    anthropic.RequestTimeoutError,  # 408
-    anthropic.ConflictError,  # 409
-)
+RETRYABLE = claude_outages()
 
 
 @dataclass(frozen=True)

@@ -21,11 +21,10 @@ from flask import Flask, current_app
 from redis.exceptions import RedisError
 from sqlalchemy import func, select
 
-from ..core import kv
+from ..core import breaker, kv
 from ..core.extensions import db
 from ..core.vocab import ClaudeState
 from ..models import Classification, utcnow
-from . import breaker
 
 log = logging.getLogger(__name__)
 

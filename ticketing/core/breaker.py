@@ -4,7 +4,8 @@ Each Claude call that fails the way an outage does (timeout, connection error, 4
 counts one consecutive failure; any accepted call resets the count. At
 ``CLAUDE_BREAKER_FAILURES`` consecutive failures the breaker **opens** for
 ``CLAUDE_BREAKER_COOLDOWN`` seconds: triage and live suggestions skip Claude and answer with
-the local classifier at once (a job that was retrying stops too). When the cool-down ends the
+the local classifier at once (a job that was retrying stops too); reply drafts and thread
+summaries use their local versions (:func:`guarded`). When the cool-down ends the
 breaker is **half-open**: one caller (a ``SET NX`` probe key) tries Claude; success closes it,
 failure opens it again for another cool-down. ``CLAUDE_BREAKER_FAILURES=0`` turns it off.
 
@@ -18,17 +19,18 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Flask, current_app
 from redis.exceptions import RedisError
 
-from ..core import kv
-from ..models import utcnow
+from . import kv
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 FAILURES_KEY = "ticketing:claude:breaker:failures"
 OPEN_KEY = "ticketing:claude:breaker:open"
@@ -102,7 +104,7 @@ class Breaker:
             now = time.time()
             state = {
                 "failures": failures,
-                "opened_at": utcnow().isoformat(),
+                "opened_at": datetime.now(UTC).isoformat(),
                 "until": _iso(now + self.cooldown),
                 "last_error": error[:300],
             }
@@ -151,3 +153,36 @@ def state(app: Flask | None = None) -> dict[str, Any]:
     elif out["failures"] >= breaker.threshold:
         out["state"] = "half_open"
     return out
+
+
+def claude_outages() -> tuple[type[BaseException], ...]:
+    """The SDK's errors that mean Claude is unavailable rather than this request wrong: they
+    are retried (triage) and counted by the breaker."""
+    import anthropic
+
+    return (
+        anthropic.RateLimitError,
+        anthropic.InternalServerError,  # 500, and its subclasses 503, 504, 529 (Overloaded)
+        anthropic.APIConnectionError,  # includes APITimeoutError
+        anthropic.RequestTimeoutError,  # 408
+        anthropic.ConflictError,  # 409
+    )
+
+
+def guarded(call: Callable[[], T], what: str) -> T | None:
+    """``call()`` (one Claude request) through the breaker: ``None`` without calling while it
+    is open, and when the call fails the way an outage does (:func:`claude_outages`; counted).
+    Any other error is raised: the caller's fallback handles it, and it is not an outage."""
+    outage = claude_outages()
+    breaker = Breaker.from_app()
+    if not breaker.allow():
+        log.info("%s: Claude circuit breaker open; the local version answers", what)
+        return None
+    try:
+        result = call()
+    except outage as err:
+        breaker.failure(f"{type(err).__name__}: {err}")
+        log.warning("%s: Claude failed (%s); the local version answers", what, err)
+        return None
+    breaker.success()
+    return result
