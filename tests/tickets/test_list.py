@@ -58,6 +58,7 @@ def test_default_order_is_newest_first_with_meta(client, sample):
         "total": 5,
         "pages": 1,
         "total_exact": True,
+        "next_cursor": None,
     }
 
 
@@ -134,6 +135,7 @@ def test_pagination_and_clamping(client, make_ticket):
     made = [make_ticket(subject=f"T{i}")["id"] for i in range(7)]
     page2 = client.get("/api/tickets?per_page=3&page=2&sort=created_at").get_json()
     assert [t["id"] for t in page2["items"]] == made[3:6]
+    assert isinstance(page2["meta"].pop("next_cursor"), str)
     assert page2["meta"] == {"page": 2, "per_page": 3, "total": 7, "pages": 3, "total_exact": True}
     assert client.get("/api/tickets?per_page=500").get_json()["meta"]["per_page"] == 100
     assert client.get("/api/tickets?per_page=0").get_json()["meta"]["per_page"] == 1

@@ -47,6 +47,13 @@ class DomainError(Exception):
         self.body = body
 
 
+class BadRequest(DomainError):
+    """A request that is malformed as a whole (e.g. a list cursor this API never gave)."""
+
+    code = "bad_request"
+    default_message = "The request is malformed."
+
+
 class InvalidInput(DomainError):
     code = "validation_error"
     default_message = "The request has invalid fields."
@@ -116,6 +123,7 @@ class DatabaseUnavailable(ServiceUnavailable):
 #: The one mapping from a kind of domain error to its HTTP status (most specific first).
 HTTP_STATUS: dict[type[DomainError], int] = {
     InvalidInput: 422,
+    BadRequest: 400,
     Unauthenticated: 401,
     Forbidden: 403,
     NotFound: 404,

@@ -21,6 +21,8 @@ class Page(Generic[T]):
     total: int
     #: False when ``total`` is an estimate or a cap (a very broad search), not a count.
     total_exact: bool = True
+    #: The token that opens the next page by keyset (lists that offer one; None: last page).
+    next_cursor: str | None = None
 
     @property
     def pages(self) -> int:
@@ -33,6 +35,7 @@ class Page(Generic[T]):
             "total": self.total,
             "pages": self.pages,
             "total_exact": self.total_exact,
+            "next_cursor": self.next_cursor,
         }
 
     def as_dict(self) -> dict[str, Any]:

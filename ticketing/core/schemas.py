@@ -147,12 +147,22 @@ class PageMeta(Schema):
     )
 
 
-def page_schema(item: type[Schema], name: str) -> type[Schema]:
-    """A list answer's schema: ``{"items": [item, ...], "meta": PageMeta}``."""
+class CursorPageMeta(PageMeta):
+    next_cursor = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "Send as ?cursor= (same sort) for the next page by keyset, however "
+            "deep; null on the last page"
+        },
+    )
+
+
+def page_schema(item: type[Schema], name: str, meta: type[Schema] = PageMeta) -> type[Schema]:
+    """A list answer's schema: ``{"items": [item, ...], "meta": meta}``."""
     return type(
         name,
         (Schema,),
-        {"items": fields.List(fields.Nested(item)), "meta": fields.Nested(PageMeta)},
+        {"items": fields.List(fields.Nested(item)), "meta": fields.Nested(meta)},
     )
 
 

@@ -50,6 +50,7 @@ IF_MATCH = {
 class TicketCollection(MethodView):
     @blp.arguments(TicketListQuery, location="query", as_kwargs=False)
     @blp.response(200, TicketPage)
+    @blp.alt_response(400, schema=ErrorEnvelope, description="A cursor this list did not give")
     @blp.alt_response(422, schema=ErrorEnvelope, description="An invalid filter or sort")
     def get(self, params):
         """List tickets: filters (comma = OR), full-text ``q``, sort and pages."""

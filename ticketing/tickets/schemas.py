@@ -13,6 +13,7 @@ from ..core.schemas import (
     NON_SPACE,
     NOT_BLANK,
     CommaList,
+    CursorPageMeta,
     DateOrDateTime,
     PageQuery,
     StrictSchema,
@@ -233,7 +234,7 @@ class TicketOut(Schema):
         return since.isoformat() if since else None
 
 
-TicketPage = page_schema(TicketOut, "TicketPage")
+TicketPage = page_schema(TicketOut, "TicketPage", CursorPageMeta)
 
 
 class LanguageList(CommaList):
@@ -326,6 +327,12 @@ class TicketListQuery(TicketFilterQuery, PageQuery):
     sort = fields.String(
         load_default="-created_at",
         validate=validate.OneOf([*SORT_KEYS, *(f"-{k}" for k in SORT_KEYS)]),
+    )
+    cursor = fields.String(
+        metadata={
+            "description": "A previous page's meta.next_cursor: the page after it by keyset "
+            "(send the same sort; page is then ignored). A cursor this API did not give: 400"
+        },
     )
 
 

@@ -27,7 +27,7 @@ from ..core.vocab import (
     TicketStatus,
 )
 from ..models import Attachment, Reply, Tag, Team, Ticket, User, ticket_tags, utcnow
-from . import rollups, slaquery
+from . import keyset, rollups, slaquery
 from .search import apply_search
 
 NULLABLE_SORT_KEYS = frozenset(
@@ -274,19 +274,23 @@ def _owner_condition(column, wanted: list[str]):
     return _or_none(column, [v if v == NONE else int(v) for v in wanted], NONE)
 
 
-def _order_by(sort: str) -> list:
+def _sort_column(key: str):
+    """The value a list sort orders by (``key`` without its ``-``)."""
+    if key == "priority":
+        return case(dict(PRIORITY_RANK), value=Ticket.priority, else_=None)
+    if key == "assignee":
+        return select(User.name).where(User.id == Ticket.assignee_id).scalar_subquery()
+    if key == "team":
+        return select(Team.name).where(Team.id == Ticket.team_id).scalar_subquery()
+    if key in slaquery.DUE_SORT_KEYS:
+        return slaquery.sort_column(key)
+    return getattr(Ticket, key)
+
+
+def _order_by(sort: str, column=None) -> list:
     descending = sort.startswith("-")
     key = sort.lstrip("-")
-    if key == "priority":
-        column = case(dict(PRIORITY_RANK), value=Ticket.priority, else_=None)
-    elif key == "assignee":
-        column = select(User.name).where(User.id == Ticket.assignee_id).scalar_subquery()
-    elif key == "team":
-        column = select(Team.name).where(Team.id == Ticket.team_id).scalar_subquery()
-    elif key in slaquery.DUE_SORT_KEYS:
-        column = slaquery.sort_column(key)
-    else:
-        column = getattr(Ticket, key)
+    column = _sort_column(key) if column is None else column
     ordered = column.desc() if descending else column.asc()
     if key in NULLABLE_SORT_KEYS:
         # Tickets without a value sort last either way. Only here: NULLS LAST on a NOT NULL
@@ -358,11 +362,28 @@ def count_capped(stmt: Select, cap: int, estimate: bool = True) -> tuple[int, bo
 
 
 def list_tickets(params: dict[str, Any]) -> Page:
-    """One page of tickets matching the filters, sorted, with (capped) total."""
-    page, per_page = params["page"], params["per_page"]
+    """One page of tickets matching the filters, sorted, with (capped) total and the cursor
+    of the next page (``None`` on the last).
+
+    With ``cursor`` (from a previous page's ``next_cursor``) the page starts after that row
+    by keyset (see ``keyset``) and ``page`` is ignored; else ``page`` is an OFFSET. One row
+    more than the page is read, so the last page is known without counting."""
+    per_page = params["per_page"]
+    sort = params.get("sort", "-created_at")
+    key = sort.lstrip("-")
+    nullable = key in NULLABLE_SORT_KEYS
+    column = _sort_column(key)
     stmt = filter_tickets(select(Ticket), params)
-    rows = db.session.scalars(
-        stmt.order_by(*_order_by(params.get("sort", "-created_at")))
+    page_stmt = stmt.add_columns(column.label("sort_value"))
+    if params.get("cursor"):
+        cursor = keyset.decode(params["cursor"], sort, nullable)
+        page_stmt = page_stmt.where(keyset.after(column, cursor, nullable))
+        served = cursor.served
+    else:
+        served = (params["page"] - 1) * per_page
+        page_stmt = page_stmt.offset(served)
+    fetched = db.session.execute(
+        page_stmt.order_by(*_order_by(sort, column))
         .options(
             selectinload(Ticket.tags),
             # What reply_count and waiting_since read, not the bodies.
@@ -374,18 +395,24 @@ def list_tickets(params: dict[str, Any]) -> Page:
             joinedload(Ticket.team).load_only(Team.id, Team.name),
             joinedload(Ticket.sla),
         )
-        .limit(per_page)
-        .offset((page - 1) * per_page)
+        .limit(per_page + 1)
     ).all()
-    if rows and len(rows) < per_page:
+    more = len(fetched) > per_page
+    fetched = fetched[:per_page]
+    rows = [ticket for ticket, _value in fetched]
+    next_cursor = None
+    if more:
+        last, value = fetched[-1]
+        next_cursor = keyset.encode(sort, value, last.id, served + per_page)
+    if rows and not more:
         # The last page: everything before it was full, so the total is known without a count
         # (most searches fit on one page; counting a full-text match costs a heap visit each).
-        total, exact = (page - 1) * per_page + len(rows), True
-    elif not rows and page == 1:
+        total, exact = served + len(rows), True
+    elif not rows and served == 0:
         total, exact = 0, True
     else:
         total, exact = count_filtered(stmt, params)
-    return Page(list(rows), page, per_page, total, exact)
+    return Page(rows, served // per_page + 1, per_page, total, exact, next_cursor)
 
 
 def count_filtered(stmt: Select, filters: dict[str, Any]) -> tuple[int, bool]:
