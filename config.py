@@ -136,8 +136,13 @@ class Config:
         # Tickets without a vector are embedded by a drain job on the lowest-priority queue
         # (ticketing/tickets/vector_drain.py); it hands the worker back after this long.
         self.VECTOR_DRAIN_SECONDS = env_float("VECTOR_DRAIN_SECONDS", 5.0)
-        # Similar tickets by embeddings: up to this many stored vectors, brute force over all of
-        # them in each process's memory (1.5 KB a ticket); beyond, full-text candidates re-ranked.
+        # Similar tickets by embeddings: once an inverted-file index is trained (the upkeep does
+        # it from SIMILAR_IVF_MIN stored vectors; ticketing/tickets/ivf.py), the lists of the
+        # SIMILAR_IVF_PROBES nearest centroids are read from the database per query. Without
+        # one: up to SIMILAR_VECTOR_MAX stored vectors, brute force over all of them in each
+        # process's memory (1.5 KB a ticket); beyond, full-text candidates re-ranked.
+        self.SIMILAR_IVF_MIN = env_int("SIMILAR_IVF_MIN", 20_000)
+        self.SIMILAR_IVF_PROBES = env_int("SIMILAR_IVF_PROBES", 8)
         self.SIMILAR_VECTOR_MAX = env_int("SIMILAR_VECTOR_MAX", 200_000)
         # How long a process reuses the active models before asking the database again.
         self.LEARN_CACHE_SECONDS = env_float("LEARN_CACHE_SECONDS", 30.0)

@@ -535,10 +535,22 @@ class TicketVector(db.Model):
     Filled by the triage worker and ``flask tickets embed``; ``text_hash`` is the digest of the
     text embedded, so an edited ticket is embedded again. ``seq`` grows with every write: a
     process holding vectors in memory asks only for rows past the last ``seq`` it saw.
+    ``ivf_version``/``ivf_list``: the inverted-file list the vector belongs to under that
+    version of ``vector_indexes`` (``tickets.ivf``); NULL before any index exists.
     """
 
     __tablename__ = "ticket_vectors"
-    __table_args__ = (Index("ix_ticket_vectors_seq", "seq"),)
+    __table_args__ = (
+        Index("ix_ticket_vectors_seq", "seq"),
+        # PostgreSQL: the vectors ride in the index, so a query reads its lists from
+        # contiguous index pages (an index-only scan) instead of one heap page per row.
+        Index(
+            "ix_ticket_vectors_ivf",
+            "ivf_version",
+            "ivf_list",
+            postgresql_include=["ticket_id", "vector"],
+        ),
+    )
 
     ticket_id: Mapped[int] = mapped_column(
         ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True
@@ -549,6 +561,28 @@ class TicketVector(db.Model):
     seq: Mapped[int] = mapped_column(BigInteger)
     #: float16, little-endian, ``embeddings.DIMENSIONS`` values (768 bytes), unit length.
     vector: Mapped[bytes] = mapped_column(LargeBinary)
+    ivf_version: Mapped[int | None] = mapped_column(Integer)
+    ivf_list: Mapped[int | None] = mapped_column(Integer)
+
+
+class VectorIndex(db.Model):
+    """One training of the inverted-file index over ``ticket_vectors`` (``tickets.ivf``):
+    k-means centroids of one model's vectors. The newest version of the model is in use; a
+    retraining adds a version, moves every vector to its list and deletes the older ones in
+    one transaction."""
+
+    __tablename__ = "vector_indexes"
+
+    version: Mapped[int] = mapped_column(primary_key=True)
+    model: Mapped[str] = mapped_column(String(40), index=True)
+    lists: Mapped[int] = mapped_column(Integer)
+    #: float32, little-endian, ``lists`` x dimensions, unit length.
+    centroids: Mapped[bytes] = mapped_column(LargeBinary)
+    #: Vectors stored when it was trained (a retraining is due at ``IVF_REGROW`` times as many).
+    trained_rows: Mapped[int] = mapped_column(Integer)
+    sample_rows: Mapped[int] = mapped_column(Integer)
+    seconds: Mapped[float] = mapped_column(Float)
+    created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
 
 
 def new_export_id() -> str:

@@ -13,9 +13,11 @@ Two steps, one per engine for the first:
    0..1) — the same on both engines — and the shared words as the "why".
 
 With the embedding model installed (``core.embeddings``) and the ticket's vector at hand, the
-tickets are ranked by the cosine of their sentence embeddings instead (``engine`` "embeddings"):
-up to ``SIMILAR_VECTOR_MAX`` stored vectors, by brute force over all of them in memory
-(``vector_index``: alike in meaning even without a shared word); beyond, the full-text
+tickets are ranked by the cosine of their sentence embeddings instead (``engine`` "embeddings";
+alike in meaning even without a shared word): once the inverted-file index is trained
+(``tickets.ivf``, from ``SIMILAR_IVF_MIN`` stored vectors), over the vectors of the lists
+nearest the ticket's, read from the database; before, up to ``SIMILAR_VECTOR_MAX`` stored
+vectors, by brute force over all of them in memory (``vector_index``); beyond, the full-text
 candidates above (a wider pool) re-ranked by their stored vectors. Shared words still say why.
 """
 
@@ -41,6 +43,7 @@ from ..core.vocab import (
     values,
 )
 from ..models import Reply, Ticket
+from ..tickets import ivf
 from ..tickets import vectors as ticket_vectors
 from . import vector_index
 from .merge import merged_source_ids
@@ -241,20 +244,28 @@ def _in_memory() -> bool:
     return cached[1] <= limit
 
 
+def _nearest(
+    ticket: Ticket, vector: Any, terms: Terms, scope: str, hidden: set[int]
+) -> list[tuple[int, float]]:
+    """(id, cosine) nearest first: from the inverted-file index's nearest lists once it is
+    trained; before, all stored vectors (in memory) up to the configured size, else the
+    full-text candidates re-ranked."""
+    skip = hidden | {ticket.id}
+    scored = ivf.nearest(vector, VECTOR_POOL, skip)
+    if scored is not None:
+        return scored
+    if _in_memory():
+        return vector_index.get().nearest(vector, VECTOR_POOL, skip)
+    found = candidate_ids(terms, ticket.id, SCOPES[scope], RERANK_POOL)
+    stored = ticket_vectors.vectors_of([i for i in found if i not in hidden])
+    return sorted(((i, float(v @ vector)) for i, v in stored.items()), key=lambda p: (-p[1], -p[0]))
+
+
 def _by_vectors(
     ticket: Ticket, vector: Any, terms: Terms, k: int, scope: str, hidden: set[int]
 ) -> list[Match]:
-    """Nearest by embedding cosine: all stored vectors (in memory) up to the configured size,
-    else the full-text candidates re-ranked."""
-    index = vector_index.get() if _in_memory() else None
-    if index is not None:
-        scored = index.nearest(vector, VECTOR_POOL, hidden | {ticket.id})
-    else:
-        found = candidate_ids(terms, ticket.id, SCOPES[scope], RERANK_POOL)
-        stored = ticket_vectors.vectors_of([i for i in found if i not in hidden])
-        scored = sorted(
-            ((i, float(v @ vector)) for i, v in stored.items()), key=lambda p: (-p[1], -p[0])
-        )
+    """Nearest by embedding cosine (``_nearest``), in scope, less merged tickets."""
+    scored = _nearest(ticket, vector, terms, scope, hidden)
     scored = [(i, score) for i, score in scored if score >= MIN_COSINE]
     if not scored:
         return []

@@ -14,7 +14,7 @@ def init_app(app: Flask, api: Api) -> None:
     from ..core import cli, events, upkeep
     from ..models import Reply, Ticket
     from . import cli as commands
-    from . import concurrency, idempotency, rollups, vector_drain, vectors
+    from . import concurrency, idempotency, ivf, rollups, vector_drain, vectors
     from .intake import blp as intake_blp
     from .routes import blp
 
@@ -28,6 +28,7 @@ def init_app(app: Flask, api: Api) -> None:
     upkeep.register(app, "ticket_rollups", rollups.prune)
     upkeep.register(app, "idempotency_keys", idempotency.purge_expired)
     upkeep.register(app, "vectors_missing", vector_drain.ring_if_missing)
+    upkeep.register(app, "vector_index", ivf.upkeep)
     idempotency.init_app(app)
     api.register_blueprint(blp)
     api.register_blueprint(intake_blp)

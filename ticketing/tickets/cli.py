@@ -1,4 +1,5 @@
-"""``flask tickets seed`` and ``flask tickets import``: tickets in bulk."""
+"""``flask tickets seed`` and ``flask tickets import``: tickets in bulk; ``embed`` and
+``vector-index``: their sentence embeddings and the index similar tickets search."""
 
 from __future__ import annotations
 
@@ -209,6 +210,37 @@ def embed_command(batch: int, limit: int | None) -> None:
     seconds = time.perf_counter() - started
     rate = f" ({done / seconds:.0f} tickets/s)" if done and seconds else ""
     click.echo(f"Embedded {done} ticket(s) in {seconds:.1f} s{rate}.")
+    from . import ivf
+
+    if ivf.due():
+        _echo_training(ivf.retrain())
 
 
-COMMANDS = (seed_command, import_command, embed_command)
+def _echo_training(report: dict) -> None:
+    if "skipped" in report:
+        click.echo(f"Vector index not trained: {report['skipped']}.")
+        return
+    click.echo(
+        f"Vector index version {report['version']}: {report['lists']} lists over "
+        f"{report['vectors']} vectors (k-means on {report['sample']}: "
+        f"{report['kmeans_seconds']:.1f} s), trained in {report['seconds']:.1f} s."
+    )
+
+
+@click.command("vector-index")
+@with_appcontext
+@click.option(
+    "--lists",
+    type=click.IntRange(1, 100_000),
+    help="Lists (k-means centroids); default: the square root of the vectors stored.",
+)
+def vector_index_command(lists: int | None) -> None:
+    """Train the inverted-file index similar tickets search through (k-means centroids of the
+    stored vectors; every vector moved to its list, in one transaction). The upkeep does it
+    when due (SIMILAR_IVF_MIN vectors stored, or twice as many as at the last training)."""
+    from . import ivf
+
+    _echo_training(ivf.retrain(lists))
+
+
+COMMANDS = (seed_command, import_command, embed_command, vector_index_command)

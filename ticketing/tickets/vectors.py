@@ -25,6 +25,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from ..core import embeddings, events
 from ..core.extensions import db
 from ..models import Ticket, TicketVector
+from . import ivf
 
 #: Vectors remembered per process by text (the learner and the triage worker embed the same
 #: ticket one after the other).
@@ -100,6 +101,7 @@ def store(ticket_id: int, subject: str | None, body: str | None, vector: Any) ->
     row.text_hash = text_hash(subject, body)
     row.seq = _seq()
     row.vector = to_bytes(vector)
+    row.ivf_version, row.ivf_list = ivf.assign(vector)
     db.session.flush()
 
 
