@@ -201,3 +201,39 @@ def test_concurrent_requests_with_one_key_create_once_and_all_get_its_answer(app
     assert [a.status_code for a in answers] == [201] * n, [a.get_json() for a in answers]
     assert len({a.get_json()["id"] for a in answers}) == 1
     assert count(app, Ticket) == 1 and count(app, IdempotencyKey) == 1
+
+
+def test_a_bound_reply_or_intake_key_without_an_answer_points_at_what_it_created(
+    app, client, anon_client
+):
+    ticket = client.post("/api/tickets", json=TICKET).get_json()
+    url = f"/api/tickets/{ticket['id']}/replies"
+    first = client.post(url, json={"body": "We are on it"}, headers={"Idempotency-Key": "r"})
+    assert first.status_code == 201
+    assert client.get(first.headers["Location"]).get_json() == first.get_json()
+    form = {"subject": "Cannot log in", "body": "Reset fails", "email": "a@b.example", "name": "A"}
+    made = anon_client.post("/api/intake", json=form, headers={"Idempotency-Key": "i"})
+    assert made.headers["Location"] == made.get_json()["status_url"]
+    with app.app_context():
+        db.session.execute(update(IdempotencyKey).values(status_code=None, response_body=None))
+        db.session.commit()
+        db.session.remove()
+
+    retry = client.post(url, json={"body": "We are on it"}, headers={"Idempotency-Key": "r"})
+    assert retry.status_code == 409
+    assert retry.get_json()["error"]["location"] == first.headers["Location"]
+    again = anon_client.post("/api/intake", json=form, headers={"Idempotency-Key": "i"})
+    assert again.status_code == 409
+    assert again.headers["Location"] == made.get_json()["status_url"]
+    assert count(app, Reply) == 1 and count(app, Ticket) == 2
+
+
+def test_a_reply_is_read_only_through_its_own_ticket(client):
+    one = client.post("/api/tickets", json=TICKET).get_json()["id"]
+    two = client.post("/api/tickets", json=TICKET).get_json()["id"]
+    made = client.post(f"/api/tickets/{one}/replies", json={"body": "Noted", "internal": True})
+    reply = made.get_json()["id"]
+    assert client.get(f"/api/tickets/{one}/replies/{reply}").get_json()["body"] == "Noted"
+    other = client.get(f"/api/tickets/{two}/replies/{reply}")
+    assert other.status_code == 404 and other.get_json()["error"]["code"] == "not_found"
+    assert client.get(f"/api/tickets/{one}/replies/999999").status_code == 404

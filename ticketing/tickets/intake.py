@@ -46,9 +46,11 @@ class Intake(MethodView):
         with acting_as(Actor(type=ActorType.SYSTEM, via=Via.WEB, label=data["email"])):
             ticket = services.create_ticket(fields)
             status_url = links.status_url(ticket.id)
+            idempotency.created(status_url)
             db.session.commit()
-        return {
+        body = {
             "reference": ticket.id,
             "status_url": status_url,
             "message": "Thank you: we received your request and will answer by e-mail.",
         }
+        return body, 201, {"Location": status_url}

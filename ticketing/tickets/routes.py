@@ -202,5 +202,17 @@ class ReplyCollection(MethodView):
             raise Forbidden("Only an admin may post a reply on behalf of someone else.")
         ticket = services.get_ticket(ticket_id)
         reply = services.add_reply(ticket, data, author=current_user(), on_behalf_of=on_behalf_of)
+        location = url_for("tickets.ReplyItem", ticket_id=ticket_id, reply_id=reply.id)
+        idempotency.created(location)
         db.session.commit()
-        return reply
+        return reply, 201, {"Location": location}
+
+
+@blp.route("/tickets/<int:ticket_id>/replies/<int:reply_id>")
+class ReplyItem(MethodView):
+    @blp.response(200, ReplyOut)
+    @blp.alt_response(404, schema=ErrorEnvelope, description="No such ticket or reply")
+    def get(self, ticket_id, reply_id):
+        """One reply or internal note of the ticket (where a created reply's Location
+        points)."""
+        return services.get_reply(services.get_ticket(ticket_id), reply_id)

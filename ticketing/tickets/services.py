@@ -503,5 +503,12 @@ def customer_answered(ticket: Ticket) -> None:
         _set_status(ticket, TicketStatus.OPEN)
 
 
+def get_reply(ticket: Ticket, reply_id: int) -> Reply:
+    reply = db.session.get(Reply, reply_id)
+    if reply is None or reply.ticket_id != ticket.id:
+        raise NotFound(f"Reply {reply_id} of ticket {ticket.id}")
+    return reply
+
+
 def list_replies(ticket: Ticket, include_internal: bool = True) -> list[Reply]:
     return [r for r in ticket.replies if include_internal or not r.internal]
