@@ -163,6 +163,21 @@ def test_the_upkeep_rings_while_vectors_are_missing(app, make_ticket):
     assert waiting(app) == 0
 
 
+@pytest.mark.parametrize("config_overrides", [{**ASYNC, "AUTO_CLASSIFY": False}])
+def test_a_rung_drain_starts_at_the_tickets_rung_and_the_upkeep_reads_them_all(app, make_ticket):
+    """The bell's hint spares reading every older ticket; losing it loses nothing."""
+    old = [make_ticket(subject=f"Old {n}")["id"] for n in range(2)]
+    new = make_ticket(subject="New")["id"]
+    with app.app_context():
+        vector_drain.ring([new])
+    run_queue(app, "vectors")
+    assert with_vector(app) == {new}  # started at the ticket rung
+    with app.app_context():
+        assert upkeep.run_all()["vectors_missing"]["rang"] is True
+    run_queue(app, "vectors")
+    assert with_vector(app) == {*old, new}
+
+
 @pytest.mark.parametrize("config_overrides", [{**ASYNC, "EMBEDDINGS": "off"}])
 def test_switched_off_nothing_rings_and_nothing_is_embedded(app, make_ticket):
     make_ticket()

@@ -9,7 +9,15 @@ which workers serve after every other queue, so a triage backlog is always serve
 A drain claims batches oldest first (``vectors.claim_missing``: advisory locks on PostgreSQL,
 so N workers never embed the same ticket), embeds and stores them, commits per batch, and
 after ``VECTOR_DRAIN_SECONDS`` rings again and hands the worker back. A drain that dies loses
-nothing: its claims go with its connection and the tickets still have no vector. In-process
+nothing: its claims go with its connection and the tickets still have no vector.
+
+Where to start: proving that no older ticket lacks a vector means reading every ticket (an
+anti-join, ~90 ms per 20,000 tickets), too much for each bell of a steady trickle. So whoever
+rings also leaves a hint in Redis (``HINT_KEY``, a sorted set: the lowest id rung since the
+last drain started; triage the ids it just stored, a drain where it stopped, the upkeep 0);
+a drain takes the lowest and starts there. The hint only saves reading: lost with Redis, the
+drain starts from the first ticket, and the upkeep's full scan finds anything a hint missed
+(a ticket that failed to embed, one another drain held when it died). In-process
 (no Redis) the drain runs at once, for the tickets just triaged only. ``flask tickets embed``
 (the backfill) runs the same ``embed_next``. ``EMBEDDINGS=off``: no bell, no work.
 """
@@ -21,9 +29,10 @@ import time
 from collections.abc import Sequence
 
 from flask import current_app
+from redis.exceptions import RedisError
 from sqlalchemy import select
 
-from ..core import embeddings, jobs
+from ..core import embeddings, jobs, kv
 from ..core.errors import QueueUnavailable
 from ..core.extensions import db
 from ..models import Ticket, TicketVector
@@ -38,14 +47,21 @@ BELL = "vectors-drain"
 BELL_WAIT = 3600
 #: Tickets embedded and committed together.
 BATCH = 32
+#: Where the next drain may start: a sorted set of ids, each "no ticket at or below it is
+#: known to wait" (a hint: lost, the drain starts from the first ticket).
+HINT_KEY = "ticketing:vectors:from"
 
 
-def ring(hint: Sequence[int] | None = None) -> bool:
+def ring(hint: Sequence[int] | None = None, start: int | None = None) -> bool:
     """After a commit: wake a worker to embed the tickets that have no vector (raises
-    QueueUnavailable). On RQ at most one drain job waits; in-process the drain runs now, for
-    the ids in ``hint`` only. Nothing happens when the embedding model is off or missing."""
+    QueueUnavailable). On RQ at most one drain job waits, and it starts at the lowest id any
+    ring left (``hint``: the tickets just stored; ``start``: an id below which none is known
+    to wait; neither: the first ticket). In-process the drain runs now, for the ids in
+    ``hint`` only. Nothing happens when the embedding model is off or missing."""
     if not embeddings.active():
         return False
+    if jobs.state().is_async:
+        _leave_hint(min(hint) - 1 if hint else (start or 0))
     return jobs.ring(
         QUEUE,
         drain_vectors,
@@ -59,11 +75,31 @@ def ring(hint: Sequence[int] | None = None) -> bool:
     )
 
 
-def ring_quietly(hint: Sequence[int] | None = None) -> None:
+def _leave_hint(start: int) -> None:
+    try:
+        kv.store().zadd(HINT_KEY, {str(start): start})
+    except RedisError:
+        pass  # the bell fails too, or the drain starts from the first ticket
+
+
+def _take_hint() -> int:
+    """Where this drain starts: the lowest id left since the last drain took them (0 when
+    Redis has none: from the first ticket)."""
+    try:
+        pipe = kv.store().pipeline(transaction=True)
+        pipe.zrange(HINT_KEY, 0, 0, withscores=True)
+        pipe.delete(HINT_KEY)
+        lowest, _deleted = pipe.execute()
+    except RedisError:
+        return 0
+    return max(int(lowest[0][1]), 0) if lowest else 0
+
+
+def ring_quietly(hint: Sequence[int] | None = None, start: int | None = None) -> None:
     """``ring`` from a job that must not fail for it (triage): a lost bell is rung again by
     the next triage batch or the upkeep."""
     try:
-        ring(hint)
+        ring(hint, start)
     except QueueUnavailable as err:
         log.warning("vector bell not rung (%s): the upkeep rings it again", err.message)
 
@@ -103,13 +139,15 @@ def drain_vectors(only: list[int] | None = None) -> dict:
     or ``VECTOR_DRAIN_SECONDS`` have passed (then the bell rings again and the job ends, so
     triage waiting on its higher-priority queue goes first). A full batch rings at once: an
     idle worker may help (the claims keep them apart). ``only``: these tickets (in-process)."""
+    after = 0
     if only is None:
         jobs.answer_bell(BELL)  # work saved from now on rings a new drain
-    report = {"embedded": 0, "batches": 0}
+        if jobs.state().is_async:
+            after = _take_hint()
+    report = {"embedded": 0, "batches": 0, "from": after}
     if not embeddings.active():
         return report
     deadline = time.monotonic() + float(current_app.config["VECTOR_DRAIN_SECONDS"])
-    after = 0
     while True:
         before = after
         written, after = embed_next(BATCH, after, only)
@@ -120,10 +158,10 @@ def drain_vectors(only: list[int] | None = None) -> dict:
         if only is not None or not jobs.state().is_async:
             continue
         if time.monotonic() > deadline:
-            ring_quietly()
+            ring_quietly(start=after)  # the next drain goes on from here
             break
         if written == BATCH:
-            ring_quietly()
+            ring_quietly(start=after)  # a helper starts past what this drain has done
     if report["embedded"]:
         log.info("vector drain: %s", report)
     return report

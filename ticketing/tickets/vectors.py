@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Integer, any_, bindparam, delete, func, select
+from sqlalchemy import Integer, any_, bindparam, delete, func, insert, select
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from ..core import embeddings, events
@@ -93,16 +93,36 @@ def _seq() -> int:
 
 def store(ticket_id: int, subject: str | None, body: str | None, vector: Any) -> None:
     """Write (or replace) one ticket's vector; flushes."""
-    row = db.session.get(TicketVector, ticket_id)
-    if row is None:
-        row = TicketVector(ticket_id=ticket_id)
-        db.session.add(row)
-    row.model = embeddings.MODEL_ID
-    row.text_hash = text_hash(subject, body)
-    row.seq = _seq()
-    row.vector = to_bytes(vector)
-    row.ivf_version, row.ivf_list = ivf.assign(vector)
+    store_many([(ticket_id, subject, body, vector)])
+
+
+def store_many(rows: Sequence[tuple[int, str | None, str | None, Any]]) -> None:
+    """Write (or replace) the vectors of (id, subject, body, vector) rows: one DELETE and one
+    multi-row INSERT, not a round trip per ticket; flushes."""
+    if not rows:
+        return
     db.session.flush()
+    seq = _seq()
+    db.session.execute(
+        delete(TicketVector)
+        .where(TicketVector.ticket_id.in_([row[0] for row in rows]))
+        .execution_options(synchronize_session=False)
+    )
+    values = []
+    for ticket_id, subject, body, vector in rows:
+        version, ivf_list = ivf.assign(vector)  # its list in the similar-tickets index
+        values.append(
+            {
+                "ticket_id": ticket_id,
+                "model": embeddings.MODEL_ID,
+                "text_hash": text_hash(subject, body),
+                "seq": seq,
+                "vector": to_bytes(vector),
+                "ivf_version": version,
+                "ivf_list": ivf_list,
+            }
+        )
+    db.session.execute(insert(TicketVector), values)
 
 
 def fill(tickets: Iterable[tuple[int, str | None, str | None]], compute: bool = True) -> int:
@@ -128,8 +148,7 @@ def fill(tickets: Iterable[tuple[int, str | None, str | None]], compute: bool = 
     if not todo:
         return 0
     vectors = embed_texts([(s, b) for _i, s, b in todo]) or []
-    for (ticket_id, subject, body), vector in zip(todo, vectors, strict=True):
-        store(ticket_id, subject, body, vector)
+    store_many([(*item, vector) for item, vector in zip(todo, vectors, strict=True)])
     return len(todo)
 
 
