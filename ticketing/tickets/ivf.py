@@ -9,7 +9,7 @@ cosine: a few thousand rows instead of all, nothing built at request time, no pr
 every vector. The centroids (1.5 MB at 1M tickets) are cached per process; their version is
 checked against the database on every query (one tiny indexed read).
 
-A vector gets its list as it is stored (``vectors.store`` calls ``assign``). A row without a
+A vector gets its list as it is stored (``vectors.store_many`` calls ``assign``). A row without a
 list (stored before the first training, or by ``COPY``) or with an older version's (stored by
 a process that had not yet seen a retraining) is read by every query — it is still found —
 and the upkeep moves it to its list (``assign_pending``).
@@ -26,6 +26,7 @@ from __future__ import annotations
 import logging
 import math
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -105,15 +106,16 @@ def _nearest_list(matrix: Any, centroids: Any) -> Any:
     return out
 
 
-def assign(vector: Any) -> tuple[int | None, int | None]:
-    """(version, list) for a vector being stored; (None, None) before any training."""
+def assign(vectors: Sequence[Any]) -> list[tuple[int | None, int | None]]:
+    """(version, list) for each vector being stored (one version check for all of them);
+    (None, None) before any training."""
     import numpy as np
 
-    centroids = current()
+    centroids = current() if len(vectors) else None
     if centroids is None:
-        return None, None
-    probe = np.asarray(vector, dtype=np.float32)
-    return centroids.version, int(np.argmax(centroids.matrix @ probe))
+        return [(None, None)] * len(vectors)
+    matrix = np.asarray(np.vstack([np.asarray(v, dtype=np.float32) for v in vectors]))
+    return [(centroids.version, int(i)) for i in _nearest_list(matrix, centroids.matrix)]
 
 
 # --------------------------------------------------------------------------- query

@@ -109,8 +109,8 @@ def store_many(rows: Sequence[tuple[int, str | None, str | None, Any]]) -> None:
         .execution_options(synchronize_session=False)
     )
     values = []
-    for ticket_id, subject, body, vector in rows:
-        version, ivf_list = ivf.assign(vector)  # its list in the similar-tickets index
+    lists = ivf.assign([row[3] for row in rows])  # each one's list in the similar-tickets index
+    for (ticket_id, subject, body, vector), (version, ivf_list) in zip(rows, lists, strict=True):
         values.append(
             {
                 "ticket_id": ticket_id,
