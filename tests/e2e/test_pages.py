@@ -128,12 +128,17 @@ def test_filter_search_sort_and_paginate_with_deep_links_and_back(page, api):
     rows = open_list(page, "per_page=10")
     first_page = row_ids(page)
     assert len(first_page) == 10
-    page.get_by_role("button", name="Next →").click()
+    # "Next" continues by the answer's cursor (keyset); the URL still says page=2.
+    with page.expect_request(lambda r: "/api/tickets?" in r.url and "cursor=" in r.url):
+        page.get_by_role("button", name="Next →").click()
     expect(page).to_have_url(re.compile(r"page=2"))
     expect(page.locator(".page-info")).to_have_text(re.compile(r"^Page 2 of \d+"))
     expect(page.locator(ROWS).first).not_to_have_attribute("data-id", str(first_page[0]))
     second_page = row_ids(page)
     assert second_page == [t["id"] for t in api.get("/api/tickets?per_page=10&page=2")["items"]]
+    page.reload()  # a deep link reads the same page by its number
+    expect(page.locator(".page-info")).to_have_text(re.compile(r"^Page 2 of \d+"))
+    expect(page.locator(ROWS).first).to_have_attribute("data-id", str(second_page[0]))
     page.go_back()
     expect(page.locator(".page-info")).to_have_text(re.compile(r"^Page 1 of"))
     expect(page.locator(ROWS).first).to_have_attribute("data-id", str(first_page[0]))

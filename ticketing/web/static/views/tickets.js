@@ -3,7 +3,7 @@
 
 import { api, errorText, notAvailable } from "../api.js";
 import { $, $$, clear, debounce, el } from "../dom.js";
-import { fieldMessages, fmtAge, fmtAgeLong, fmtDate, fmtNumber } from "../format.js";
+import { fieldMessages, fmtAge, fmtAgeLong, fmtDate } from "../format.js";
 import { focusPartNext, viewShortcuts } from "../keys.js";
 import { onLive } from "../live.js";
 import { navigate } from "../router.js";
@@ -24,6 +24,7 @@ import { bulkBar, headCheck, rowCheck } from "./bulk-bar.js";
 import { DUE_SORT, dueMark } from "./sla.js";
 import { viewsSidebar } from "./views-sidebar.js";
 import { DEFAULT_PER_PAGE, DEFAULT_SORT, filterForm, filtersFrom } from "./filters.js";
+import { fetchPage, pager, totalText } from "./list-pages.js";
 
 /** The id of a ticket just created in the page: its row is highlighted once. */
 export const CREATED_KEY = "ticketing.created";
@@ -185,31 +186,6 @@ function skeletonRows(count) {
   );
 }
 
-/* ---------- totals and pages ---------- */
-
-function totalText(meta) {
-  const capped = meta.total_exact === false;
-  const count = capped ? `${fmtNumber(meta.total)}+` : fmtNumber(meta.total || 0);
-  return count + (meta.total === 1 && !capped ? " ticket" : " tickets");
-}
-
-function pager(onPage) {
-  const prev = el("button", { type: "button", class: "btn", onclick: () => onPage(-1) }, "← Previous");
-  const next = el("button", { type: "button", class: "btn", onclick: () => onPage(1) }, "Next →");
-  const info = el("span", { class: "page-info", "aria-live": "polite" });
-  const nav = el("nav", { class: "pager", "aria-label": "Pages" }, prev, info, next);
-  function show(meta) {
-    const pages = meta.pages || 0;
-    const page = meta.page || 1;
-    const capped = meta.total_exact === false ? "+" : "";
-    info.textContent = pages ? `Page ${page} of ${fmtNumber(pages)}${capped}` : "";
-    prev.disabled = page <= 1;
-    next.disabled = page >= pages;
-    nav.hidden = pages <= 1 && page <= 1;
-  }
-  return { nav, show };
-}
-
 function emptyState(onClear) {
   return el(
     "div",
@@ -228,6 +204,9 @@ export function ticketsView(main, route) {
   let seq = 0;
   let controller = null;
   let focusSort = null; // the sort button to refocus once the sorted list is shown
+  // "Next →" continues by the answer's next_cursor (keyset: a deep page costs what page 1 does);
+  // the URL keeps the page number, so a reload or a deep link reads it by page= instead.
+  let nextHop = null; // { target: the next page's params, cursor }
   const highlight = Number(sessionStorage.getItem(CREATED_KEY)) || null;
   sessionStorage.removeItem(CREATED_KEY);
 
@@ -310,12 +289,16 @@ export function ticketsView(main, route) {
     navigate("/tickets", p);
   }
 
-  function goPage(delta) {
+  function pageParams(delta) {
     const p = new URLSearchParams(params);
     const page = Math.max(1, (Number(p.get("page")) || 1) + delta);
     if (page === 1) p.delete("page");
     else p.set("page", String(page));
-    navigate("/tickets", p);
+    return p;
+  }
+
+  function goPage(delta) {
+    navigate("/tickets", pageParams(delta));
   }
 
   function applyFilters(replace) {
@@ -421,13 +404,21 @@ export function ticketsView(main, route) {
     if (!quiet) showLoading();
     const query = new URLSearchParams(params);
     if (!query.get("per_page")) query.set("per_page", DEFAULT_PER_PAGE);
+    const hop = !quiet && nextHop && nextHop.target === params.toString() ? nextHop : null;
+    if (hop) query.set("cursor", hop.cursor);
     try {
-      const data = await api("GET", `/api/tickets?${query}`, null, { signal: controller.signal });
-      if (mine === seq) showPage(data);
+      const data = await fetchPage(query, controller.signal);
+      if (mine === seq) {
+        nextHop = data.meta?.next_cursor
+          ? { target: pageParams(1).toString(), cursor: data.meta.next_cursor }
+          : null;
+        showPage(data);
+      }
     } catch (err) {
       if (err.name !== "AbortError" && mine === seq) showFailure(err);
     }
   }
+
 
   async function startExport() {
     exportButton.disabled = true;
