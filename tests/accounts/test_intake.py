@@ -19,7 +19,9 @@ def test_anyone_can_submit_and_gets_only_a_reference(anon_client, client, make_t
     body = response.get_json()
     # The reference and the request's own status page (its secret link), nothing else.
     assert set(body) == {"reference", "message", "status_url"}
-    assert "Location" not in response.headers
+    # Location is that same page (a retry's 409 points there too), never the ticket's API URL.
+    assert response.headers["Location"] == body["status_url"]
+    assert "/api/" not in response.headers["Location"]
     text = response.get_data(as_text=True)
     assert "secret" not in text and "other@example.com" not in text
     stored = client.get(f"/api/tickets/{body['reference']}").get_json()
