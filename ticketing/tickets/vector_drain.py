@@ -15,9 +15,10 @@ Where to start: proving that no older ticket lacks a vector means reading every 
 anti-join, ~90 ms per 20,000 tickets), too much for each bell of a steady trickle. So whoever
 rings also leaves a hint in Redis (``HINT_KEY``, a sorted set: the lowest id rung since the
 last drain started; triage the ids it just stored, a drain where it stopped, the upkeep 0);
-a drain takes the lowest and starts there. The hint only saves reading: lost with Redis, the
-drain starts from the first ticket, and the upkeep's full scan finds anything a hint missed
-(a ticket that failed to embed, one another drain held when it died). In-process
+a drain takes the lowest and starts there, leaving its own start as a marker until it ends —
+so a drain killed mid-way has the next one start where it started. The hint only saves
+reading: lost with Redis, the drain starts from the first ticket, and the upkeep's full scan
+finds anything a hint missed (a ticket that failed to embed). In-process
 (no Redis) the drain runs at once, for the tickets just triaged only. ``flask tickets embed``
 (the backfill) runs the same ``embed_next``. ``EMBEDDINGS=off``: no bell, no work.
 """
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import logging
 import time
+import uuid
 from collections.abc import Sequence
 
 from flask import current_app
@@ -75,24 +77,37 @@ def ring(hint: Sequence[int] | None = None, start: int | None = None) -> bool:
     )
 
 
-def _leave_hint(start: int) -> None:
+def _leave_hint(start: int) -> str | None:
+    """Add a start point (a unique member: removing one never removes another's)."""
+    member = f"{start}:{uuid.uuid4().hex[:12]}"
     try:
-        kv.store().zadd(HINT_KEY, {str(start): start})
+        kv.store().zadd(HINT_KEY, {member: start})
     except RedisError:
-        pass  # the bell fails too, or the drain starts from the first ticket
+        return None  # the bell fails too, or the drain starts from the first ticket
+    return member
 
 
-def _take_hint() -> int:
+def _take_hint() -> tuple[int, str | None]:
     """Where this drain starts: the lowest id left since the last drain took them (0 when
-    Redis has none: from the first ticket)."""
+    Redis has none: from the first ticket), and the marker it leaves there until it ends."""
     try:
         pipe = kv.store().pipeline(transaction=True)
         pipe.zrange(HINT_KEY, 0, 0, withscores=True)
         pipe.delete(HINT_KEY)
         lowest, _deleted = pipe.execute()
     except RedisError:
-        return 0
-    return max(int(lowest[0][1]), 0) if lowest else 0
+        return 0, None
+    start = max(int(lowest[0][1]), 0) if lowest else 0
+    return start, _leave_hint(start)
+
+
+def _drop_hint(member: str | None) -> None:
+    if member is None:
+        return
+    try:
+        kv.store().zrem(HINT_KEY, member)
+    except RedisError:
+        pass  # a marker left behind only makes a later drain read a little more
 
 
 def ring_quietly(hint: Sequence[int] | None = None, start: int | None = None) -> None:
@@ -139,13 +154,14 @@ def drain_vectors(only: list[int] | None = None) -> dict:
     or ``VECTOR_DRAIN_SECONDS`` have passed (then the bell rings again and the job ends, so
     triage waiting on its higher-priority queue goes first). A full batch rings at once: an
     idle worker may help (the claims keep them apart). ``only``: these tickets (in-process)."""
-    after = 0
+    after, marker = 0, None
     if only is None:
         jobs.answer_bell(BELL)  # work saved from now on rings a new drain
         if jobs.state().is_async:
-            after = _take_hint()
+            after, marker = _take_hint()
     report = {"embedded": 0, "batches": 0, "from": after}
     if not embeddings.active():
+        _drop_hint(marker)
         return report
     deadline = time.monotonic() + float(current_app.config["VECTOR_DRAIN_SECONDS"])
     while True:
@@ -162,6 +178,7 @@ def drain_vectors(only: list[int] | None = None) -> dict:
             break
         if written == BATCH:
             ring_quietly(start=after)  # a helper starts past what this drain has done
+    _drop_hint(marker)  # not reached when the drain dies: the next one starts where it did
     if report["embedded"]:
         log.info("vector drain: %s", report)
     return report
