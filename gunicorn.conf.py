@@ -46,7 +46,15 @@ def when_ready(server):
         return
     from ticketing.core.warmup import warm
 
-    warm(server.app.wsgi())
+    warm(server.app.wsgi(), after_fork=False)
+
+
+def post_worker_init(worker):
+    """In each web worker, after the fork: what must not be inherited (the ONNX session); and
+    everything when the app is not preloaded (each worker loads it on its own then)."""
+    from ticketing.core.warmup import warm
+
+    warm(worker.wsgi, after_fork=True if preload_app else None)
 
 
 # gunicorn 25+ opens a control socket at one fixed path per user ($HOME/.gunicorn/gunicorn.ctl):

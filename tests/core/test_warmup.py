@@ -42,9 +42,23 @@ def test_gunicorn_loads_and_warms_the_app_before_forking(monkeypatch):
             def wsgi():
                 return "the app"
 
-    monkeypatch.setattr(warmup, "warm", warmed.append)
+    class Worker:  # what gunicorn passes to post_worker_init: .wsgi is the worker's app
+        wsgi = "the app"
+
+    monkeypatch.setattr(warmup, "warm", lambda app, after_fork: warmed.append((app, after_fork)))
     settings["when_ready"](Server)
-    assert warmed == ["the app"]
+    settings["post_worker_init"](Worker)
+    # The master warms what a fork may inherit; each worker, after the fork, the rest (the
+    # ONNX session: inherited, it aborted every web worker on SIGTERM).
+    assert warmed == [("the app", False), ("the app", True)]
 
     monkeypatch.setenv("GUNICORN_PRELOAD", "0")
     assert runpy.run_path(str(ROOT / "gunicorn.conf.py"))["preload_app"] is False
+
+
+def test_the_embedding_model_is_warmed_after_a_fork_only_when_asked(app):
+    steps = {name: late for name, (_step, late) in app.extensions["warmup"].items()}
+    assert steps == {"classifier": False, "embeddings": True}
+    assert "embeddings" not in warmup.warm(app, after_fork=False)
+    assert set(warmup.warm(app, after_fork=True)) == {"embeddings"}
+    assert {"classifier", "embeddings"} <= set(warmup.warm(app))

@@ -28,5 +28,6 @@ def init_app(app: Flask, api: Api) -> None:
     health.register(app, "claude", status.health_check)
     health.register(app, "learner", learning.health_check)
     warmup.register(app, "classifier", services.warm_up)
+    warmup.register(app, "embeddings", services.warm_up_embeddings, after_fork=True)
     api.register_blueprint(blp)
     cli.add_commands(app, commands.COMMANDS)

@@ -90,14 +90,20 @@ def detect_language(subject: str | None, body: str | None, app: Flask | None = N
 
 
 def warm_up(app: Flask) -> None:
-    """Build the local classifier's tables, load every language model and the embedding model
-    (when installed) and import the Claude client (the anthropic SDK takes seconds) now, so
-    the first requests of a process — or every work horse a worker forks — don't each pay for
-    it (lingua loads models lazily)."""
+    """Build the local classifier's tables, load every language model and import the Claude
+    client (the anthropic SDK takes seconds) now, so the first requests of a process — or
+    every work horse a worker forks — don't each pay for it (lingua loads models lazily)."""
     from . import claude  # noqa: F401 - imported for its side effect: loaded once
 
     fallback.warm_up()
     language.detector(app).warm_up()
+
+
+def warm_up_embeddings(app: Flask) -> None:
+    """Load the embedding model (when installed). The worker does it before forking its work
+    horses (they leave with ``os._exit``); gunicorn does it in each web worker after the fork
+    (``post_worker_init``), never in the master: an ONNX session inherited through a fork
+    aborts the process that exits normally ("terminate called … std::system_error")."""
     from ..core import embeddings
 
     embedder = embeddings.get(app)  # the ONNX session (one thread: safe across a fork)

@@ -21,16 +21,21 @@ log = logging.getLogger(__name__)
 Step = Callable[[Flask], None]
 
 
-def register(app: Flask, name: str, step: Step) -> None:
-    """Run ``step(app)`` when ``app``'s process warms up, reported under ``name``."""
-    app.extensions.setdefault("warmup", {})[name] = step
+def register(app: Flask, name: str, step: Step, after_fork: bool = False) -> None:
+    """Run ``step(app)`` when ``app``'s process warms up, reported under ``name``.
+    ``after_fork``: what a forked process must not inherit (a native library's threads): a
+    web server that forks runs it in each child (:func:`warm` with ``after_fork=True``)."""
+    app.extensions.setdefault("warmup", {})[name] = (step, after_fork)
 
 
-def warm(app: Flask) -> dict[str, float]:
-    """Run every registered step; returns seconds per step. A failing step is logged and
-    skipped (the work then happens on first use, as without a warm-up)."""
+def warm(app: Flask, after_fork: bool | None = None) -> dict[str, float]:
+    """Run the registered steps (``after_fork`` None: all of them; False: those safe before a
+    fork; True: those kept for after it); returns seconds per step. A failing step is logged
+    and skipped (the work then happens on first use, as without a warm-up)."""
     spent: dict[str, float] = {}
-    for name, step in app.extensions.get("warmup", {}).items():
+    for name, (step, late) in app.extensions.get("warmup", {}).items():
+        if after_fork is not None and late != after_fork:
+            continue
         started = time.perf_counter()
         try:
             step(app)
