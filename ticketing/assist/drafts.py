@@ -32,7 +32,7 @@ from flask import current_app
 from sqlalchemy import func, or_, select
 
 from ..core import events
-from ..core.breaker import guarded
+from ..core.breaker import ask_claude
 from ..core.errors import Conflict, NotFound
 from ..core.extensions import db
 from ..core.pii import Redactor
@@ -205,15 +205,7 @@ def _thread(ticket: Ticket) -> str:
 def claude_draft(
     ticket: Ticket, sources: list[Source], redactor: Redactor
 ) -> dict[str, Any] | None:
-    import anthropic
-
     config = current_app.config
-    client = anthropic.Anthropic(
-        api_key=config["ANTHROPIC_API_KEY"],
-        base_url=config.get("ANTHROPIC_BASE_URL") or None,
-        max_retries=1,
-        timeout=float(config["DRAFT_TIMEOUT"]),
-    )
     listed = "\n".join(
         f'<source key="{s.key}" type="{s.type}" title="{redactor.redact(s.title)}">'
         f"{redactor.redact(s.text)}</source>"
@@ -226,16 +218,15 @@ def claude_draft(
         f"<thread>{redactor.redact(_thread(ticket))}</thread></ticket>\n"
         f"<sources>\n{listed or '(none)'}\n</sources>"
     )
-    answer = guarded(
-        lambda: client.messages.create(
-            model=config["DRAFT_MODEL"],
-            max_tokens=1024,
-            system=SYSTEM,
-            messages=[{"role": "user", "content": content}],
-            tools=[TOOL],
-            tool_choice={"type": "tool", "name": TOOL_NAME},
-        ),
+    answer = ask_claude(
         f"draft for ticket {ticket.id}",
+        float(config["DRAFT_TIMEOUT"]),
+        model=config["DRAFT_MODEL"],
+        max_tokens=1024,
+        system=SYSTEM,
+        messages=[{"role": "user", "content": content}],
+        tools=[TOOL],
+        tool_choice={"type": "tool", "name": TOOL_NAME},
     )
     if answer is None:  # Claude unavailable (or its breaker open): the local draft answers
         return None

@@ -22,7 +22,7 @@ from datetime import datetime
 
 from flask import current_app
 
-from ..core.breaker import guarded
+from ..core.breaker import ask_claude
 from ..core.extensions import db
 from ..core.pii import Redactor
 from ..core.vocab import DraftGenerator
@@ -110,8 +110,6 @@ def local_summary(messages: list[Message]) -> str:
 
 
 def claude_summary(ticket: Ticket, messages: list[Message]) -> str | None:
-    import anthropic
-
     config = current_app.config
     redactor = Redactor(enabled=True)
     lines = [f'<message from="{m.who}">{redactor.redact(m.text)}</message>' for m in messages[1:]]
@@ -121,20 +119,13 @@ def claude_summary(ticket: Ticket, messages: list[Message]) -> str | None:
         f"<request><subject>{redactor.redact(ticket.subject)}</subject>\n"
         f"{redactor.redact(ticket.body)}</request>\n<thread>\n" + "\n".join(lines) + "\n</thread>"
     )
-    client = anthropic.Anthropic(
-        api_key=config["ANTHROPIC_API_KEY"],
-        base_url=config.get("ANTHROPIC_BASE_URL") or None,
-        max_retries=1,
-        timeout=float(config["DRAFT_TIMEOUT"]),
-    )
-    answer = guarded(
-        lambda: client.messages.create(
-            model=config["DRAFT_MODEL"],
-            max_tokens=300,
-            system=SYSTEM,
-            messages=[{"role": "user", "content": content}],
-        ),
+    answer = ask_claude(
         f"summary of ticket {ticket.id}",
+        float(config["DRAFT_TIMEOUT"]),
+        model=config["DRAFT_MODEL"],
+        max_tokens=300,
+        system=SYSTEM,
+        messages=[{"role": "user", "content": content}],
     )
     if answer is None:  # Claude unavailable (or its breaker open): the local summary answers
         return None

@@ -186,3 +186,19 @@ def guarded(call: Callable[[], T], what: str) -> T | None:
         return None
     breaker.success()
     return result
+
+
+def ask_claude(what: str, timeout: float, **request: Any) -> Any | None:
+    """One Messages API call (``request``: model, messages …) with the app's key and base URL
+    and one SDK retry, through the breaker (:func:`guarded`): the message, or ``None`` when
+    Claude is unavailable and the caller's local version should answer."""
+    import anthropic
+
+    config = current_app.config
+    client = anthropic.Anthropic(
+        api_key=config["ANTHROPIC_API_KEY"],
+        base_url=config.get("ANTHROPIC_BASE_URL") or None,
+        max_retries=1,
+        timeout=timeout,
+    )
+    return guarded(lambda: client.messages.create(**request), what)
