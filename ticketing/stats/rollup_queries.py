@@ -20,7 +20,7 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
 from ..core.extensions import db
 from ..models import TicketRollup
@@ -70,6 +70,8 @@ def headline(filters: dict[str, Any], breakdowns: dict[str, tuple]) -> dict[str,
     """The scan's headline row (``total``, ``<breakdown>:<value>`` counts, ``avg_urgency``,
     ``resolved``, ``first_created``) from the rollups: one grouped read of ~100 rows
     (all-time) or ~100 per day in the window, plus the first day when needed."""
+    # The first day rides along as a constant column (one round trip, not two).
+    first = None if filters.get("created_from") else first_day_query(filters).scalar_subquery()
     stmt = (
         select(
             R.status,
@@ -79,13 +81,16 @@ def headline(filters: dict[str, Any], breakdowns: dict[str, tuple]) -> dict[str,
             func.sum(R.urgency_sum),
             func.sum(R.urgency_n),
             func.sum(R.resolved_n),
+            *([] if first is None else [first.label("first_day")]),
         )
         .where(R.dimension != rollups.RESOLUTION, *_where(filters))
         .group_by(R.status, R.dimension, R.value)
     )
     sums: dict[tuple[str, str], int] = {}
     total = urgency_sum = urgency_n = resolved = 0
-    for status, dimension, value, n, u_sum, u_n, done in db.session.execute(stmt):
+    first_created = None
+    for status, dimension, value, n, u_sum, u_n, done, *rest in db.session.execute(stmt):
+        first_created = rest[0] if rest else None
         if dimension == rollups.ALL:
             key = ("status", status)
             total, urgency_sum = total + int(n), urgency_sum + int(u_sum)
@@ -97,7 +102,7 @@ def headline(filters: dict[str, Any], breakdowns: dict[str, tuple]) -> dict[str,
         "total": total,
         "avg_urgency": urgency_sum / urgency_n if urgency_n else None,
         "resolved": resolved,
-        "first_created": None if filters.get("created_from") else first_day(filters),
+        "first_created": first_created,
     }
     for name, (column, values, null_key) in breakdowns.items():
         for value in values:
@@ -107,7 +112,7 @@ def headline(filters: dict[str, Any], breakdowns: dict[str, tuple]) -> dict[str,
     return row
 
 
-def first_day(filters: dict[str, Any]) -> date | None:
+def first_day_query(filters: dict[str, Any]) -> Select:
     """The created day of the first matching ticket (the window's start without
     created_from): the first day row that still counts a ticket."""
     stmt = (
@@ -120,7 +125,7 @@ def first_day(filters: dict[str, Any]) -> date | None:
         stmt = stmt.where(R.status.in_(filters["status"]))
     if filters.get("created_to"):
         stmt = stmt.where(R.day < _midnight_day(filters["created_to"]))
-    return db.session.scalar(stmt)
+    return stmt
 
 
 def per_day(filters: dict[str, Any], start: date, end: date) -> dict[date, int]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, case, func, select
+from sqlalchemy import ColumnElement, Select, case, func, select, true
 
 from ..core.extensions import db
 from ..core.vocab import (
@@ -218,7 +218,6 @@ def triage_history(filters: dict[str, Any] | None = None) -> dict[str, Any]:
         ),
         filters,
     )
-    runs = db.session.execute(runs_stmt).mappings().one()
 
     latest = (
         select(func.max(Classification.id).label("id"))
@@ -238,7 +237,10 @@ def triage_history(filters: dict[str, Any] | None = None) -> dict[str, Any]:
         .join(Ticket, Ticket.id == run.c.ticket_id),
         filters,
     )
-    agree = db.session.execute(agreement_stmt).mappings().one()
+    # Both one-row aggregates in one round trip.
+    runs_row, agree_row = runs_stmt.subquery("runs"), agreement_stmt.subquery("agree")
+    both = select(runs_row, agree_row).select_from(runs_row.join(agree_row, true()))
+    runs = agree = db.session.execute(both).mappings().one()
     return {
         "runs": {
             "total": int(runs["total"] or 0),
