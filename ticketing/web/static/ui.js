@@ -70,6 +70,16 @@ function clearFieldError(box, control) {
  * Show the API's per-field messages under their fields, in plain words (messages.js) (aria-invalid, focus on the first);
  * clears the previous ones. Returns the messages that have no field in this form.
  */
+/** A password form's submit: clears its messages; false, with the message under the second
+ * field, when the new password and its repetition differ. */
+export function newPasswordsMatch(form, errors, fresh, again) {
+  showError(errors, "");
+  setFieldErrors(form, {});
+  if (fresh.value === again.value) return true;
+  setFieldErrors(form, { confirm_password: ["The two new passwords differ."] });
+  return false;
+}
+
 export function setFieldErrors(form, fields) {
   $$(".field-error", form).forEach((span) => {
     span.textContent = "";

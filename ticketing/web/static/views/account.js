@@ -3,7 +3,7 @@
 import { api, session } from "../api.js";
 import { $, el } from "../dom.js";
 import { checkSession } from "../session.js";
-import { errorBox, field, heading, setFieldErrors, showError, showFormError, toast } from "../ui.js";
+import { errorBox, field, heading, newPasswordsMatch, showFormError, toast } from "../ui.js";
 
 function password(name, autocomplete, extra) {
   return el("input", { type: "password", name, autocomplete, required: true, ...extra });
@@ -52,12 +52,7 @@ export function accountView(main) {
 
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
-    showError(errors, "");
-    setFieldErrors(form, {});
-    if (fresh.value !== again.value) {
-      setFieldErrors(form, { confirm_password: ["The two new passwords differ."] });
-      return;
-    }
+    if (!newPasswordsMatch(form, errors, fresh, again)) return;
     button.disabled = true;
     const body = { current_password: current.value, new_password: fresh.value };
     try {

@@ -5,7 +5,16 @@
 import { api, errorText, notAvailable } from "../api.js";
 import { el } from "../dom.js";
 import { navigate } from "../router.js";
-import { errorBox, field, heading, setFieldErrors, showError, showFormError, toast } from "../ui.js";
+import {
+  errorBox,
+  field,
+  heading,
+  newPasswordsMatch,
+  setFieldErrors,
+  showError,
+  showFormError,
+  toast,
+} from "../ui.js";
 
 const SENT =
   "If an account exists for this address, we've sent it a link to choose a new password. " +
@@ -108,12 +117,7 @@ export function resetView(main, route) {
 
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
-    showError(errors, "");
-    setFieldErrors(form, {});
-    if (fresh.value !== again.value) {
-      setFieldErrors(form, { confirm_password: ["The two new passwords differ."] });
-      return;
-    }
+    if (!newPasswordsMatch(form, errors, fresh, again)) return;
     button.disabled = true;
     try {
       await api("POST", "/api/auth/reset", { token, new_password: fresh.value });
