@@ -11,7 +11,7 @@ from flask_smorest import Api
 def init_app(app: Flask, api: Api) -> None:
     from sqlalchemy import event
 
-    from ..core import events, upkeep
+    from ..core import events, memo, upkeep
     from ..core.extensions import db
     from . import clocks, services
     from . import upkeep as sla_upkeep
@@ -22,5 +22,13 @@ def init_app(app: Flask, api: Api) -> None:
     for name in ("after_commit", "after_rollback"):
         if not event.contains(db.session, name, services.forget_policies):
             event.listen(db.session, name, services.forget_policies)
+    memo.register(app, services.POLICY_MEMO, services.POLICY_MEMO_SECONDS)
+    for name, hook in (
+        ("before_flush", services.mark_policy_changes),
+        ("do_orm_execute", services.mark_policy_statements),
+        ("after_commit", services.policies_committed),
+    ):
+        if not event.contains(db.session, name, hook):
+            event.listen(db.session, name, hook)
     upkeep.register(app, "sla", sla_upkeep.run_pass)
     api.register_blueprint(blp)

@@ -6,10 +6,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
+from ..core import memo
 from ..core.errors import Conflict, InvalidInput, NotFound
 from ..core.extensions import db
 from ..models import SlaCalendar, SlaPolicy, TicketSla
@@ -32,20 +33,57 @@ def business_calendar(row: SlaCalendar) -> BusinessCalendar:
     )
 
 
-def active_policies() -> list[SlaPolicy]:
-    """Active policies with their calendars, read once per transaction (a bulk import of
-    thousands of tickets asks once)."""
-    cached = db.session.info.get(_POLICY_CACHE)
+#: The active policies are kept per process this long at most (a change through the app is
+#: seen by every process at once; one made with raw SQL within this bound).
+POLICY_MEMO = "sla_policies"
+POLICY_MEMO_SECONDS = 60.0
+
+
+class Snapshot:
+    """A read-only copy of a row's columns (and of what it refers to), kept by a process
+    between requests: never an ORM object, so no session ever holds it."""
+
+    def __init__(self, **values: Any) -> None:
+        self.__dict__.update(values)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"a cached {type(self).__name__} is read-only")
+
+    def __repr__(self) -> str:
+        return f"Snapshot(id={self.__dict__.get('id')})"
+
+
+def _columns(row: Any) -> dict[str, Any]:
+    return {attr.key: getattr(row, attr.key) for attr in inspect(type(row)).column_attrs}
+
+
+def _load_policies() -> tuple[Snapshot, ...]:
+    with db.session.no_autoflush:
+        rows = db.session.scalars(
+            select(SlaPolicy)
+            .where(SlaPolicy.active.is_(True))
+            .options(joinedload(SlaPolicy.calendar))
+        ).all()
+    calendars: dict[int, Snapshot] = {}
+    for row in rows:
+        if row.calendar_id not in calendars:
+            calendars[row.calendar_id] = Snapshot(**_columns(row.calendar))
+    return tuple(Snapshot(**_columns(row), calendar=calendars[row.calendar_id]) for row in rows)
+
+
+def active_policies() -> tuple[Snapshot, ...]:
+    """The active policies with their calendars, as read-only snapshots: from this process's
+    copy (``core.memo``: one Redis GET; forgotten by every process when any commits a policy
+    or calendar change), read at most once per transaction (a bulk import of thousands of
+    tickets asks once). A transaction that changed policies itself reads the database."""
+    session = db.session()
+    cached = session.info.get(_POLICY_CACHE)
     if cached is None:
-        with db.session.no_autoflush:
-            cached = list(
-                db.session.scalars(
-                    select(SlaPolicy)
-                    .where(SlaPolicy.active.is_(True))
-                    .options(joinedload(SlaPolicy.calendar))
-                )
-            )
-        db.session.info[_POLICY_CACHE] = cached
+        if memo.changed(session, POLICY_MEMO):
+            cached = _load_policies()
+        else:
+            cached = memo.memo(POLICY_MEMO).get(_load_policies)
+        session.info[_POLICY_CACHE] = cached
     return cached
 
 
@@ -54,7 +92,32 @@ def forget_policies(session: Any, *args: Any) -> None:
     session.info.pop(_POLICY_CACHE, None)
 
 
-def match_policy(priority: str | None, category: str | None) -> SlaPolicy | None:
+def mark_policy_changes(session: Any, _context: Any, _instances: Any) -> None:
+    """Session hook (before flush): a policy or calendar written marks the session, so it
+    reads them from the database and its commit makes every process forget its copy."""
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, (SlaPolicy, SlaCalendar)):
+            memo.mark(session, POLICY_MEMO)
+            session.info.pop(_POLICY_CACHE, None)
+            return
+
+
+def mark_policy_statements(state: Any) -> None:
+    """Session hook (ORM statements): a bulk UPDATE or DELETE of policies or calendars."""
+    if not (state.is_update or state.is_delete):
+        return
+    mapper = state.bind_mapper
+    if mapper is not None and mapper.class_ in (SlaPolicy, SlaCalendar):
+        memo.mark(state.session, POLICY_MEMO)
+        state.session.info.pop(_POLICY_CACHE, None)
+
+
+def policies_committed(session: Any) -> None:
+    """Session hook (after commit)."""
+    memo.after_commit(session, POLICY_MEMO)
+
+
+def match_policy(priority: str | None, category: str | None) -> Snapshot | None:
     """The most specific active policy for a priority and category: an exact priority beats
     "any priority", then an exact category beats "any category"; ties go to the oldest."""
     candidates = [
