@@ -169,3 +169,29 @@ def test_csv_import_sends_no_mail(app, runner, tmp_path):
     result = runner.invoke(args=["tickets", "import", str(path), "--no-triage"])
     assert result.exit_code == 0, result.output
     assert _outbox(app) == []
+
+
+@pytest.mark.parametrize("config_overrides", [{"JOBS_ASYNC": True}], ids=["async"])
+def test_a_ring_while_the_sender_waits_costs_one_redis_round_trip(app_ctx):
+    """After each save that queues mail: the queued ``deliver_due`` job is found by one read
+    (its status comes with it), and no second job is queued."""
+    from ticketing.core import jobs
+
+    outbox.ring()
+    queue = jobs.get_queue(outbox.QUEUE)
+    assert queue.count == 1
+    connection = jobs.state().connection
+    sent: list[str] = []
+    original = connection.execute_command
+
+    def counting(*args, **kwargs):
+        sent.append(args[0])
+        return original(*args, **kwargs)
+
+    connection.execute_command = counting
+    try:
+        outbox.ring()
+    finally:
+        del connection.execute_command
+    assert sent == ["HGETALL"]
+    assert queue.count == 1

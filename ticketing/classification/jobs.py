@@ -133,7 +133,7 @@ def ring_submit() -> None:
     """After a commit: ask a worker to submit the pending tickets as one batch (a queued
     submission picks up every pending ticket, so one is enough)."""
     existing = jobs.fetch_job(SUBMIT_JOB_ID)
-    if existing is not None and jobs.job_status(existing) == TriageStatus.QUEUED:
+    if existing is not None and jobs.job_status(existing, refresh=False) == TriageStatus.QUEUED:
         return
     try:
         # By name: batches imports this module, not the other way round.

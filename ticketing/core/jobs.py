@@ -184,11 +184,12 @@ def fetch_job(job_id: str) -> Job | None:
         raise QueueUnavailable() from err
 
 
-def job_status(job: Job) -> str:
+def job_status(job: Job, refresh: bool = True) -> str:
     """RQ's statuses folded into the API's four: queued | running | done | failed (raises
-    ``QueueUnavailable`` when Redis cannot be reached)."""
+    ``QueueUnavailable`` when Redis cannot be reached). ``refresh=False``: the status the job
+    was fetched with (``fetch_job`` just read it: no second round trip)."""
     try:
-        status = job.get_status(refresh=True)
+        status = job.get_status(refresh=refresh)
     except RedisError as err:
         raise QueueUnavailable() from err
     value = getattr(status, "value", status)
