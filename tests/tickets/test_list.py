@@ -230,6 +230,44 @@ def test_a_text_search_counts_to_its_own_smaller_cap(client, app, make_ticket):
     assert (meta["total"], meta["total_exact"]) == (6, True)
 
 
+def test_a_text_search_is_counted_in_its_page_query(client, app, make_ticket):
+    """No count round trip of its own: the capped count rides along the page's query, on the
+    first page and on a cursor's page alike."""
+    from sqlalchemy import event
+
+    for i in range(5):
+        make_ticket(subject=f"Refund request {i}", body="Please refund the duplicate charge.")
+    make_ticket(subject="Login", body="Cannot sign in.")
+    with app.app_context():
+        engine = db.engine
+    counts: list[str] = []
+
+    def spy(_conn, _cursor, statement, *_args):
+        if statement.lstrip().lower().startswith("select count("):
+            counts.append(statement)
+
+    event.listen(engine, "before_cursor_execute", spy)
+    try:
+        first = client.get("/api/tickets?q=refund&per_page=2").get_json()
+        after = f"/api/tickets?q=refund&per_page=2&cursor={first['meta']['next_cursor']}"
+        second = client.get(after).get_json()
+        app.config["SEARCH_TEXT_COUNT_CAP"] = 3
+        capped = client.get("/api/tickets?q=refund&per_page=2").get_json()
+        capped_next = client.get(after).get_json()
+    finally:
+        event.remove(engine, "before_cursor_execute", spy)
+    assert counts == []
+    assert (first["meta"]["total"], first["meta"]["total_exact"]) == (5, True)
+    assert (second["meta"]["total"], second["meta"]["total_exact"], second["meta"]["page"]) == (
+        5,
+        True,
+        2,
+    )
+    assert len(second["items"]) == 2
+    assert (capped["meta"]["total"], capped["meta"]["total_exact"]) == (3, False)
+    assert (capped_next["meta"]["total"], capped_next["meta"]["total_exact"]) == (3, False)
+
+
 def test_sort_by_priority_and_urgency(client, app, sample):
     by_priority = ids(client.get("/api/tickets?sort=-priority"))
     assert by_priority[:4] == [sample[k] for k in "baec"]

@@ -354,11 +354,18 @@ def count_capped(stmt: Select, cap: int, estimate: bool = True) -> tuple[int, bo
     guess = planner_estimate(stmt, cap) if estimate else None
     if guess is not None and guess > cap:
         return guess, False
+    return capped_total(db.session.scalar(capped_count(stmt, cap)) or 0, cap)
+
+
+def capped_count(stmt: Select, cap: int) -> Select:
+    """``SELECT count(*)`` of at most ``cap`` + 1 of the rows ``stmt`` selects."""
     limited = stmt.with_only_columns(Ticket.id).order_by(None).limit(cap + 1).subquery()
-    total = db.session.scalar(select(func.count()).select_from(limited)) or 0
-    if total > cap:
-        return cap, False
-    return total, True
+    return select(func.count()).select_from(limited)
+
+
+def capped_total(counted: int, cap: int) -> tuple[int, bool]:
+    """What ``capped_count`` read, as (total, exact)."""
+    return (cap, False) if counted > cap else (counted, True)
 
 
 def list_tickets(params: dict[str, Any]) -> Page:
@@ -375,6 +382,12 @@ def list_tickets(params: dict[str, Any]) -> Page:
     column = _sort_column(key)
     stmt = filter_tickets(select(Ticket), params)
     page_stmt = stmt.add_columns(column.label("sort_value"))
+    # A text search is counted by visiting its matches (never from the rollups): that count
+    # rides along the page's own query (evaluated once, as a scalar subquery) instead of a
+    # round trip of its own after it.
+    text_cap = current_app.config["SEARCH_TEXT_COUNT_CAP"] if params.get("q") else None
+    if text_cap is not None:
+        page_stmt = page_stmt.add_columns(capped_count(stmt, text_cap).scalar_subquery())
     if params.get("cursor"):
         cursor = keyset.decode(params["cursor"], sort, nullable)
         page_stmt = page_stmt.where(keyset.after(column, cursor, nullable))
@@ -399,10 +412,10 @@ def list_tickets(params: dict[str, Any]) -> Page:
     ).all()
     more = len(fetched) > per_page
     fetched = fetched[:per_page]
-    rows = [ticket for ticket, _value in fetched]
+    rows = [row[0] for row in fetched]
     next_cursor = None
     if more:
-        last, value = fetched[-1]
+        last, value = fetched[-1][0], fetched[-1][1]
         next_cursor = keyset.encode(sort, value, last.id, served + per_page)
     if rows and not more:
         # The last page: everything before it was full, so the total is known without a count
@@ -410,6 +423,8 @@ def list_tickets(params: dict[str, Any]) -> Page:
         total, exact = served + len(rows), True
     elif not rows and served == 0:
         total, exact = 0, True
+    elif rows and text_cap is not None:
+        total, exact = capped_total(fetched[0][2], text_cap)
     else:
         total, exact = count_filtered(stmt, params)
     return Page(rows, served // per_page + 1, per_page, total, exact, next_cursor)
