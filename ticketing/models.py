@@ -237,6 +237,8 @@ class Ticket(db.Model):
         CheckConstraint(_in("category_source", values(Source)), name="category_source"),
         CheckConstraint(_in("priority_source", values(Source)), name="priority_source"),
         CheckConstraint(_in("sentiment", values(Sentiment)), name="sentiment"),
+        CheckConstraint(_in("triaged_category", values(Category)), name="triaged_category"),
+        CheckConstraint(_in("triaged_priority", values(Priority)), name="triaged_priority"),
         CheckConstraint(
             "urgency_score IS NULL OR urgency_score BETWEEN 0 AND 100", name="urgency_range"
         ),
@@ -291,6 +293,16 @@ class Ticket(db.Model):
     triage_claimed_by: Mapped[str | None] = mapped_column(String(64))
     triage_lease_until: Mapped[datetime | None] = mapped_column(TZDateTime)
     triage_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: The triage history in brief, kept with each run (``classification.services.
+    #: record_history``) so the stats' triage figures are ticket columns the rollups count,
+    #: not a scan of every run: the latest run's category and priority (what "agreement"
+    #: compares the current values with), and how many runs each source made / failed.
+    triaged_category: Mapped[str | None] = mapped_column(String(16))
+    triaged_priority: Mapped[str | None] = mapped_column(String(16))
+    triage_runs_claude: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    triage_runs_fallback: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    triage_runs_learned: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    triage_runs_failed: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     note: Mapped[str | None] = mapped_column(Text)
     requester_email: Mapped[str | None] = mapped_column(String(254), index=True)
     requester_name: Mapped[str | None] = mapped_column(String(120))
@@ -343,6 +355,13 @@ class TicketRollup(db.Model):
     __tablename__ = "ticket_rollups"
     __table_args__ = (
         UniqueConstraint("day", "status", "dimension", "value", name="uq_ticket_rollups_key"),
+        # a window's series, histogram or counts read one dimension's days, not every row
+        Index(
+            "ix_ticket_rollups_dimension_day",
+            "dimension",
+            "day",
+            postgresql_include=["status", "value", "n"],
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 
+from ticketing.classification import services
 from ticketing.core.extensions import db
 from ticketing.core.vocab import (
     CLOSED_STATUSES,
@@ -44,10 +45,16 @@ def insert_tickets(app, specs: list[dict]) -> list[dict]:
 
 
 def insert_runs(app, runs: list[dict]) -> None:
-    """Insert triage-history rows (``Classification``) in the given order."""
+    """Insert triage-history rows (``Classification``) in the given order, each noted in its
+    ticket's brief as a triage run does (``services.note_run``)."""
     with app.app_context():
         for run in runs:
+            ticket = db.session.get(Ticket, run["ticket_id"])
+            services.note_run(
+                ticket, run["source"], run["category"], run["priority"], run.get("error")
+            )
             db.session.add(Classification(**run))
+            db.session.flush()
         db.session.commit()
 
 

@@ -8,6 +8,7 @@ import statistics
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import sqlalchemy as sa
 from flask import request
 from sqlalchemy import delete, update
 
@@ -249,8 +250,10 @@ def test_the_migration_backfills_the_rollups_of_existing_tickets(app, client):
                 if spec[key] == Source.LEARNED:
                     spec[key] = Source.MANUAL.value
         rows = [{k: v for k, v in s.items() if k in columns} for s in specs]
-        with db.engine.begin() as conn:  # Core: no hooks, no rollups table yet
-            conn.execute(Ticket.__table__.insert(), [{**r, "updated_at": now} for r in rows])
+        # Core, the columns of that revision only: no hooks, no rollups table yet
+        then = sa.table("tickets", *(sa.column(c) for c in {*columns, "updated_at", "version"}))
+        with db.engine.begin() as conn:
+            conn.execute(then.insert(), [{**r, "updated_at": now, "version": 1} for r in rows])
         upgrade(directory=MIGRATIONS)
         assert rollups.check() == []
         db.session.rollback()
@@ -277,3 +280,50 @@ def test_the_migration_backfills_the_daily_histograms(app, mixed_writes):
         assert rollups.check() == []
         db.session.rollback()
     assert {day for day, _s, _v in _histogram(app)} != {rollups.ALL_DAYS}
+
+
+def _briefs(app) -> tuple[dict, dict]:
+    """Each ticket's brief of its triage history as stored, and as its runs say it."""
+    from ticketing.models import Classification
+
+    with app.app_context():
+        stored = {
+            t.id: (
+                t.triaged_category,
+                t.triaged_priority,
+                *(getattr(t, f"triage_runs_{name}") for name in rollups.RUN_COUNTS),
+            )
+            for t in db.session.scalars(sa.select(Ticket))
+        }
+        from_runs = dict.fromkeys(stored, (None, None, 0, 0, 0, 0))
+        for run in db.session.scalars(sa.select(Classification).order_by(Classification.id)):
+            _c, _p, *counts = from_runs[run.ticket_id]
+            counts[rollups.RUN_COUNTS.index(run.source)] += 1
+            counts[-1] += run.error is not None
+            from_runs[run.ticket_id] = (run.category, run.priority, *counts)
+        db.session.rollback()
+    return stored, from_runs
+
+
+def test_each_ticket_keeps_the_brief_of_its_triage_runs(app, mixed_writes):
+    stored, from_runs = _briefs(app)
+    assert sum(sum(brief[2:5]) for brief in stored.values()) > 30  # API triage + the seeder
+    assert stored == from_runs
+
+
+def test_the_migration_backfills_the_triage_briefs_and_their_rollups(app, client, mixed_writes):
+    from flask_migrate import downgrade, upgrade
+
+    from tests.conftest import MIGRATIONS
+
+    want = _stats(app, client, "", False)["triage"]
+    with app.app_context():
+        downgrade(directory=MIGRATIONS, revision="b8d0f2a4c6e8")  # no briefs yet
+        db.session.rollback()
+        upgrade(directory=MIGRATIONS)
+        assert rollups.check() == []
+        db.session.rollback()
+    stored, from_runs = _briefs(app)
+    assert stored == from_runs
+    assert want["runs"]["total"] > 30
+    assert _stats(app, client, "", True)["triage"] == want

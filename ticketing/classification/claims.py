@@ -190,7 +190,7 @@ def store(holder: str, claimed: Sequence[Claimed], results: Sequence[TriageResul
             ticket.triage_job_id = item.job_id
         current = ticket.triage_job_id == item.job_id
         if item.job_id not in stored_jobs:
-            services.record_history(ticket.id, result, item.job_id)
+            services.record_history(ticket, result, item.job_id)
             services.apply_result(ticket, result)  # applied even when superseded (newer text)
             stored += 1
         if current:  # else a newer job (the text changed) owns the status and the claim

@@ -18,7 +18,7 @@ from sqlalchemy import bindparam, func, select, update
 
 from ..core.extensions import db
 from ..core.pagination import Page, paginate
-from ..core.vocab import Source, TriageStatus
+from ..core.vocab import Source, TriageSource, TriageStatus
 from ..models import Classification, Ticket, utcnow
 from ..tickets.services import get_ticket
 from . import fallback, language, learning, status
@@ -299,13 +299,29 @@ def apply_result(ticket: Ticket, result: TriageResult) -> set[str]:
     return changed
 
 
+def note_run(
+    ticket: Ticket, source: str, category: str | None, priority: str | None, error: str | None
+) -> None:
+    """Bring the ticket's brief of its triage history up to date with one more run (the
+    latest): its category and priority, and the run counted by source (and as failed)."""
+    ticket.triaged_category = category
+    ticket.triaged_priority = priority
+    runs = f"triage_runs_{TriageSource(source).value}"
+    setattr(ticket, runs, (getattr(ticket, runs) or 0) + 1)
+    if error is not None:
+        ticket.triage_runs_failed = (ticket.triage_runs_failed or 0) + 1
+
+
 def record_history(
-    ticket_id: int, result: TriageResult, job_id: str | None, batch_id: int | None = None
+    ticket: Ticket, result: TriageResult, job_id: str | None, batch_id: int | None = None
 ) -> Classification:
     """One history row with everything the run produced (kept even when the ticket keeps
-    a manual category: the history says what triage said, for the agreement figures)."""
+    a manual category: the history says what triage said, for the agreement figures), and
+    the ticket's brief of its history (latest run's category and priority, runs by source
+    and failed) brought up to date in the same flush — the rollups count those columns."""
+    note_run(ticket, result.source, result.category, result.priority, result.error)
     row = Classification(
-        ticket_id=ticket_id,
+        ticket_id=ticket.id,
         source=result.source,
         model=(result.model or "")[:80] or None,
         category=result.category,
@@ -348,7 +364,7 @@ def finish_triage(
     ticket = locked_ticket(ticket_id)
     if ticket is None:
         return None
-    row = record_history(ticket_id, result, job_id, batch_id)
+    row = record_history(ticket, result, job_id, batch_id)
     superseded = job_id is not None and ticket.triage_job_id not in (None, job_id)
     if apply_if_superseded or not superseded:
         apply_result(ticket, result)

@@ -83,7 +83,7 @@ def headline(filters: dict[str, Any], breakdowns: dict[str, tuple]) -> dict[str,
             func.sum(R.resolved_n),
             *([] if first is None else [first.label("first_day")]),
         )
-        .where(R.dimension != rollups.RESOLUTION, *_where(filters))
+        .where(R.dimension.in_(rollups.COUNT_DIMENSIONS), *_where(filters))
         .group_by(R.status, R.dimension, R.value)
     )
     sums: dict[tuple[str, str], int] = {}
@@ -109,6 +109,9 @@ def headline(filters: dict[str, Any], breakdowns: dict[str, tuple]) -> dict[str,
             row[f"{name}:{value}"] = sums.get((column.key, value), 0)
         if null_key:
             row[f"{name}:{null_key}"] = sums.get((column.key, ""), 0)
+    for key in rollups.HISTORY_KEYS:
+        dimension, value = key.split(":")
+        row[key] = sums.get((dimension, value), 0)
     return row
 
 
@@ -158,6 +161,9 @@ def median_from_histogram(filters: dict[str, Any], resolved: int) -> float | Non
     middle = ((resolved - 1) // 2, resolved // 2)  # 0-based ranks; equal when odd
     hours, seen = [], 0
     for number, n in counts:
-        hours += [rollups.bucket_hours(number) for rank in middle if seen <= rank < seen + n]
+        if seen + n > middle[0]:  # buckets below the middle ranks are only counted
+            hours += [rollups.bucket_hours(number) for rank in middle if seen <= rank < seen + n]
         seen += n
+        if seen > middle[1]:
+            break
     return round(sum(hours) / len(hours), 2) if hours else None

@@ -3,8 +3,8 @@
 Every figure is an aggregate (``count(*) FILTER (WHERE …)``, ``avg``, ``percentile_cont``,
 ``GROUP BY``): no ticket row is ever loaded into Python. The whole ticket table is scanned
 once for the headline figures (every enum breakdown rides on that one scan as a FILTER
-aggregate), once more over an index range for the 30-day series, and the triage history
-adds two small queries. Day boundaries are UTC.
+aggregate, and so does the triage history, from each ticket's brief of its runs), once more
+over an index range for the 30-day series. Day boundaries are UTC.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, case, func, select, true
+from sqlalchemy import ColumnElement, case, func, select
 
 from ..core.extensions import db
 from ..core.vocab import (
@@ -28,7 +28,8 @@ from ..core.vocab import (
     TriageSource,
     values,
 )
-from ..models import Classification, Ticket
+from ..models import Ticket
+from ..tickets import rollups
 from ..tickets.services import filter_tickets
 from . import rollup_queries
 
@@ -94,6 +95,7 @@ def _headline(filters: dict[str, Any], dialect: str) -> dict[str, Any]:
         func.avg(Ticket.urgency_score).label("avg_urgency"),
         func.min(Ticket.created_at).label("first_created"),
         _count_where(_is_resolved()).label("resolved"),
+        *_history_columns(),
     ]
     if dialect == "postgresql":
         # percentile_cont ignores NULLs, so the CASE limits it to resolved tickets in the
@@ -194,64 +196,47 @@ def _rate(agreed: int, compared: int) -> dict[str, Any]:
     }
 
 
-def _restrict_to_filtered(stmt: Select, filters: dict[str, Any] | None) -> Select:
-    if not filters:
-        return stmt
-    return stmt.where(Classification.ticket_id.in_(filter_tickets(select(Ticket.id), filters)))
+def _history_columns() -> list:
+    """The triage-history figures as aggregates of the matching tickets' brief of their runs
+    (``triaged_*``, ``triage_runs_*``), labelled as the rollups key them: one more set of
+    columns on a scan the stats make anyway, never a scan of the runs themselves."""
+    columns = [
+        func.coalesce(func.sum(getattr(Ticket, f"triage_runs_{name}")), 0).label(f"runs:{name}")
+        for name in rollups.RUN_COUNTS
+    ]
+    any_run = sum(getattr(Ticket, f"triage_runs_{name}") for name in rollups.RUN_SOURCES)
+    columns.append(_count_where(any_run > 0).label(f"{rollups.RUNS}:{rollups.RUN_TICKETS}"))
+    for field in rollups.AGREEMENT_FIELDS:
+        said, now = getattr(Ticket, f"triaged_{field}"), getattr(Ticket, field)
+        agreed = said.is_not(None) & (now == said)
+        differs = said.is_not(None) & ((now != said) | now.is_(None))
+        columns.append(_count_where(agreed).label(f"{field}_agreement:agreed"))
+        columns.append(_count_where(differs).label(f"{field}_agreement:differs"))
+    return columns
 
 
-def triage_history(filters: dict[str, Any] | None = None) -> dict[str, Any]:
+def _history(row: Any) -> dict[str, Any]:
     """What the triage history says: runs by source, and agreement per field.
 
     Agreement for a field: among tickets whose latest triage run (highest id) gave a value
     for it, the share whose current value still equals that value — i.e. nobody changed
     what triage said. A ticket whose value a person set differently (before or after the
     run) or cleared counts as a disagreement. ``rate`` is null when nothing is comparable.
+    ``row`` holds the ``rollups.HISTORY_KEYS`` (from the rollups or :func:`_history_columns`).
     """
-    filters = filters or {}
-    runs_stmt = _restrict_to_filtered(
-        select(
-            func.count().label("total"),
-            *(_count_where(Classification.source == s).label(s) for s in values(TriageSource)),
-            _count_where(Classification.error.is_not(None)).label("with_error"),
-            func.count(func.distinct(Classification.ticket_id)).label("tickets"),
-        ),
-        filters,
-    )
-
-    latest = (
-        select(func.max(Classification.id).label("id"))
-        .group_by(Classification.ticket_id)
-        .subquery("latest")
-    )
-    run = Classification.__table__.alias("run")
-    agreement_stmt = filter_tickets(
-        select(
-            _count_where(run.c.category.is_not(None)).label("category_compared"),
-            _count_where(Ticket.category == run.c.category).label("category_agreed"),
-            _count_where(run.c.priority.is_not(None)).label("priority_compared"),
-            _count_where(Ticket.priority == run.c.priority).label("priority_agreed"),
-        )
-        .select_from(latest)
-        .join(run, run.c.id == latest.c.id)
-        .join(Ticket, Ticket.id == run.c.ticket_id),
-        filters,
-    )
-    # Both one-row aggregates in one round trip.
-    runs_row, agree_row = runs_stmt.subquery("runs"), agreement_stmt.subquery("agree")
-    both = select(runs_row, agree_row).select_from(runs_row.join(agree_row, true()))
-    runs = agree = db.session.execute(both).mappings().one()
+    runs = {name: int(row[f"runs:{name}"] or 0) for name in rollups.RUN_COUNTS}
+    agreement = {}
+    for field in rollups.AGREEMENT_FIELDS:
+        agreed = int(row[f"{field}_agreement:agreed"] or 0)
+        agreement[field] = _rate(agreed, agreed + int(row[f"{field}_agreement:differs"] or 0))
     return {
         "runs": {
-            "total": int(runs["total"] or 0),
-            **{s: int(runs[s] or 0) for s in values(TriageSource)},
-            "with_error": int(runs["with_error"] or 0),
-            "tickets": int(runs["tickets"] or 0),
+            "total": sum(runs[name] for name in rollups.RUN_SOURCES),
+            **{name: runs[name] for name in values(TriageSource)},
+            "with_error": runs["failed"],
+            "tickets": int(row[f"{rollups.RUNS}:{rollups.RUN_TICKETS}"] or 0),
         },
-        "agreement": {
-            field: _rate(int(agree[f"{field}_agreed"] or 0), int(agree[f"{field}_compared"] or 0))
-            for field in ("category", "priority")
-        },
+        "agreement": agreement,
     }
 
 
@@ -268,7 +253,7 @@ def triage_metrics(filters: dict[str, Any] | None = None) -> dict[str, Any]:
 
     ``by_source``: tickets by ``category_source`` (claude / fallback / manual / unset);
     ``priority_by_source``: the same for ``priority_source``; ``runs``: triage runs in the
-    history by source; ``agreement``: see :func:`triage_history`. Optional ``filters`` are
+    history by source; ``agreement``: see :func:`_history`. Optional ``filters`` are
     the list's filters (as loaded by ``TicketFilterQuery``) and narrow every figure to the
     matching tickets.
     """
@@ -276,9 +261,10 @@ def triage_metrics(filters: dict[str, Any] | None = None) -> dict[str, Any]:
     if rollup_queries.answerable(filters):
         row = rollup_queries.headline(filters, {n: BREAKDOWNS[n] for n in SOURCE_BREAKDOWNS})
     else:
-        stmt = filter_tickets(select(*_breakdown_columns(SOURCE_BREAKDOWNS)), filters)
+        columns = (*_breakdown_columns(SOURCE_BREAKDOWNS), *_history_columns())
+        stmt = filter_tickets(select(*columns), filters)
         row = db.session.execute(stmt.select_from(Ticket)).mappings().one()
-    return _triage_block(_breakdowns(row, SOURCE_BREAKDOWNS), triage_history(filters))
+    return _triage_block(_breakdowns(row, SOURCE_BREAKDOWNS), _history(row))
 
 
 def _interval_hours(value: timedelta | None) -> float | None:
@@ -348,5 +334,5 @@ def ticket_stats(filters: dict[str, Any] | None = None, today: date | None = Non
         "per_day": series,
         "median_resolution_hours": median,
         "resolved_count": int(head["resolved"] or 0),
-        "triage": _triage_block(breakdowns, triage_history(filters)),
+        "triage": _triage_block(breakdowns, _history(head)),
     }

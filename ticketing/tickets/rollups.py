@@ -21,7 +21,10 @@ one ``all`` row (count, urgency sum and count, resolved count) and one row per d
 resolved/closed with a ``resolved_at``, in 2 more: its bucket of the resolution histogram of
 its created day and of the all-time one (so a created window's median reads only its days'
 buckets). Resolving adds the ticket's bucket, reopening, deleting or re-dating takes it away:
-the same old-values/new-values deltas as every other counter.
+the same old-values/new-values deltas as every other counter. A triaged ticket also counts in
+its triage-history rows (per day and all-time): agreement per field, and its runs by source
+(from the ticket's ``triaged_*`` / ``triage_runs_*`` columns, which each run updates), so the
+stats' triage figures never scan the runs either.
 
 Upserts (``ON CONFLICT DO UPDATE``) rather than insert-only deltas: the upkeep runs hourly, and
 an hour of uncompacted deltas would make every read slower than the scan it replaces. The cost
@@ -43,7 +46,7 @@ from sqlalchemy.orm import InstanceState, Session
 from sqlalchemy.orm.base import NO_VALUE
 
 from ..core.extensions import db
-from ..core.vocab import CLOSED_STATUSES
+from ..core.vocab import CLOSED_STATUSES, TriageSource, values
 from ..models import Ticket, TicketRollup
 
 #: The ``day`` of the all-time rows (no ticket is created in year 1).
@@ -52,8 +55,38 @@ ALL = "all"
 RESOLUTION = "resolution"
 #: Ticket columns counted per value, in the order of the stats breakdowns.
 DIMENSIONS = ("category", "priority", "sentiment", "category_source", "priority_source")
+#: The triage history in brief (ticket columns kept by each run): ``<field>_agreement`` rows
+#: count tickets whose latest run gave the field a value, by whether the current value still
+#: equals it (``agreed``) or not (``differs``); ``runs`` rows count runs by source, failed
+#: runs, and (``tickets``) the tickets with any run.
+AGREEMENT_FIELDS = ("category", "priority")
+RUNS = "runs"
+RUN_SOURCES = values(TriageSource)
+RUN_COUNTS = (*RUN_SOURCES, "failed")
+RUN_TICKETS = "tickets"
+TRIAGE_FIELDS = (
+    *(f"triaged_{field}" for field in AGREEMENT_FIELDS),
+    *(f"triage_runs_{name}" for name in RUN_COUNTS),
+)
+#: Every dimension but the histogram: what a stats headline reads (an IN list, so the
+#: (dimension, day) index skips the window's histogram rows, most of a window's rows).
+COUNT_DIMENSIONS = (
+    ALL,
+    *DIMENSIONS,
+    *(f"{field}_agreement" for field in AGREEMENT_FIELDS),
+    RUNS,
+)
+#: The triage-history figures, as ``<dimension>:<value>`` keys of a stats headline row.
+HISTORY_KEYS = (
+    *(f"{RUNS}:{name}" for name in (*RUN_COUNTS, RUN_TICKETS)),
+    *(
+        f"{field}_agreement:{verdict}"
+        for field in AGREEMENT_FIELDS
+        for verdict in ("agreed", "differs")
+    ),
+)
 #: Every ticket column a rollup depends on.
-FIELDS = ("status", *DIMENSIONS, "urgency_score", "created_at", "resolved_at")
+FIELDS = ("status", *DIMENSIONS, "urgency_score", "created_at", "resolved_at", *TRIAGE_FIELDS)
 #: Resolution histogram: bucket b >= 1 holds durations in [RATIO**(b-1), RATIO**b) seconds,
 #: read back as the geometric middle, so a value is off by at most ~0.5%; bucket 0: < 1 s.
 RATIO = 1.01
@@ -125,10 +158,25 @@ class Deltas:
             )
             for name in DIMENSIONS:
                 self._bump((day, status, name, values[name] or ""), sign)
+            self._add_triage(values, (day, status), sign)
         if resolved:
             seconds = (_aware(values["resolved_at"]) - _aware(created)).total_seconds()
             for day in (utc_day(created), ALL_DAYS):
                 self._bump((day, status, RESOLUTION, str(bucket(seconds))), sign)
+
+    def _add_triage(self, values: Mapping[str, Any], at: tuple[date, str], sign: int) -> None:
+        """The triage-history counters (rows written without them count no run)."""
+        for field in AGREEMENT_FIELDS:
+            said = values.get(f"triaged_{field}")
+            if said is not None:
+                verdict = "agreed" if values[field] == said else "differs"
+                self._bump((*at, f"{field}_agreement", verdict), sign)
+        runs = {name: values.get(f"triage_runs_{name}") or 0 for name in RUN_COUNTS}
+        for name, count in runs.items():
+            if count:
+                self._bump((*at, RUNS, name), sign * count)
+        if any(runs[name] for name in RUN_SOURCES):
+            self._bump((*at, RUNS, RUN_TICKETS), sign)
 
     def rows(self) -> list[dict[str, Any]]:
         """The non-zero changes as rows, in key order (the order writers lock them in)."""
