@@ -257,6 +257,7 @@ class Ticket(db.Model):
         ),
         CheckConstraint(_in("assignee_source", values(AssignmentSource)), name="assignee_source"),
         CheckConstraint(_in("team_source", values(AssignmentSource)), name="team_source"),
+        Index("ix_tickets_requester_email_id", "requester_email", "id"),
         Index("ix_tickets_assignee_id_status", "assignee_id", "status"),
         Index("ix_tickets_team_id_status", "team_id", "status"),
         Index("ix_tickets_created_at_id", "created_at", "id"),
@@ -304,7 +305,8 @@ class Ticket(db.Model):
     triage_runs_learned: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     triage_runs_failed: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     note: Mapped[str | None] = mapped_column(Text)
-    requester_email: Mapped[str | None] = mapped_column(String(254), index=True)
+    #: Indexed with ``id`` (``ix_tickets_requester_email_id``): a requester's latest tickets.
+    requester_email: Mapped[str | None] = mapped_column(String(254))
     requester_name: Mapped[str | None] = mapped_column(String(120))
     #: ISO 639-1 code, detected locally when the text is saved (triage may confirm it).
     language: Mapped[str | None] = mapped_column(String(8), index=True)

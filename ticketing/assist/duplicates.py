@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from ..core import events
 from ..core.extensions import db
@@ -24,18 +24,24 @@ from .terms import terms_of
 LOOKBACK = 20
 
 
+def latest_open_of(requester_email: str) -> Select:
+    """The requester's latest open tickets (id, subject, body): a walk of the
+    ``(requester_email, id)`` index, newest first, that stops at ``LOOKBACK``."""
+    return (
+        select(Ticket.id, Ticket.subject, Ticket.body)
+        .where(Ticket.requester_email == requester_email)
+        .where(Ticket.status.in_(UNRESOLVED_STATUSES))
+        .order_by(Ticket.id.desc())
+        .limit(LOOKBACK)
+    )
+
+
 def find_duplicate_of(ticket: Ticket) -> tuple[int, float] | None:
     """The id of the requester's open ticket most like ``ticket``, if it is near-identical,
     and the score. Reads only the ids and texts it compares (not whole tickets: a requester
     with many open tickets made this read a fifth of a create)."""
     threshold = current_app.config.get("DUPLICATE_THRESHOLD", 0.8)
-    stmt = (
-        select(Ticket.id, Ticket.subject, Ticket.body)
-        .where(Ticket.requester_email == ticket.requester_email)
-        .where(Ticket.status.in_(UNRESOLVED_STATUSES))
-        .order_by(Ticket.id.desc())
-        .limit(LOOKBACK)
-    )
+    stmt = latest_open_of(ticket.requester_email)
     if ticket.id is not None:
         stmt = stmt.where(Ticket.id != ticket.id)
     with db.session.no_autoflush:
