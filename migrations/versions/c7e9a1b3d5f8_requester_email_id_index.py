@@ -1,7 +1,7 @@
 """a requester's latest tickets from one index: (requester_email, id) replaces (requester_email)
 
 Revision ID: c7e9a1b3d5f8
-Revises: b8d0f2a4c6e8
+Revises: c6e8a0b2d4f7
 Create Date: 2026-11-30 00:50:00
 
 Each create compares the new ticket with its requester's 20 latest open tickets (the
@@ -15,7 +15,7 @@ from alembic import op
 
 
 revision = "c7e9a1b3d5f8"
-down_revision = "b8d0f2a4c6e8"
+down_revision = "c6e8a0b2d4f7"
 branch_labels = None
 depends_on = None
 
