@@ -142,7 +142,7 @@ class Config:
         # one: up to SIMILAR_VECTOR_MAX stored vectors, brute force over all of them in each
         # process's memory (1.5 KB a ticket); beyond, full-text candidates re-ranked.
         self.SIMILAR_IVF_MIN = env_int("SIMILAR_IVF_MIN", 20_000)
-        self.SIMILAR_IVF_PROBES = env_int("SIMILAR_IVF_PROBES", 8)
+        self.SIMILAR_IVF_PROBES = env_int("SIMILAR_IVF_PROBES", 14)
         self.SIMILAR_VECTOR_MAX = env_int("SIMILAR_VECTOR_MAX", 200_000)
         # How long a process reuses the active models before asking the database again.
         self.LEARN_CACHE_SECONDS = env_float("LEARN_CACHE_SECONDS", 30.0)

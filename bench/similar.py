@@ -19,11 +19,14 @@ latency depends on the number and size of vectors, not on what they say.
 Then the inverted-file index (``tickets.ivf``): trained as the upkeep trains it (timed: the
 sample, k-means, every row moved to its list), then for a few ``SIMILAR_IVF_PROBES`` values
 the recall@10 of the index against brute force over every stored vector (exact cosine, the
-ticket itself left out) with the index search's own p50/p95, and the full request's
-latencies through it. Every figure line ends with the load average, as the machine is shared.
+ticket itself left out) with the rows read (mean, p95) and the index search's own p50/p95,
+the list sizes, and the full request's latencies through it. Every figure line ends with the
+load average, as the machine is shared.
 
     BENCH_DATABASE_URL=postgresql://…/ticketing_bench python -m bench.similar --rows 100000
     python -m bench.similar --rows 1000000 --skip-naive --skip-exact   # 1M: the index only
+    python -m bench.similar --rows 1000000 --only-embeddings --skip-exact --lists 2000 \
+        --probes 12,14,16 --request-probes 14     # retrain with 2,000 lists; requests at 14
     python bench/similar.py --smoke     # a few hundred tickets on SQLite: checks it runs (CI)
 """
 
@@ -217,7 +220,13 @@ def main() -> None:
         "--retrain", action="store_true", help="Train the vector index again even if one exists."
     )
     parser.add_argument(
+        "--lists", type=int, help="Train the vector index with this many lists (implies --retrain)."
+    )
+    parser.add_argument(
         "--probes", default="4,8,16,32", help="SIMILAR_IVF_PROBES values to measure recall at."
+    )
+    parser.add_argument(
+        "--request-probes", type=int, help="SIMILAR_IVF_PROBES for the request latencies."
     )
     args = parser.parse_args()
     if args.smoke:
@@ -337,7 +346,9 @@ def bench_embeddings(args, ids, engine) -> None:
     if not args.skip_exact:
         bench_exact(app, client, headers, ids, args.rows)
     probes = tuple(int(p) for p in args.probes.split(","))
-    bench_ivf(app, client, headers, ids, probes, retrain=args.retrain)
+    if args.request_probes:
+        app.config["SIMILAR_IVF_PROBES"] = args.request_probes
+    bench_ivf(app, client, headers, ids, probes, retrain=args.retrain, lists=args.lists)
 
 
 def bench_exact(app, client, headers, ids, rows: int) -> None:
@@ -397,7 +408,7 @@ def exact_top(app, queries, skip_ids, k: int = 10) -> list[tuple[set[int], float
     return [(set(i.tolist()), float(s.min())) for i, s in zip(best_ids, best_scores, strict=True)]
 
 
-def bench_ivf(app, client, headers, ids, probes=(4, 8, 16, 32), retrain=False) -> None:
+def bench_ivf(app, client, headers, ids, probes=(4, 8, 16, 32), retrain=False, lists=None) -> None:
     """Train the inverted-file index (unless there is one), then recall@10 against brute force
     and latency of the index search per probe count, then the full request through it."""
     import numpy as np
@@ -408,9 +419,9 @@ def bench_ivf(app, client, headers, ids, probes=(4, 8, 16, 32), retrain=False) -
 
     with app.app_context():
         index = db.session.scalar(sa.select(VectorIndex).order_by(VectorIndex.version.desc()))
-        if index is None or retrain:
+        if index is None or retrain or lists:
             started = time.perf_counter()
-            done = ivf.retrain()
+            done = ivf.retrain(lists)
             print(
                 f"\nvector index trained: {done['lists']} lists over {done['vectors']:,} vectors; "
                 f"k-means on {done['sample']:,} in {done['kmeans_seconds']:.1f} s; "
@@ -424,7 +435,19 @@ def bench_ivf(app, client, headers, ids, probes=(4, 8, 16, 32), retrain=False) -
                 f"\nvector index version {index.version} kept: {index.lists} lists, trained in "
                 f"{index.seconds:.1f} s on {index.trained_rows:,} vectors ({placed:,} placed now)"
             )
+        sizes = sorted(
+            db.session.execute(
+                sa.text(
+                    "SELECT count(*) FROM ticket_vectors WHERE ivf_version = "
+                    "(SELECT max(version) FROM vector_indexes) GROUP BY ivf_list"
+                )
+            ).scalars()
+        )
         stored = vectors.vectors_of(ids)
+    print(
+        f"list sizes: median {statistics.median(sizes):.0f}, p99 {percentile(sizes, 99)}, "
+        f"max {sizes[-1]}"
+    )
     kept = [i for i in ids if i in stored]
     queries = np.vstack([stored[i] for i in kept])
     started = time.perf_counter()
@@ -432,14 +455,17 @@ def bench_ivf(app, client, headers, ids, probes=(4, 8, 16, 32), retrain=False) -
     print(
         f"brute force over every vector, {len(kept)} queries: {time.perf_counter() - started:.1f} s"
     )
-    print(f"{'probes':<8} {'recall@10':>9} {'rows read':>10} {'p50 ms':>8} {'p95 ms':>8}")
+    print(
+        f"{'probes':<8} {'recall@10':>9} {'rows read':>10} {'p95 rows':>9} {'p50 ms':>8} "
+        f"{'p95 ms':>8}"
+    )
     for probe in probes:
         hits, samples, read = 0, [], []
         with app.app_context():
             original = ivf._read_lists
 
-            def counting(version, lists, dims, _read=read, _original=original):
-                ids, matrix = _original(version, lists, dims)
+            def counting(parts, dims, _read=read, _original=original):
+                ids, matrix = _original(parts, dims)
                 _read.append(len(ids))
                 return ids, matrix
 
@@ -456,7 +482,8 @@ def bench_ivf(app, client, headers, ids, probes=(4, 8, 16, 32), retrain=False) -
                 ivf._read_lists = original
         print(
             f"{probe:<8} {hits / (10 * len(kept)):9.3f} {statistics.mean(read):10.0f} "
-            f"{statistics.median(samples):8.1f} {percentile(samples, 95):8.1f}   {load()}"
+            f"{percentile(read, 95):9d} {statistics.median(samples):8.1f} "
+            f"{percentile(samples, 95):8.1f}   {load()}"
         )
     print(
         f"{'case (ivf, probes=' + str(app.config['SIMILAR_IVF_PROBES']) + ')':<28} "

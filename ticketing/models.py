@@ -29,6 +29,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy import false as sa_false
+from sqlalchemy import true as sa_true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .core.extensions import db
@@ -558,18 +559,20 @@ class TicketVector(db.Model):
     process holding vectors in memory asks only for rows past the last ``seq`` it saw.
     ``ivf_version``/``ivf_list``: the inverted-file list the vector belongs to under that
     version of ``vector_indexes`` (``tickets.ivf``); NULL before any index exists.
+    ``ivf_code``: the vector's compact code (``ivf.encode``: int8 values and a scale) that the
+    index carries and queries rank by.
     """
 
     __tablename__ = "ticket_vectors"
     __table_args__ = (
         Index("ix_ticket_vectors_seq", "seq"),
-        # PostgreSQL: the vectors ride in the index, so a query reads its lists from
+        # PostgreSQL: the codes ride in the index, so a query reads its lists from
         # contiguous index pages (an index-only scan) instead of one heap page per row.
         Index(
             "ix_ticket_vectors_ivf",
             "ivf_version",
             "ivf_list",
-            postgresql_include=["ticket_id", "vector"],
+            postgresql_include=["ticket_id", "ivf_code"],
         ),
     )
 
@@ -584,13 +587,14 @@ class TicketVector(db.Model):
     vector: Mapped[bytes] = mapped_column(LargeBinary)
     ivf_version: Mapped[int | None] = mapped_column(Integer)
     ivf_list: Mapped[int | None] = mapped_column(Integer)
+    ivf_code: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
 class VectorIndex(db.Model):
     """One training of the inverted-file index over ``ticket_vectors`` (``tickets.ivf``):
-    k-means centroids of one model's vectors. The newest version of the model is in use; a
-    retraining adds a version, moves every vector to its list and deletes the older ones in
-    one transaction."""
+    k-means centroids of one model's vectors. The newest ready version of the model is in use;
+    a retraining adds a version (not ready), moves every vector to its list, chunk by chunk,
+    then marks it ready and deletes the older ones."""
 
     __tablename__ = "vector_indexes"
 
@@ -603,6 +607,8 @@ class VectorIndex(db.Model):
     trained_rows: Mapped[int] = mapped_column(Integer)
     sample_rows: Mapped[int] = mapped_column(Integer)
     seconds: Mapped[float] = mapped_column(Float)
+    #: False while its training moves the rows to its lists (queries read them from both).
+    ready: Mapped[bool] = mapped_column(Boolean, default=True, server_default=sa_true())
     created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
 
 

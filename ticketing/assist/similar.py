@@ -63,6 +63,8 @@ RANK_CAP = 500
 #: full-text candidates re-ranked by vector (pre-filter, past ``SIMILAR_VECTOR_MAX``).
 VECTOR_POOL = 200
 RERANK_POOL = 200
+#: Embeddings: candidates whose status is read together (nearest first, until k are in scope).
+STATUS_BATCH = 40
 #: Below this cosine of embeddings a ticket is not "similar".
 MIN_COSINE = 0.3
 FULL_TEXT = "full_text"
@@ -270,20 +272,26 @@ def _by_vectors(
     if not scored:
         return []
     statuses = set(SCOPES[scope])
-    # One narrow query for the candidates' statuses, less the merged ones (whole rows follow
-    # for the k kept).
-    ids = [i for i, _ in scored]
+    # Narrow queries for the candidates' statuses, less the merged ones (whole rows follow for
+    # the k kept), nearest first, a batch at a time until k are in scope: one batch mostly.
     merged = select(TicketMerge.source_id).where(
         TicketMerge.source_id == Ticket.id, TicketMerge.undone_at.is_(None)
     )
-    status_of = dict(
-        db.session.execute(
-            select(Ticket.id, Ticket.status).where(
-                ticket_vectors.among(Ticket.id, ids), ~merged.exists()
-            )
-        ).all()
-    )
-    kept = [(i, s) for i, s in scored if status_of.get(i) in statuses][:k]
+    kept: list[tuple[int, float]] = []
+    batch = max(STATUS_BATCH, 4 * k)
+    for start in range(0, len(scored), batch):
+        chunk = scored[start : start + batch]
+        status_of = dict(
+            db.session.execute(
+                select(Ticket.id, Ticket.status).where(
+                    ticket_vectors.among(Ticket.id, [i for i, _ in chunk]), ~merged.exists()
+                )
+            ).all()
+        )
+        kept += [(i, s) for i, s in chunk if status_of.get(i) in statuses]
+        if len(kept) >= k:
+            break
+    kept = kept[:k]
     if not kept:
         return []
     by_id = {

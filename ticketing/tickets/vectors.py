@@ -110,7 +110,10 @@ def store_many(rows: Sequence[tuple[int, str | None, str | None, Any]]) -> None:
     )
     values = []
     lists = ivf.assign([row[3] for row in rows])  # each one's list in the similar-tickets index
-    for (ticket_id, subject, body, vector), (version, ivf_list) in zip(rows, lists, strict=True):
+    codes = ivf.encode([row[3] for row in rows])
+    for (ticket_id, subject, body, vector), (version, ivf_list), code in zip(
+        rows, lists, codes, strict=True
+    ):
         values.append(
             {
                 "ticket_id": ticket_id,
@@ -120,6 +123,7 @@ def store_many(rows: Sequence[tuple[int, str | None, str | None, Any]]) -> None:
                 "vector": to_bytes(vector),
                 "ivf_version": version,
                 "ivf_list": ivf_list,
+                "ivf_code": code,
             }
         )
     db.session.execute(insert(TicketVector), values)
