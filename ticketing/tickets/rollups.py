@@ -7,9 +7,10 @@ How they stay exact:
 * **ORM writes** (API, intake, CSV import, CLI, jobs, future bulk edits through the session):
   two session hooks. ``before_flush`` takes each changed or deleted ticket's *old* values
   (attribute history; one SELECT only for values set while unloaded) as negative deltas;
-  ``after_flush`` adds each new or changed ticket's values as it was written (defaults and
-  other hooks' changes included) and writes the netted deltas with one upsert on the flush's
-  connection — they commit or roll back with the change they count.
+  ``after_flush_postexec`` (the flush's last step) adds each new or changed ticket's values as
+  it was written (defaults and other hooks' changes included) and writes the netted deltas
+  with one upsert on the flush's connection — they commit or roll back with the change they
+  count.
 * **Core/COPY writes that bypass the ORM** (the seeder's batches) call :func:`add_rows`.
 * Anything else that writes tickets behind SQLAlchemy's back (raw SQL, a restore) is
   repaired by ``flask tickets rollups rebuild`` (:func:`rebuild`), and detected by
@@ -292,6 +293,10 @@ def before_flush(session: Session, flush_context: Any, instances: Any) -> None:
 
 
 def after_flush(session: Session, flush_context: Any) -> None:
+    """Write the flush's deltas: hooked to ``after_flush_postexec``, the flush's last step,
+    after every other writer (the audit rows …). The upsert locks the day's rollup rows, which
+    every concurrent create of the day also updates: taken last, they are held only until the
+    commit that follows, not across the flush's other statements."""
     pending: _Pending | None = session.info.pop(_PENDING, None)
     if pending is None:
         return
@@ -302,7 +307,7 @@ def after_flush(session: Session, flush_context: Any) -> None:
 
 def register() -> None:
     """Attach the hooks to Flask-SQLAlchemy's session class (once per process)."""
-    for name, hook in (("before_flush", before_flush), ("after_flush", after_flush)):
+    for name, hook in (("before_flush", before_flush), ("after_flush_postexec", after_flush)):
         if not event.contains(db.session, name, hook):
             event.listen(db.session, name, hook)
 
