@@ -20,7 +20,7 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Select, func, select
+from sqlalchemy import Integer, Select, cast, func, select
 
 from ..core.extensions import db
 from ..models import TicketRollup
@@ -66,12 +66,19 @@ def _where(filters: dict[str, Any]) -> list:
     return conditions
 
 
-def headline(filters: dict[str, Any], breakdowns: dict[str, tuple]) -> dict[str, Any]:
+def headline(
+    filters: dict[str, Any], breakdowns: dict[str, tuple], with_median: bool = False
+) -> dict[str, Any]:
     """The scan's headline row (``total``, ``<breakdown>:<value>`` counts, ``avg_urgency``,
-    ``resolved``, ``first_created``) from the rollups: one grouped read of ~100 rows
-    (all-time) or ~100 per day in the window, plus the first day when needed."""
-    # The first day rides along as a constant column (one round trip, not two).
-    first = None if filters.get("created_from") else first_day_query(filters).scalar_subquery()
+    ``resolved``, ``first_created``; with ``with_median`` the ``median_buckets`` too) from
+    the rollups: one grouped read of ~100 rows (all-time) or ~100 per day in the window."""
+    # The first day and the median's buckets ride along as constant columns (scalar
+    # subqueries, each evaluated once): one round trip, not three.
+    constants = []
+    if not filters.get("created_from"):
+        constants.append(first_day_query(filters).scalar_subquery().label("first_day"))
+    if with_median:
+        constants.extend(_median_buckets(filters))
     stmt = (
         select(
             R.status,
@@ -81,16 +88,16 @@ def headline(filters: dict[str, Any], breakdowns: dict[str, tuple]) -> dict[str,
             func.sum(R.urgency_sum),
             func.sum(R.urgency_n),
             func.sum(R.resolved_n),
-            *([] if first is None else [first.label("first_day")]),
+            *constants,
         )
         .where(R.dimension.in_(rollups.COUNT_DIMENSIONS), *_where(filters))
         .group_by(R.status, R.dimension, R.value)
     )
     sums: dict[tuple[str, str], int] = {}
     total = urgency_sum = urgency_n = resolved = 0
-    first_created = None
+    extra: dict[str, Any] = {}
     for status, dimension, value, n, u_sum, u_n, done, *rest in db.session.execute(stmt):
-        first_created = rest[0] if rest else None
+        extra = dict(zip((c.key for c in constants), rest, strict=True))
         if dimension == rollups.ALL:
             key = ("status", status)
             total, urgency_sum = total + int(n), urgency_sum + int(u_sum)
@@ -102,7 +109,8 @@ def headline(filters: dict[str, Any], breakdowns: dict[str, tuple]) -> dict[str,
         "total": total,
         "avg_urgency": urgency_sum / urgency_n if urgency_n else None,
         "resolved": resolved,
-        "first_created": first_created,
+        "first_created": extra.get("first_day"),
+        "median_buckets": (extra.get("median_low"), extra.get("median_high")),
     }
     for name, (column, values, null_key) in breakdowns.items():
         for value in values:
@@ -150,20 +158,37 @@ def _as_date(value: Any) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
 
-def median_from_histogram(filters: dict[str, Any], resolved: int) -> float | None:
-    """The median resolution time (hours, 2 decimals) read from the histogram of the
-    matching days (all-time rows, or the window's day rows): the bucket(s) holding the
-    middle rank(s), each taken as its geometric middle."""
-    if not resolved:
+def _median_buckets(filters: dict[str, Any]) -> list:
+    """Two scalar subqueries: the histogram buckets (of the matching days: all-time rows, or
+    the window's day rows) that hold the middle rank(s) of the resolved tickets — the first
+    bucket whose running count passes rank ``(total - 1) / 2``, and ``total / 2`` (the same
+    bucket when the middle falls inside one). The database reads the ~500 buckets; only two
+    numbers come back."""
+    buckets = (
+        select(cast(R.value, Integer).label("b"), func.sum(R.n).label("n"))
+        .where(R.dimension == rollups.RESOLUTION, *_where(filters))
+        .group_by(R.value)
+        .subquery("buckets")
+    )
+    running = select(
+        buckets.c.b,
+        func.sum(buckets.c.n).over(order_by=buckets.c.b).label("upto"),
+        func.sum(buckets.c.n).over().label("total"),
+    ).cte("running")  # a CTE both subqueries read: computed once
+    # Integer counts: upto > (total - 1) / 2 holds exactly when upto > floor of it.
+    return [
+        select(func.min(running.c.b)).where(running.c.upto > rank).scalar_subquery().label(name)
+        for name, rank in (
+            ("median_low", (running.c.total - 1) / 2.0),
+            ("median_high", running.c.total / 2.0),
+        )
+    ]
+
+
+def median_hours(buckets: tuple[Any, Any]) -> float | None:
+    """The median resolution time (hours, 2 decimals) from its two middle buckets (each
+    taken as its geometric middle), as ``headline(with_median=True)`` found them."""
+    if buckets[0] is None or buckets[1] is None:
         return None
-    stmt = select(R.value, func.sum(R.n)).where(R.dimension == rollups.RESOLUTION, *_where(filters))
-    counts = sorted((int(b), int(n)) for b, n in db.session.execute(stmt.group_by(R.value)) if n)
-    middle = ((resolved - 1) // 2, resolved // 2)  # 0-based ranks; equal when odd
-    hours, seen = [], 0
-    for number, n in counts:
-        if seen + n > middle[0]:  # buckets below the middle ranks are only counted
-            hours += [rollups.bucket_hours(number) for rank in middle if seen <= rank < seen + n]
-        seen += n
-        if seen > middle[1]:
-            break
-    return round(sum(hours) / len(hours), 2) if hours else None
+    hours = [rollups.bucket_hours(int(number)) for number in buckets]
+    return round(sum(hours) / 2, 2)

@@ -284,12 +284,11 @@ def _exact_median_hours(filters: dict[str, Any], resolved: int, dialect: str) ->
 
 def _from_rollups(filters: dict[str, Any], end: date, dialect: str) -> tuple[dict, list, Any]:
     """Headline row, 30-day series and median from the rollups (see rollup_queries)."""
-    head = rollup_queries.headline(filters, BREAKDOWNS)
-    resolved = int(head["resolved"])
+    head = rollup_queries.headline(filters, BREAKDOWNS, with_median=True)
     if int(head["total"]) <= rollup_queries.EXACT_MEDIAN_MAX:
-        median = _exact_median_hours(filters, resolved, dialect)
+        median = _exact_median_hours(filters, int(head["resolved"]), dialect)
     else:
-        median = rollup_queries.median_from_histogram(filters, resolved)
+        median = rollup_queries.median_hours(head["median_buckets"])
     start = end - timedelta(days=PER_DAY_DAYS - 1)
     counts = rollup_queries.per_day(filters, start, end)
     return head, _series(counts, start), median
