@@ -10,7 +10,7 @@ import re
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, post_load
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, missing, post_load
 
 from .vocab import HealthStatus, values
 
@@ -126,6 +126,64 @@ class StrictSchema(Schema):
 
     class Meta:
         unknown = RAISE
+
+
+_ABSENT = object()
+_ISO_FORMATS = (None, "iso", "iso8601")
+
+
+def _inline(field: fields.Field, key: str):
+    """How one field's value becomes JSON: a short inline conversion for the plain types
+    (exactly what marshmallow's own ``_serialize`` does for them), else the field itself."""
+    serialize = field._serialize  # noqa: SLF001 - the field's own formatting, minus lookups
+    kind = type(field)
+    if kind is fields.String:
+        return lambda v, obj: v if v is None or type(v) is str else serialize(v, key, obj)
+    if kind is fields.Integer and not field.as_string:
+        return lambda v, obj: v if v is None or type(v) is int else serialize(v, key, obj)
+    if kind is fields.Float and not field.as_string:
+        return lambda v, obj: v if v is None or type(v) is float else serialize(v, key, obj)
+    if kind is fields.DateTime and field.format in _ISO_FORMATS:
+        return lambda v, obj: None if v is None else v.isoformat()
+    return lambda v, obj: serialize(v, key, obj)
+
+
+class FastDumpSchema(Schema):
+    """A schema whose dump reads each attribute with a plain ``getattr`` and formats the
+    plain types inline, with marshmallow's own formatting for every other field: the same
+    output as ``Schema.dump`` (tests compare them over varied rows), at a fraction of the
+    per-value cost — a 25-row ticket page dumps ~900 values. Hooks, ``only``/``exclude``,
+    mappings and absent attributes go through marshmallow unchanged."""
+
+    def _plan(self) -> list:
+        plan = self.__dict__.get("_fast_plan")
+        if plan is None:
+            plan = []
+            for name, field in self.dump_fields.items():
+                key = field.data_key if field.data_key is not None else name
+                attribute = (field.attribute or name) if field._CHECK_ATTRIBUTE else None  # noqa: SLF001
+                plan.append((key, attribute, _inline(field, key), field, name))
+            self.__dict__["_fast_plan"] = plan
+        return plan
+
+    def _serialize(self, obj: Any, *, many: bool = False) -> Any:
+        if many and obj is not None:
+            return [self._serialize(item, many=False) for item in obj]
+        if obj is None or isinstance(obj, dict):
+            return super()._serialize(obj, many=many)
+        out: dict[str, Any] = {}
+        for key, attribute, convert, field, name in self._plan():
+            if attribute is None or "." in attribute:  # computed, or a dotted path
+                value = field.serialize(name, obj, accessor=self.get_attribute)
+            else:
+                raw = getattr(obj, attribute, _ABSENT)
+                if raw is _ABSENT:
+                    value = field.serialize(name, obj, accessor=self.get_attribute)
+                else:
+                    value = convert(raw, obj)
+            if value is not missing:
+                out[key] = value
+        return out
 
 
 def strip_strings(data: Any, keys: tuple[str, ...]) -> Any:

@@ -15,6 +15,7 @@ from ..core.schemas import (
     CommaList,
     CursorPageMeta,
     DateOrDateTime,
+    FastDumpSchema,
     PageQuery,
     StrictSchema,
     not_blank,
@@ -140,7 +141,7 @@ class OwnerRef(Schema):
     name = fields.String()
 
 
-class TicketOut(Schema):
+class TicketOut(FastDumpSchema):
     id = fields.Integer()
     subject = fields.String()
     body = fields.String()
@@ -404,7 +405,7 @@ class AttachmentOut(Schema):
     )
 
 
-class ReplyOut(Schema):
+class ReplyOut(FastDumpSchema):
     id = fields.Integer()
     ticket_id = fields.Integer()
     author_name = fields.String(
