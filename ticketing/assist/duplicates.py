@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Select, select
+from sqlalchemy import Select, bindparam, select
 
 from ..core import events
 from ..core.extensions import db
@@ -24,16 +24,20 @@ from .terms import terms_of
 LOOKBACK = 20
 
 
+#: Built once (a Select costs more to build than to run here): the requester is a parameter.
+_LATEST_OPEN = (
+    select(Ticket.id, Ticket.subject, Ticket.body)
+    .where(Ticket.requester_email == bindparam("requester_email"))
+    .where(Ticket.status.in_(UNRESOLVED_STATUSES))
+    .order_by(Ticket.id.desc())
+    .limit(LOOKBACK)
+)
+
+
 def latest_open_of(requester_email: str) -> Select:
     """The requester's latest open tickets (id, subject, body): a walk of the
     ``(requester_email, id)`` index, newest first, that stops at ``LOOKBACK``."""
-    return (
-        select(Ticket.id, Ticket.subject, Ticket.body)
-        .where(Ticket.requester_email == requester_email)
-        .where(Ticket.status.in_(UNRESOLVED_STATUSES))
-        .order_by(Ticket.id.desc())
-        .limit(LOOKBACK)
-    )
+    return _LATEST_OPEN.params(requester_email=requester_email)
 
 
 def find_duplicate_of(ticket: Ticket) -> tuple[int, float] | None:
@@ -41,11 +45,9 @@ def find_duplicate_of(ticket: Ticket) -> tuple[int, float] | None:
     and the score. Reads only the ids and texts it compares (not whole tickets: a requester
     with many open tickets made this read a fifth of a create)."""
     threshold = current_app.config.get("DUPLICATE_THRESHOLD", 0.8)
-    stmt = latest_open_of(ticket.requester_email)
-    if ticket.id is not None:
-        stmt = stmt.where(Ticket.id != ticket.id)
     with db.session.no_autoflush:
-        earlier = db.session.execute(stmt).all()
+        rows = db.session.execute(_LATEST_OPEN, {"requester_email": ticket.requester_email})
+        earlier = [row for row in rows if row.id != ticket.id]
     best = rank(terms_of(ticket.subject, ticket.body), earlier, 1, min_score=threshold - 1e-9)
     return (best[0].ticket.id, best[0].score) if best else None
 

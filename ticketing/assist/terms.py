@@ -13,7 +13,7 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import snowballstemmer
 
@@ -59,8 +59,9 @@ class Terms:
     weights: dict[str, float]
     shown: dict[str, str]
 
-    @property
+    @cached_property
     def norm(self) -> float:
+        """Computed once per Terms (``terms_of`` hands the same one out for the same text)."""
         return math.sqrt(sum(w * w for w in self.weights.values()))
 
 

@@ -184,6 +184,23 @@ def fetch_job(job_id: str) -> Job | None:
         raise QueueUnavailable() from err
 
 
+#: RQ statuses of a job that is no longer on its way (``job_status``: done, running, failed).
+_NOT_WAITING = frozenset({"finished", "started", "failed", "stopped", "canceled"})
+
+
+def job_waits(job_id: str) -> bool:
+    """Whether the job ``job_id`` exists and still waits to run (``job_status`` would say
+    ``queued``): one HGET of its status, not the whole job. Raises ``QueueUnavailable``."""
+    st = state()
+    try:
+        status = st.connection.hget(st.job_class.key_for(job_id), "status")
+    except RedisError as err:
+        raise QueueUnavailable() from err
+    if not status:
+        return False
+    return (status.decode() if isinstance(status, bytes) else status) not in _NOT_WAITING
+
+
 def job_status(job: Job, refresh: bool = True) -> str:
     """RQ's statuses folded into the API's four: queued | running | done | failed (raises
     ``QueueUnavailable`` when Redis cannot be reached). ``refresh=False``: the status the job

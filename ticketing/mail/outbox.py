@@ -146,8 +146,7 @@ def on_saved(sender: Any, change: events.Saved) -> None:
 
 def ring() -> None:
     """After a commit: make sure a ``deliver_due`` job is on its way (one is enough)."""
-    existing = jobs.fetch_job(DELIVER_JOB_ID)
-    if existing is not None and jobs.job_status(existing, refresh=False) == "queued":
+    if jobs.job_waits(DELIVER_JOB_ID):
         return
     try:
         jobs.enqueue(QUEUE, deliver_due, job_id=DELIVER_JOB_ID, result_ttl=60, failure_ttl=86400)
