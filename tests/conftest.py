@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -95,12 +96,26 @@ def redis_url() -> str | None:
     return url
 
 
-def _truncate_all(url: str) -> None:
+def _truncate_all(url: str, attempts: int = 10) -> None:
+    """Empty every table. A process the previous test started (a worker of a fault drill)
+    may still be finishing a query: TRUNCATE then waits for it, and if that process next
+    asks for a lock TRUNCATE holds, PostgreSQL breaks the deadlock by failing one of them —
+    so a deadlock is retried (after a pause), never a test error."""
     engine = sa.create_engine(url)
     tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
-    with engine.begin() as conn:
-        conn.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-    engine.dispose()
+    try:
+        for attempt in range(attempts):
+            try:
+                with engine.begin() as conn:
+                    conn.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+                return
+            except sa.exc.OperationalError as err:
+                deadlock = "deadlock detected" in str(err)
+                if not deadlock or attempt == attempts - 1:
+                    raise
+                time.sleep(0.5)
+    finally:
+        engine.dispose()
 
 
 @pytest.fixture
