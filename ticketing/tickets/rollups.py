@@ -41,7 +41,7 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, event, inspect, select, text
+from sqlalchemy import Connection, Select, delete, event, inspect, select, text
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import InstanceState, Session
 from sqlalchemy.orm.base import NO_VALUE
@@ -383,10 +383,17 @@ _COUNTED = frozenset({"category", "priority", "sentiment"})
 
 
 def count_matching(filters: Mapping[str, Any], none_word: str) -> int | None:
-    """The exact number of tickets a list filter selects, read from the all-time rollup rows
-    (one indexed read of a few rows instead of counting thousands of index entries), when
-    the filter is statuses and at most one of category / priority / sentiment — the list's
-    commonest ("open billing tickets"). ``None`` for any other filter: the caller counts.
+    """``matching_count``'s count, read now; ``None`` for a filter it cannot count."""
+    stmt = matching_count(filters, none_word)
+    return None if stmt is None else int(db.session.scalar(stmt) or 0)
+
+
+def matching_count(filters: Mapping[str, Any], none_word: str) -> Select | None:
+    """The statement reading the exact number of tickets a list filter selects from the
+    all-time rollup rows (one indexed read of a few rows instead of counting thousands of
+    index entries), when the filter is statuses and at most one of category / priority /
+    sentiment — the list's commonest ("open billing tickets"). ``None`` for any other
+    filter: the caller counts. The list runs it as a scalar subquery of its page's query.
 
     ``none_word`` is the filter value that means NULL (rollups store NULL as ``''``)."""
     active = {
@@ -408,4 +415,4 @@ def count_matching(filters: Mapping[str, Any], none_word: str) -> int | None:
         stmt = stmt.where(TicketRollup.dimension == ALL, TicketRollup.value == "")
     if statuses := active.get("status"):
         stmt = stmt.where(TicketRollup.status.in_(statuses))
-    return int(db.session.scalar(stmt) or 0)
+    return stmt

@@ -38,7 +38,7 @@ from ..core.vocab import (
     values,
 )
 from ..models import utcnow
-from .services import waiting_since
+from .services import reply_count, waiting_since
 from .slaquery import DUE_SORT_KEYS, summary
 
 MAX_TAGS = 20
@@ -228,7 +228,7 @@ class TicketOut(FastDumpSchema):
         return {k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in brief.items()}
 
     def get_reply_count(self, obj) -> int:
-        return len(obj.replies)
+        return reply_count(obj)
 
     def get_waiting_since(self, obj) -> str | None:
         since = waiting_since(obj)

@@ -11,7 +11,6 @@ from flask import current_app
 from sqlalchemy import Select, case, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import joinedload, selectinload
 
 from ..core.errors import InvalidInput, NotFound
 from ..core.extensions import db
@@ -27,7 +26,7 @@ from ..core.vocab import (
     TicketStatus,
 )
 from ..models import Attachment, Reply, Tag, Team, Ticket, User, ticket_tags, utcnow
-from . import keyset, rollups, slaquery
+from . import keyset, listing, rollups, slaquery
 from .search import apply_search
 
 NULLABLE_SORT_KEYS = frozenset(
@@ -193,16 +192,26 @@ def update_ticket(ticket: Ticket, data: dict[str, Any], check: bool = True) -> s
     return changed
 
 
-def waiting_since(ticket: Ticket) -> datetime | None:
+def reply_count(ticket: Ticket | listing.ListedTicket) -> int:
+    """How many replies the ticket has, notes included (a list row carries the count)."""
+    if isinstance(ticket, listing.ListedTicket):
+        return ticket.reply_count
+    return len(ticket.replies)
+
+
+def waiting_since(ticket: Ticket | listing.ListedTicket) -> datetime | None:
     """Since when the requester has been waiting for an answer from the team: their first
     message after the team's last public reply (the ticket itself when the team has not
     answered yet). None when nobody waits on the team: the ticket is resolved or closed, waits
     on the customer or a third party (``WAITING_STATUSES``), or the team spoke last.
 
-    A staff reply is one posted by a signed-in user; an internal note answers nobody.
+    A staff reply is one posted by a signed-in user; an internal note answers nobody. A list
+    row carries the same walk's result, read by SQL (``listing.reply_facts``).
     """
     if ticket.status in CLOSED_STATUSES or ticket.status in WAITING_STATUSES:
         return None
+    if isinstance(ticket, listing.ListedTicket):
+        return ticket.awaited_since
     since: datetime | None = ticket.created_at
     for reply in ticket.replies:  # in the order they were written
         if reply.internal:
@@ -374,49 +383,46 @@ def list_tickets(params: dict[str, Any]) -> Page:
 
     With ``cursor`` (from a previous page's ``next_cursor``) the page starts after that row
     by keyset (see ``keyset``) and ``page`` is ignored; else ``page`` is an OFFSET. One row
-    more than the page is read, so the last page is known without counting."""
+    more than the page is read, so the last page is known without counting. The page is one
+    statement (``listing``): its rows are ``ListedTicket``s, not ORM tickets, and the total
+    rides along it when the rollups or a text search's capped count can give it."""
     per_page = params["per_page"]
     sort = params.get("sort", "-created_at")
     key = sort.lstrip("-")
     nullable = key in NULLABLE_SORT_KEYS
     column = _sort_column(key)
-    stmt = filter_tickets(select(Ticket), params)
-    page_stmt = stmt.add_columns(column.label("sort_value"))
-    # A text search is counted by visiting its matches (never from the rollups): that count
-    # rides along the page's own query (evaluated once, as a scalar subquery) instead of a
-    # round trip of its own after it.
-    text_cap = current_app.config["SEARCH_TEXT_COUNT_CAP"] if params.get("q") else None
-    if text_cap is not None:
-        page_stmt = page_stmt.add_columns(capped_count(stmt, text_cap).scalar_subquery())
+    dialect = db.session.get_bind().dialect.name
+    stmt = filter_tickets(select(Ticket.id), params)
+    ids = stmt.add_columns(column.label("sort_value"))
     if params.get("cursor"):
         cursor = keyset.decode(params["cursor"], sort, nullable)
-        page_stmt = page_stmt.where(keyset.after(column, cursor, nullable))
+        ids = ids.where(keyset.after(column, cursor, nullable))
         served = cursor.served
     else:
         served = (params["page"] - 1) * per_page
-        page_stmt = page_stmt.offset(served)
+        ids = ids.offset(served)
+    ids = ids.order_by(*_order_by(sort, column)).limit(per_page + 1)
+    # The total rides along the page's own query (each an uncorrelated scalar subquery,
+    # evaluated once) instead of a round trip after it: a text search's count visits its
+    # matches up to a cap; the commonest filters are counted exactly from the rollups.
+    text_cap = current_app.config["SEARCH_TEXT_COUNT_CAP"] if params.get("q") else None
+    rollup = rollups.matching_count(params, UNCLASSIFIED)
+    extra = []
+    if text_cap is not None:
+        extra.append(capped_count(stmt, text_cap).scalar_subquery().label("text_total"))
+    elif rollup is not None:
+        extra.append(rollup.scalar_subquery().label("rollup_total"))
+    page = listing.page_query(ids, dialect, extra)
     fetched = db.session.execute(
-        page_stmt.order_by(*_order_by(sort, column))
-        .options(
-            selectinload(Ticket.tags),
-            # What reply_count and waiting_since read, not the bodies.
-            selectinload(Ticket.replies).load_only(
-                Reply.id, Reply.internal, Reply.user_id, Reply.created_at
-            ),
-            # One row each: joined into the page's own query, not a round trip apiece.
-            joinedload(Ticket.assignee).load_only(User.id, User.name),
-            joinedload(Ticket.team).load_only(Team.id, Team.name),
-            joinedload(Ticket.sla),
-        )
-        .limit(per_page + 1)
+        page.order_by(*_order_by(sort, page.selected_columns.sort_value))
     ).all()
     more = len(fetched) > per_page
     fetched = fetched[:per_page]
-    rows = [row[0] for row in fetched]
+    rows = [listing.build(row, dialect) for row in fetched]
     next_cursor = None
     if more:
-        last, value = fetched[-1][0], fetched[-1][1]
-        next_cursor = keyset.encode(sort, value, last.id, served + per_page)
+        last = fetched[-1]
+        next_cursor = keyset.encode(sort, last.sort_value, last.id, served + per_page)
     if rows and not more:
         # The last page: everything before it was full, so the total is known without a count
         # (most searches fit on one page; counting a full-text match costs a heap visit each).
@@ -424,7 +430,9 @@ def list_tickets(params: dict[str, Any]) -> Page:
     elif not rows and served == 0:
         total, exact = 0, True
     elif rows and text_cap is not None:
-        total, exact = capped_total(fetched[0][2], text_cap)
+        total, exact = capped_total(fetched[0].text_total, text_cap)
+    elif rows and rollup is not None:
+        total, exact = int(fetched[0].rollup_total or 0), True
     else:
         total, exact = count_filtered(stmt, params)
     return Page(rows, served // per_page + 1, per_page, total, exact, next_cursor)
