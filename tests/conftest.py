@@ -96,18 +96,37 @@ def redis_url() -> str | None:
     return url
 
 
+#: Tables whose rows may not be deleted (a trigger refuses it: the access log is
+#: append-only); emptied with TRUNCATE, which fires no row trigger.
+APPEND_ONLY_TABLES = frozenset({"access_events"})
+#: Every sequence back to 1, in one statement (what TRUNCATE ... RESTART IDENTITY did).
+RESTART_SEQUENCES = "SELECT setval(oid, 1, false) FROM pg_class WHERE relkind = 'S'"
+
+
 def _truncate_all(url: str, attempts: int = 10) -> None:
-    """Empty every table. A process the previous test started (a worker of a fault drill)
-    may still be finishing a query: TRUNCATE then waits for it, and if that process next
-    asks for a lock TRUNCATE holds, PostgreSQL breaks the deadlock by failing one of them —
-    so a deadlock is retried (after a pause), never a test error."""
+    """Empty every table and restart every id sequence, in one transaction.
+
+    DELETE, children first, rather than one TRUNCATE of every table: TRUNCATE gives each
+    table and index a new file (~200 of them), 300-600 ms per test against ~35 ms for
+    deleting the few rows a test wrote — over a CI run, minutes. The append-only tables
+    are truncated (their trigger refuses DELETE).
+
+    A process the previous test started (a worker of a fault drill) may still be finishing
+    a query: the emptying then waits for it, and if that process next asks for a lock this
+    transaction holds, PostgreSQL breaks the deadlock by failing one of them — so a
+    deadlock is retried (after a pause), never a test error."""
     engine = sa.create_engine(url)
-    tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+    tables = list(reversed(db.metadata.sorted_tables))
+    statements = [
+        f'TRUNCATE "{t.name}"' if t.name in APPEND_ONLY_TABLES else f'DELETE FROM "{t.name}"'
+        for t in tables
+    ]
+    script = "; ".join([*statements, RESTART_SEQUENCES])
     try:
         for attempt in range(attempts):
             try:
                 with engine.begin() as conn:
-                    conn.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+                    conn.exec_driver_sql(script)
                 return
             except sa.exc.OperationalError as err:
                 deadlock = "deadlock detected" in str(err)
