@@ -52,6 +52,7 @@ def run_bench(name: str, env: dict[str, str]) -> str:
     return result.stdout
 
 
+@pytest.mark.own_database  # each builds its own SQLite or in-memory data set
 @pytest.mark.parametrize("name", sorted(EVERYWHERE))
 def test_bench_script_runs_in_smoke_mode(name):
     out = run_bench(name, {})

@@ -166,6 +166,7 @@ def real_redis(clean_redis):
 
 @needs_redis
 @pytest.mark.slow
+@pytest.mark.own_database  # the worker process runs on a SQLite file of its own
 def test_sigterm_lets_the_job_in_hand_finish(tmp_path, clean_redis, real_redis):
     queue = Queue("default", connection=real_redis)
     job = queue.enqueue(slow_job, clean_redis, "marks", 1.5, 1.5)
@@ -185,6 +186,7 @@ def test_sigterm_lets_the_job_in_hand_finish(tmp_path, clean_redis, real_redis):
 
 @needs_redis
 @pytest.mark.slow
+@pytest.mark.own_database  # the worker process runs on a SQLite file of its own
 def test_sigterm_past_the_grace_requeues_the_job_for_another_worker(
     tmp_path, clean_redis, real_redis
 ):
@@ -220,6 +222,7 @@ def test_sigterm_past_the_grace_requeues_the_job_for_another_worker(
 
 @needs_redis
 @pytest.mark.slow
+@pytest.mark.own_database  # the worker process runs on a SQLite file of its own
 def test_idle_worker_exits_cleanly_on_sigterm(tmp_path, clean_redis, real_redis):
     process, log_path = start_worker(tmp_path, clean_redis, "idle")
     try:
