@@ -77,8 +77,8 @@ def rows_read(monkeypatch):
     seen: list[int] = []
     original = ivf._read_lists
 
-    def spy(parts, dims):
-        ids, matrix = original(parts, dims)
+    def spy(*args, **kwargs):
+        ids, matrix = original(*args, **kwargs)
         seen.append(len(ids))
         return ids, matrix
 
@@ -327,3 +327,90 @@ def test_a_training_stopped_half_way_keeps_the_answers_and_is_resumed(
         assert db.session.scalars(select(VectorIndex.version)).all() == [2]
         assert db.session.scalars(select(TicketVector.ivf_version).distinct()).all() == [2]
     assert answers(client, probes) == first
+
+
+def test_a_retraining_by_another_process_is_seen_by_the_next_query(app, client, runner):
+    """A process remembers the index's versions its last query saw and checks them in the
+    lists' own read (no read of its own): after another process retrained the index (version
+    1 and its lists are gone), the next query reads the new version's lists and answers the
+    same, and the process then assumes the new version."""
+    from ticketing import create_app
+    from ticketing.tickets import ivf
+
+    from ..conftest import make_config
+
+    clusters = make_set(app)
+    probes = [rows[2] for rows in clusters]
+    train(runner, "--lists", "8")
+    first = answers(client, probes)
+    other = create_app(
+        make_config(
+            SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
+            REDIS_URL=app.config["REDIS_URL"],
+            RATELIMIT_STORAGE_URI=app.config["RATELIMIT_STORAGE_URI"],
+            EMBEDDINGS="auto",
+        )
+    )
+    with other.app_context():
+        assert ivf.retrain(6)["version"] == 2
+        db.engine.dispose()
+    assert answers(client, probes) == first
+    with app.app_context():
+        assert db.session.scalars(select(VectorIndex.version)).all() == [2]
+        if db.session.get_bind().dialect.name == "postgresql":
+            assert app.extensions[ivf.SEEN_KEY] == ((2, True),)
+
+
+@pytest.fixture
+def statements(app, monkeypatch):
+    """The statements the database receives: on PostgreSQL every one the driver sends (the
+    index's reads use the driver's cursor directly), less the pool's pre-ping; on SQLite
+    those SQLAlchemy executes."""
+    from sqlalchemy import event
+
+    seen: list[str] = []
+    with app.app_context():
+        engine = db.engine
+    if engine.dialect.name == "postgresql":
+        import psycopg
+
+        original = psycopg.Cursor.execute
+
+        def execute(self, query, params=None, **kwargs):
+            text = query if isinstance(query, str | bytes) else query.as_string(self.connection)
+            if str(text).strip() != ";":
+                seen.append(str(text))
+            return original(self, query, params, **kwargs)
+
+        monkeypatch.setattr(psycopg.Cursor, "execute", execute)
+        yield seen
+        return
+
+    def record(_conn, _cursor, statement, *_args):
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    yield seen
+    event.remove(engine, "before_cursor_execute", record)
+
+
+@pytest.mark.parametrize("scope", ["all", "resolved"])
+def test_a_query_through_the_index_is_four_statements(app, client, runner, statements, scope):
+    """Once the process has seen the index: the ticket with its vector; the nearest lists'
+    codes (with the index's versions, on PostgreSQL); the exact vectors of the best with
+    which of the candidates are in scope and not merged; the tickets kept with their
+    resolving replies. SQLite reads the versions on their own (its round trips cost
+    nothing)."""
+    from ticketing.assist import similar
+
+    clusters = make_set(app)
+    train(runner, "--lists", "8")
+    probe = clusters[3][0]
+    with app.app_context():
+        similar.find_similar_to(probe, 5, scope)  # the centroids and the versions, once
+    with app.app_context():
+        statements.clear()
+        _ticket, matches, engine = similar.find_similar_to(probe, 5, scope)
+        postgres = db.session.get_bind().dialect.name == "postgresql"
+    assert engine == "embeddings" and len(matches) == 5
+    assert len(statements) == (4 if postgres else 5), statements

@@ -31,9 +31,11 @@ from itertools import combinations
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import bindparam, func, select, text
+from sqlalchemy import and_, bindparam, func, select, text
+from sqlalchemy.orm import aliased
 
 from ..core import embeddings
+from ..core.errors import NotFound
 from ..core.extensions import db
 from ..core.vocab import (
     CLOSED_STATUSES,
@@ -42,7 +44,7 @@ from ..core.vocab import (
     TicketStatus,
     values,
 )
-from ..models import Reply, Ticket
+from ..models import Reply, Ticket, TicketVector
 from ..tickets import ivf
 from ..tickets import vectors as ticket_vectors
 from . import vector_index
@@ -188,21 +190,51 @@ def candidate_ids(terms: Terms, ticket_id: int, statuses: tuple[str, ...], limit
     return _sqlite_candidates(words[:MAX_QUERY_WORDS], params) if words else []
 
 
+def _last_team_reply(ticket_id: Any) -> Any:
+    """The id of the last public reply a team member wrote on the ticket ``ticket_id`` (a
+    column, correlated, or a value): the reply that resolved it (never an internal note, never
+    the customer's own message)."""
+    reply = aliased(Reply)
+    return (
+        select(func.max(reply.id))
+        .where(reply.ticket_id == ticket_id, reply.internal.is_(False), reply.user_id.is_not(None))
+        .scalar_subquery()
+    )
+
+
+#: Built once (building it cost more than running it): the tickets are a parameter.
+_RESOLUTIONS = (
+    select(Ticket.id, Reply)
+    .join(Reply, Reply.id == _last_team_reply(Ticket.id))
+    .where(Ticket.id.in_(bindparam("ids", expanding=True)))
+)
+_TICKETS = (
+    select(Ticket, Reply.id, Reply.body, Reply.author_name, Reply.created_at)
+    .outerjoin(
+        Reply, and_(Ticket.status.in_(CLOSED_STATUSES), Reply.id == _last_team_reply(Ticket.id))
+    )
+    .where(Ticket.id.in_(bindparam("ids", expanding=True)))
+)
+
+
 def resolutions(ticket_ids: list[int]) -> dict[int, Resolution]:
     """The last public reply a team member wrote on each ticket (what resolved it)."""
     if not ticket_ids:
         return {}
-    last = (
-        select(func.max(Reply.id))
-        .where(
-            Reply.ticket_id.in_(ticket_ids),
-            Reply.internal.is_(False),
-            Reply.user_id.is_not(None),
-        )
-        .group_by(Reply.ticket_id)
-    )
-    rows = db.session.scalars(select(Reply).where(Reply.id.in_(last)))
-    return {r.ticket_id: Resolution(r.id, r.body, r.author_name, r.created_at) for r in rows}
+    rows = db.session.execute(_RESOLUTIONS, {"ids": list(ticket_ids)})
+    return {i: Resolution(r.id, r.body, r.author_name, r.created_at) for i, r in rows}
+
+
+def _tickets(ticket_ids: list[int]) -> dict[int, tuple[Ticket, Resolution | None]]:
+    """These tickets, a resolved (or closed) one with the reply that resolved it: one
+    statement."""
+    if not ticket_ids:
+        return {}
+    rows = db.session.execute(_TICKETS, {"ids": list(ticket_ids)})
+    return {
+        ticket.id: (ticket, None if reply_id is None else Resolution(reply_id, *reply))
+        for ticket, reply_id, *reply in rows
+    }
 
 
 def rank(terms: Terms, candidates: list[Ticket], k: int, min_score: float = 0.0) -> list[Match]:
@@ -216,13 +248,6 @@ def rank(terms: Terms, candidates: list[Ticket], k: int, min_score: float = 0.0)
     return [m for _score, _pos, m in scored[:k]]
 
 
-def _with_resolutions(matches: list[Match]) -> list[Match]:
-    answers = resolutions([m.ticket.id for m in matches if m.ticket.status in CLOSED_STATUSES])
-    for match in matches:
-        match.resolution = answers.get(match.ticket.id)
-    return matches
-
-
 def _full_text(ticket: Ticket, terms: Terms, k: int, scope: str, hidden: set[int]) -> list[Match]:
     pool = max(MIN_CANDIDATES, 4 * k)
     found = candidate_ids(terms, ticket.id, SCOPES[scope], pool)
@@ -230,8 +255,11 @@ def _full_text(ticket: Ticket, terms: Terms, k: int, scope: str, hidden: set[int
     ids = [i for i in found if i not in hidden]
     if not ids:
         return []
-    by_id = {t.id: t for t in db.session.scalars(select(Ticket).where(Ticket.id.in_(ids)))}
-    return rank(terms, [by_id[i] for i in ids if i in by_id], k)
+    loaded = _tickets(ids)
+    matches = rank(terms, [loaded[i][0] for i in ids if i in loaded], k)
+    for match in matches:
+        match.resolution = loaded[match.ticket.id][1]
+    return matches
 
 
 def _in_memory() -> bool:
@@ -246,65 +274,74 @@ def _in_memory() -> bool:
     return cached[1] <= limit
 
 
+def _scope_condition(scope: str) -> Any:
+    merged = select(TicketMerge.source_id).where(
+        TicketMerge.source_id == Ticket.id, TicketMerge.undone_at.is_(None)
+    )
+    if scope == SimilarScope.ALL:
+        return ~merged.exists()
+    return and_(Ticket.status.in_(SCOPES[scope]), ~merged.exists())
+
+
+#: Per scope, a condition on ``Ticket``: in the scope, and not merged into another ticket.
+#: Built once: the index's exact read compiles its statement once per condition.
+_IN_SCOPE = {scope: _scope_condition(scope) for scope in SCOPES}
+
+
+def _kept(scored: list[tuple[int, float]], scope: str, k: int) -> list[tuple[int, float]]:
+    """The first ``k`` of ``scored`` that are in ``scope`` and not merged: narrow reads of
+    the candidates' statuses, nearest first, a batch at a time (one batch mostly)."""
+    where = _IN_SCOPE[scope]
+    kept: list[tuple[int, float]] = []
+    batch = max(STATUS_BATCH, 4 * k)
+    for start in range(0, len(scored), batch):
+        chunk = scored[start : start + batch]
+        ids = [i for i, _ in chunk]
+        found = set(
+            db.session.scalars(select(Ticket.id).where(ticket_vectors.among(Ticket.id, ids), where))
+        )
+        kept += [(i, s) for i, s in chunk if i in found]
+        if len(kept) >= k:
+            break
+    return kept[:k]
+
+
 def _nearest(
-    ticket: Ticket, vector: Any, terms: Terms, scope: str, hidden: set[int]
+    ticket: Ticket, vector: Any, terms: Terms, k: int, scope: str, hidden: set[int]
 ) -> list[tuple[int, float]]:
-    """(id, cosine) nearest first: from the inverted-file index's nearest lists once it is
-    trained; before, all stored vectors (in memory) up to the configured size, else the
-    full-text candidates re-ranked."""
+    """The ``k`` nearest in scope, (id, cosine) nearest first, at least ``MIN_COSINE``: from
+    the inverted-file index's nearest lists once it is trained (the scope checked in the
+    same statement as the exact vectors); before, all stored vectors (in memory) up to the
+    configured size, else the full-text candidates re-ranked (then the scope read after)."""
     skip = hidden | {ticket.id}
-    scored = ivf.nearest(vector, VECTOR_POOL, skip)
+    scored = ivf.nearest(vector, VECTOR_POOL, skip, where=_IN_SCOPE[scope])
     if scored is not None:
-        return scored
+        return [(i, score) for i, score in scored if score >= MIN_COSINE][:k]
     if _in_memory():
-        return vector_index.get().nearest(vector, VECTOR_POOL, skip)
-    found = candidate_ids(terms, ticket.id, SCOPES[scope], RERANK_POOL)
-    stored = ticket_vectors.vectors_of([i for i in found if i not in hidden])
-    return sorted(((i, float(v @ vector)) for i, v in stored.items()), key=lambda p: (-p[1], -p[0]))
+        scored = vector_index.get().nearest(vector, VECTOR_POOL, skip)
+    else:
+        found = candidate_ids(terms, ticket.id, SCOPES[scope], RERANK_POOL)
+        stored = ticket_vectors.vectors_of([i for i in found if i not in hidden])
+        scored = sorted(
+            ((i, float(v @ vector)) for i, v in stored.items()), key=lambda p: (-p[1], -p[0])
+        )
+    return _kept([(i, score) for i, score in scored if score >= MIN_COSINE], scope, k)
 
 
 def _by_vectors(
     ticket: Ticket, vector: Any, terms: Terms, k: int, scope: str, hidden: set[int]
 ) -> list[Match]:
-    """Nearest by embedding cosine (``_nearest``), in scope, less merged tickets."""
-    scored = _nearest(ticket, vector, terms, scope, hidden)
-    scored = [(i, score) for i, score in scored if score >= MIN_COSINE]
-    if not scored:
-        return []
-    statuses = set(SCOPES[scope])
-    # Narrow queries for the candidates' statuses, less the merged ones (whole rows follow for
-    # the k kept), nearest first, a batch at a time until k are in scope: one batch mostly.
-    merged = select(TicketMerge.source_id).where(
-        TicketMerge.source_id == Ticket.id, TicketMerge.undone_at.is_(None)
-    )
-    kept: list[tuple[int, float]] = []
-    batch = max(STATUS_BATCH, 4 * k)
-    for start in range(0, len(scored), batch):
-        chunk = scored[start : start + batch]
-        status_of = dict(
-            db.session.execute(
-                select(Ticket.id, Ticket.status).where(
-                    ticket_vectors.among(Ticket.id, [i for i, _ in chunk]), ~merged.exists()
-                )
-            ).all()
-        )
-        kept += [(i, s) for i, s in chunk if status_of.get(i) in statuses]
-        if len(kept) >= k:
-            break
-    kept = kept[:k]
-    if not kept:
-        return []
-    by_id = {
-        t.id: t
-        for t in db.session.scalars(select(Ticket).where(Ticket.id.in_([i for i, _ in kept])))
-    }
+    """Nearest by embedding cosine (``_nearest``), in scope, less merged tickets, with the
+    resolving replies."""
+    kept = _nearest(ticket, vector, terms, k, scope, hidden)
+    loaded = _tickets([i for i, _ in kept])
     matches = []
     for ticket_id, score in kept:
-        other = by_id.get(ticket_id)
-        if other is None:
+        if ticket_id not in loaded:
             continue
+        other, resolution = loaded[ticket_id]
         _cosine, shared = similarity(terms, terms_of(other.subject, other.body))
-        matches.append(Match(other, round(min(max(score, 0.0), 1.0), 4), shared[:8]))
+        matches.append(Match(other, round(min(max(score, 0.0), 1.0), 4), shared[:8], resolution))
     return matches
 
 
@@ -319,10 +356,27 @@ def find_similar(
     if embeddings.active():
         vector = ticket_vectors.vector_for(ticket)
         if vector is not None:
-            return _with_resolutions(
-                _by_vectors(ticket, vector, terms, k, scope, hidden)
-            ), EMBEDDINGS
-    return _with_resolutions(_full_text(ticket, terms, k, scope, hidden)), FULL_TEXT
+            return _by_vectors(ticket, vector, terms, k, scope, hidden), EMBEDDINGS
+    return _full_text(ticket, terms, k, scope, hidden), FULL_TEXT
+
+
+def find_similar_to(
+    ticket_id: int, k: int = 5, scope: str = "all"
+) -> tuple[Ticket, list[Match], str]:
+    """``find_similar`` for the ticket ``ticket_id`` (``NotFound`` when there is none), read
+    with its stored vector in one statement when the embeddings are on."""
+    if embeddings.active():
+        row = db.session.execute(
+            select(Ticket, TicketVector)
+            .outerjoin(TicketVector, TicketVector.ticket_id == Ticket.id)
+            .where(Ticket.id == ticket_id)
+        ).first()
+        ticket = None if row is None else row[0]
+    else:
+        ticket = db.session.get(Ticket, ticket_id)
+    if ticket is None:
+        raise NotFound(f"Ticket {ticket_id}")
+    return (ticket, *find_similar(ticket, k, scope))
 
 
 def similar_tickets(

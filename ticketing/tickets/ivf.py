@@ -10,7 +10,9 @@ takes the ``SIMILAR_IVF_PROBES`` centroids nearest the ticket's vector, reads th
 codes with one indexed query, ranks them by code and re-ranks the best ``RERANK`` by their
 exact vectors: a few thousand rows instead of all, nothing built at request time, no process
 holding every vector. The centroids (a few MB at 1M tickets) are cached per process; the
-versions are checked against the database on every query (one tiny indexed read).
+versions are checked against the database on every query — on PostgreSQL within the lists'
+own read (the process assumes those its last query saw, and reads again after a retraining).
+A caller's condition on the tickets (``where``: a scope) is checked in the exact read.
 
 A vector gets its list and code as it is stored (``vectors.store_many`` calls ``assign`` and
 ``encode``). A row without a list (stored before the first training, or by ``COPY``) or with an
@@ -36,15 +38,31 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import delete, func, or_, select, text, union_all, update
+from sqlalchemy import (
+    Integer,
+    any_,
+    bindparam,
+    delete,
+    func,
+    null,
+    or_,
+    select,
+    text,
+    true,
+    union_all,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from ..core import embeddings
 from ..core.extensions import db
-from ..models import TicketVector, VectorIndex
+from ..models import Ticket, TicketVector, VectorIndex
 
 log = logging.getLogger(__name__)
 
 KEY = "tickets.ivf"
+#: (version, ready) of the newest trainings, newest first (``_versions``).
+Versions = tuple[tuple[int, bool], ...]
 #: A retraining is due when the stored vectors are this many times those it was trained on.
 REGROW = 2.0
 #: Lists trained by default: this many times the square root of the vectors stored (2,000 at
@@ -110,31 +128,36 @@ def _code_type(dims: int) -> Any:
     return np.dtype([("code", "i1", dims), ("scale", "<f4")])
 
 
-def approx_scores(codes: Any, query: Any) -> Any:
-    """The dot products of ``query`` with the vectors behind ``codes`` (a ``_code_type``
-    array), to ~1e-3. In blocks that stay in the CPU cache: converting all the codes at once
-    to float32 first took ~14x as long (a fresh 11 MB array at 7,000 rows)."""
+def dots(matrix: Any, vector: Any) -> Any:
+    """Each row of ``matrix`` times ``vector`` (float32), on this thread: numpy's ``@`` hands
+    a matrix-vector product to the BLAS library, whose threads (one per core) cost more than
+    they save on a shared machine — at 1M, the centroids' product took 8.8 ms wall and 5.7 ms
+    of CPU that way, 0.3 ms here; in a request, ~17-20 ms of CPU on the other core."""
     import numpy as np
 
-    query = np.asarray(query, dtype=np.float32)
-    out = np.empty(len(codes), dtype=np.float32)
-    for start in range(0, len(codes), _SCORE_BLOCK):
-        block = codes["code"][start : start + _SCORE_BLOCK]
-        out[start : start + _SCORE_BLOCK] = block.astype(np.float32) @ query
-    return out * codes["scale"]
+    return np.einsum("ij,j->i", matrix, vector, dtype=np.float32, casting="unsafe")
 
 
-#: Codes converted and scored together (``approx_scores``): 1,024 x 384 float32 is 1.5 MB.
-_SCORE_BLOCK = 1_024
+def approx_scores(codes: Any, query: Any) -> Any:
+    """The dot products of ``query`` with the vectors behind ``codes`` (a ``_code_type``
+    array), to ~1e-3: the int8 values are converted to float32 in buffers that stay in the
+    CPU cache (converting all the codes at once first took ~14x as long: a fresh 11 MB array
+    at 7,000 rows)."""
+    import numpy as np
+
+    return dots(codes["code"], np.asarray(query, dtype=np.float32)) * codes["scale"]
 
 
-def _latest_version() -> int | None:
-    return db.session.scalar(
-        select(VectorIndex.version)
+def _versions() -> Versions:
+    """(version, ready) of the model's two newest trainings, newest first: the one in use
+    (the newest ready) and, before it, one being trained."""
+    rows = db.session.execute(
+        select(VectorIndex.version, VectorIndex.ready)
         .where(VectorIndex.model == embeddings.MODEL_ID)
         .order_by(VectorIndex.version.desc())
-        .limit(1)
-    )
+        .limit(2)
+    ).all()
+    return tuple((int(version), bool(ready)) for version, ready in rows)
 
 
 def _centroids(version: int) -> Centroids:
@@ -153,23 +176,23 @@ def _centroids(version: int) -> Centroids:
     return cache[version]
 
 
-def current() -> Centroids | None:
-    """The centroids in use (None before the first training has finished), with those of a
-    training under way: the versions are asked for every time (one indexed read of a tiny
-    table), the centroids themselves are cached per process."""
-    rows = db.session.execute(
-        select(VectorIndex.version, VectorIndex.ready)
-        .where(VectorIndex.model == embeddings.MODEL_ID)
-        .order_by(VectorIndex.version.desc())
-        .limit(2)
-    ).all()
-    ready = next((version for version, done in rows if done), None)
+def _index_of(versions: Versions) -> Centroids | None:
+    """The centroids in use under these versions (None before the first training has
+    finished), with those of a training under way."""
+    ready = next((version for version, done in versions if done), None)
     if ready is None:
         return None
     found = _centroids(ready)
-    if rows[0][0] != ready:
-        return Centroids(found.version, found.matrix, _centroids(rows[0][0]))
+    if versions[0][0] != ready:
+        return Centroids(found.version, found.matrix, _centroids(versions[0][0]))
     return found
+
+
+def current() -> Centroids | None:
+    """The centroids in use (None before the first training has finished), with those of a
+    training under way: the versions are read from the database (one indexed read of a tiny
+    table), the centroids themselves are cached per process."""
+    return _index_of(_versions())
 
 
 def _nearest_list(matrix: Any, centroids: Any) -> Any:
@@ -200,6 +223,23 @@ def assign(vectors: Sequence[Any]) -> list[tuple[int | None, int | None]]:
 #: Candidates re-ranked by their exact (float16) vectors: the best this many by code (the
 #: others keep their code's score, right to ~1e-3).
 RERANK = 50
+#: Reads of the lists tried when a retraining came between the versions assumed and the read.
+ATTEMPTS = 3
+#: Where the versions the last query saw are kept per process (PostgreSQL).
+SEEN_KEY = "tickets.ivf.versions"
+
+
+class Retrained(Exception):
+    """The lists were read under other versions than the query assumed (a retraining)."""
+
+    def __init__(self, versions: Versions) -> None:
+        super().__init__(versions)
+        self.versions = versions
+
+
+def _postgres() -> bool:
+    return db.session.get_bind().dialect.name == "postgresql"
+
 
 #: PostgreSQL: the rows read come back as one row of two bytea values that the server
 #: aggregates (``string_agg``): the ids (``int4send``: 4 bytes each, big-endian) and the codes
@@ -208,58 +248,76 @@ RERANK = 50
 #: most of the time: at 1M, 16 probes, 7,300 rows, 35 ms at p50 for a 4.4 ms scan.) The lists
 #: are an index-only scan of ``ix_ticket_vectors_ivf``, which carries ``ticket_id`` and
 #: ``ivf_code``. ``string_agg`` skips NULLs: a row without a code makes the lengths disagree
-#: with the count, and the caller reads rows instead.
+#: with the count, and the caller reads rows instead. The same row carries the index's
+#: versions as of this read (``_versions``): the query assumed those the process saw last,
+#: and this checks them without a round trip of its own.
 _PG_CODES = (
-    "SELECT count(*), string_agg(int4send(ticket_id), ''::bytea), "
-    "string_agg(ivf_code, ''::bytea) FROM ({arms}) AS r"
+    "SELECT v.versions, v.ready, c.n, c.ids, c.codes FROM "
+    "(SELECT array_agg(version ORDER BY version DESC) AS versions, "
+    "array_agg(ready ORDER BY version DESC) AS ready FROM (SELECT version, ready "
+    "FROM vector_indexes WHERE model = {model} ORDER BY version DESC LIMIT 2) AS s) AS v, "
+    "(SELECT count(*) AS n, string_agg(int4send(ticket_id), ''::bytea) AS ids, "
+    "string_agg(ivf_code, ''::bytea) AS codes FROM ({arms}) AS r) AS c"
 )
 _PG_CODES_ARM = (
     "SELECT ticket_id, ivf_code FROM ticket_vectors "
     "WHERE ivf_version = {version} AND ivf_list = ANY({lists})"
 )
-#: The exact vectors of the candidates kept, and of every row not yet in a list of the
-#: version (the stray rows: without a list, or an older version's).
-_PG_EXACT = (
-    "SELECT count(*), string_agg(int4send(ticket_id), ''::bytea), "
-    "string_agg(vector, ''::bytea) FROM ("
-    "SELECT ticket_id, vector FROM ticket_vectors WHERE ticket_id = ANY({ids}) "
-    "UNION ALL SELECT ticket_id, vector FROM ticket_vectors WHERE model = {model} "
-    "AND (ivf_version IS NULL OR ivf_version < {version})) AS r"
-)
 
 
-def _pg_rows(statement: Any, width: int) -> tuple[Any, bytes] | None:
-    """PostgreSQL: (ids, values back to back) from one of the aggregating queries above, each
-    value ``width`` bytes; None on SQLite, or when a value is missing or of another size."""
+def among(column: Any, ids: Sequence[int]) -> Any:
+    """``column IN ids``; on PostgreSQL as ``= ANY(array)``: one bind parameter, where a few
+    hundred ids would cost more to render than the query takes."""
+    if _postgres():
+        return column == any_(bindparam("among_ids", list(ids), type_=ARRAY(Integer), unique=True))
+    return column.in_(list(ids))
+
+
+def _pg_codes(statement: Any, dims: int) -> tuple[Versions, tuple[Any, bytes] | None]:
+    """PostgreSQL: (versions, (ids, codes back to back)) from ``_PG_CODES``; the second is
+    None when a code is missing or of another size."""
     import numpy as np
 
-    if db.session.get_bind().dialect.name != "postgresql":
-        return None
     raw = db.session.connection().connection.driver_connection
     with raw.cursor(binary=True) as cursor:
-        count, ids, values = cursor.execute(statement).fetchone()
+        versions, ready, count, ids, values = cursor.execute(statement).fetchone()
+    seen = tuple(zip(versions or [], ready or [], strict=True))
     ids, values = bytes(ids or b""), bytes(values or b"")
-    if len(ids) != 4 * count or len(values) != width * count:
-        return None
-    return np.frombuffer(ids, dtype=">i4").astype(np.int64), values
+    if len(ids) != 4 * count or len(values) != _code_type(dims).itemsize * count:
+        return seen, None
+    return seen, (np.frombuffer(ids, dtype=">i4").astype(np.int64), values)
 
 
-def _read_lists(parts: list[tuple[int, list[int]]], dims: int) -> tuple[Any, Any]:
+def _remember(versions: Versions) -> None:
+    if any(ready for _version, ready in versions):
+        current_app.extensions[SEEN_KEY] = versions
+    else:
+        current_app.extensions.pop(SEEN_KEY, None)
+
+
+def _read_lists(
+    parts: list[tuple[int, list[int]]], dims: int, expect: Versions | None = None
+) -> tuple[Any, Any]:
     """(ids, codes) of the rows in these (version, lists) (codes: a ``_code_type`` array): the
     index in use, and the one being trained when there is one. A row without a code (written
-    by an older release) gets one from its vector."""
+    by an older release) gets one from its vector. Raises ``Retrained`` when the index's
+    versions, as of this read, are not ``expect`` (PostgreSQL checks them in the same
+    statement; SQLite when no row was found, as a retraining moved them all)."""
     import numpy as np
 
     parts = [(int(version), [int(i) for i in lists]) for version, lists in parts]
-    if db.session.get_bind().dialect.name == "postgresql":
+    if _postgres():
         from psycopg import sql
 
         arms = sql.SQL(" UNION ALL ").join(
             sql.SQL(_PG_CODES_ARM).format(version=sql.Literal(v), lists=sql.Literal(lists))
             for v, lists in parts
         )
-        statement = sql.SQL(_PG_CODES).format(arms=arms)
-        found = _pg_rows(statement, _code_type(dims).itemsize)
+        statement = sql.SQL(_PG_CODES).format(model=sql.Literal(embeddings.MODEL_ID), arms=arms)
+        seen, found = _pg_codes(statement, dims)
+        _remember(seen)
+        if expect is not None and seen != expect:
+            raise Retrained(seen)
         if found is not None:
             return found[0], np.frombuffer(found[1], dtype=_code_type(dims))
     rows = db.session.execute(
@@ -272,74 +330,139 @@ def _read_lists(parts: list[tuple[int, list[int]]], dims: int) -> tuple[Any, Any
             )
         )
     ).all()
+    if not rows and expect is not None and not _postgres():
+        seen = _versions()
+        if seen != expect:
+            raise Retrained(seen)
     blobs = [r[1] or encode(_decode([r[2]], dims))[0] for r in rows]
     ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
     return ids, np.frombuffer(b"".join(blobs), dtype=_code_type(dims))
 
 
-def _read_exact(version: int, ids: list[int], dims: int) -> tuple[Any, Any]:
-    """(ids, float16 vectors) of these rows, and of every stray row (not in a list of
-    ``version``: they are read by every query, so they are still found)."""
+#: Per app: the exact read compiled for PostgreSQL, per ``where`` condition.
+EXACT_KEY = "tickets.ivf.exact"
+
+
+def _exact_statement(where: Any, postgres: bool) -> Any:
+    """The exact read (``_read_exact``) with its values as bind parameters: ``rerank`` and
+    ``rest`` (ids), ``version``, ``model``."""
+
+    def among_(column: Any, name: str) -> Any:
+        if postgres:
+            return column == any_(bindparam(name, [], type_=ARRAY(Integer)))
+        return column.in_(bindparam(name, expanding=True))
+
+    if where is None:
+        kept: Any = lambda _column: true()  # noqa: E731
+    else:
+
+        def kept(column: Any) -> Any:
+            return select(Ticket.id).where(Ticket.id == column, where).exists()
+
+    arms = [
+        select(TicketVector.ticket_id, TicketVector.vector, kept(TicketVector.ticket_id)).where(
+            among_(TicketVector.ticket_id, "rerank")
+        ),
+        select(TicketVector.ticket_id, TicketVector.vector, kept(TicketVector.ticket_id)).where(
+            TicketVector.model == bindparam("model", embeddings.MODEL_ID),
+            or_(
+                TicketVector.ivf_version.is_(None),
+                TicketVector.ivf_version < bindparam("version", 0, type_=Integer),
+            ),
+        ),
+    ]
+    if where is not None:  # the rest of the pool: only which meet the condition
+        arms.append(select(Ticket.id, null(), true()).where(among_(Ticket.id, "rest"), where))
+    return union_all(*arms)
+
+
+def _pg_exact(where: Any, values: dict[str, Any]) -> list[tuple[int, bytes | None, bool]]:
+    """PostgreSQL: the exact read, compiled once per app and condition, on the driver's binary
+    cursor (building and compiling it, and SQLAlchemy's handling of the rows, cost ~2 ms a
+    request; the text of the statement being the same, the driver prepares it)."""
+    cache = current_app.extensions.setdefault(EXACT_KEY, {})
+    entry = cache.get(id(where))
+    if entry is None:
+        compiled = _exact_statement(where, postgres=True).compile(
+            dialect=db.session.get_bind().dialect, compile_kwargs={"render_postcompile": True}
+        )
+        if len(cache) >= 16:  # conditions built per call: keep a few
+            cache.clear()
+        entry = cache[id(where)] = (where, compiled.string, dict(compiled.params))
+    _where, statement, params = entry
+    raw = db.session.connection().connection.driver_connection
+    with raw.cursor(binary=True) as cursor:
+        cursor.execute(statement, {k: values.get(k, v) for k, v in params.items()})
+        return cursor.fetchall()
+
+
+def _read_exact(
+    version: int, pool: list[int], dims: int, where: Any = None
+) -> tuple[Any, Any, set[int] | None]:
+    """(ids, float16 vectors) of the first ``RERANK`` of ``pool`` and of every stray row (not
+    in a list of ``version``: they are read by every query, so they are still found); and,
+    with ``where`` (a condition on ``Ticket``), which of the pool and the stray rows meet it
+    (else None) — in the same statement."""
     import numpy as np
 
-    ids = [int(i) for i in ids]
-    if db.session.get_bind().dialect.name == "postgresql":
-        from psycopg import sql
-
-        statement = sql.SQL(_PG_EXACT).format(
-            ids=sql.Literal(ids),
-            model=sql.Literal(embeddings.MODEL_ID),
-            version=sql.Literal(int(version)),
-        )
-        found = _pg_rows(statement, 2 * dims)
-        if found is not None:
-            return found[0], np.frombuffer(found[1], dtype="<f2").reshape(-1, dims)
-    rows = db.session.execute(
-        union_all(
-            select(TicketVector.ticket_id, TicketVector.vector).where(
-                TicketVector.ticket_id.in_(ids)
-            ),
-            select(TicketVector.ticket_id, TicketVector.vector).where(
-                TicketVector.model == embeddings.MODEL_ID,
-                or_(TicketVector.ivf_version.is_(None), TicketVector.ivf_version < version),
-            ),
-        )
-    ).all()
-    found = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-    return found, _decode([r[1] for r in rows], dims, np.float16)
+    values = {
+        "rerank": pool[:RERANK],
+        "rest": pool[RERANK:],
+        "version": int(version),
+        "model": embeddings.MODEL_ID,
+    }
+    if _postgres():
+        rows = _pg_exact(where, values)
+    else:
+        rows = db.session.execute(_exact_statement(where, postgres=False), values).all()
+    exact = [(i, blob) for i, blob, _kept in rows if blob is not None]
+    ids = np.fromiter((i for i, _blob in exact), dtype=np.int64, count=len(exact))
+    matrix = _decode([blob for _i, blob in exact], dims, np.float16)
+    return ids, matrix, (None if where is None else {i for i, _blob, ok in rows if ok})
 
 
 def nearest(
-    vector: Any, n: int, skip: set[int], probes: int | None = None
+    vector: Any, n: int, skip: set[int], probes: int | None = None, where: Any = None
 ) -> list[tuple[int, float]] | None:
     """The ``n`` ids (less ``skip``) with the highest cosine to ``vector`` among the lists of
-    the ``probes`` nearest centroids, best first; None when no index is trained. The lists'
-    rows are ranked by their codes, the best ``RERANK`` re-ranked by their exact vectors (with
-    the stray rows): the first scores are exact, those past ``RERANK`` the codes'."""
+    the ``probes`` nearest centroids, best first, less those not meeting ``where`` (a
+    condition on ``Ticket``, checked in the database for those ``n``); None when no index is
+    trained. The lists' rows are ranked by their codes, the best ``RERANK`` re-ranked by
+    their exact vectors (with the stray rows): the first scores are exact, those past
+    ``RERANK`` the codes'. Three statements on PostgreSQL once the process has seen the
+    index: the lists (which also checks the versions), the exact vectors with ``where``."""
     import numpy as np
 
-    centroids = current()
-    if centroids is None:
-        return None
     probes = probes or int(current_app.config["SIMILAR_IVF_PROBES"])
     query = np.asarray(vector, dtype=np.float32)
-    parts = []
-    for index in (centroids, centroids.training):
-        if index is not None:
-            closeness = index.matrix @ query
-            near = np.argpartition(-closeness, min(probes, len(closeness)) - 1)[:probes]
-            parts.append((index.version, sorted(int(i) for i in near)))
-    dims = centroids.dims
-    ids, codes = _read_lists(parts, dims)
-    if not len(ids) and _latest_version() != centroids.newest.version:
-        return nearest(vector, n, skip, probes)  # retrained between the two reads
+    versions = current_app.extensions.get(SEEN_KEY) if _postgres() else None
+    for attempt in range(ATTEMPTS):
+        if versions is None:
+            versions = _versions()
+        centroids = _index_of(versions)
+        if centroids is None:
+            return None
+        parts = []
+        for index in (centroids, centroids.training):
+            if index is not None:
+                closeness = dots(index.matrix, query)
+                near = np.argpartition(-closeness, min(probes, len(closeness)) - 1)[:probes]
+                parts.append((index.version, sorted(int(i) for i in near)))
+        try:
+            last = attempt == ATTEMPTS - 1
+            ids, codes = _read_lists(parts, centroids.dims, None if last else versions)
+            break
+        except Retrained as stale:
+            versions = stale.versions
     scores = approx_scores(codes, query) if len(ids) else np.empty(0, dtype=np.float32)
     want = min(len(ids), max(n + len(skip), RERANK))
     order = np.argpartition(-scores, want - 1)[:want] if want else np.empty(0, dtype=np.int64)
     order = order[np.argsort(-scores[order], kind="stable")]
-    exact_ids, matrix = _read_exact(centroids.version, ids[order[:RERANK]].tolist(), dims)
+    exact_ids, matrix, kept = _read_exact(
+        centroids.version, ids[order].tolist(), centroids.dims, where
+    )
     ids = np.concatenate([exact_ids, ids[order[RERANK:]]])
-    scores = np.concatenate([matrix.astype(np.float32) @ query, scores[order[RERANK:]]])
+    scores = np.concatenate([dots(matrix, query), scores[order[RERANK:]]])
     if not len(ids):
         return []
     want = min(len(ids), n + len(skip))
@@ -352,7 +475,7 @@ def nearest(
             out.append((ticket_id, float(scores[i])))
             if len(out) == n:
                 break
-    return out
+    return out if kept is None else [(i, score) for i, score in out if i in kept]
 
 
 # --------------------------------------------------------------------------- training

@@ -19,13 +19,13 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Integer, any_, bindparam, delete, func, insert, select
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import delete, func, insert, select
 
 from ..core import embeddings, events
 from ..core.extensions import db
 from ..models import Ticket, TicketVector
 from . import ivf
+from .ivf import among
 
 #: Vectors remembered per process by text (the learner and the triage worker embed the same
 #: ticket one after the other).
@@ -191,14 +191,6 @@ def on_ticket_saving(app, change: events.Change) -> None:
     if app is None or change.created or not change.fields & {"subject", "body"}:
         return
     db.session.execute(delete(TicketVector).where(TicketVector.ticket_id == change.id))
-
-
-def among(column: Any, ids: Sequence[int]) -> Any:
-    """``column IN ids``; on PostgreSQL as ``= ANY(array)``: one bind parameter, where a few
-    hundred ids would cost more to render than the query takes."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        return column == any_(bindparam("among_ids", list(ids), type_=ARRAY(Integer)))
-    return column.in_(list(ids))
 
 
 def vectors_of(ticket_ids: Sequence[int]) -> dict[int, Any]:
