@@ -413,9 +413,13 @@ def list_tickets(params: dict[str, Any]) -> Page:
     elif rollup is not None:
         extra.append(rollup.scalar_subquery().label("rollup_total"))
     page = listing.page_query(ids, dialect, extra)
-    fetched = db.session.execute(
-        page.order_by(*_order_by(sort, page.selected_columns.sort_value))
-    ).all()
+    # Plain rows: run on the session's connection (same transaction), skipping the ORM's
+    # per-statement set-up, which has no entity to load here.
+    fetched = (
+        db.session.connection()
+        .execute(page.order_by(*_order_by(sort, page.selected_columns.sort_value)))
+        .all()
+    )
     more = len(fetched) > per_page
     fetched = fetched[:per_page]
     rows = [listing.build(row, dialect) for row in fetched]
