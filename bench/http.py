@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import re
 import shutil
 import signal
@@ -44,11 +45,17 @@ from bench.dataset import SMOKE_ROWS, api_token, bench_url, ensure_dataset, make
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGETS = {"list": 0.5, "search": 0.5, "stats": 0.5, "create": 0.6, "suggestion": 0.9}
+#: ``{n}`` is replaced by a random number per request (both load generators): creates come
+#: from many requesters, as in real traffic. One requester filing thousands of the same
+#: ticket made every create compare against 20 look-alikes and store a duplicate flag.
 CREATE_BODY = {
-    "subject": "Charged twice for my subscription",
-    "body": "My card was charged twice this month for the same plan. Please refund one.",
-    "requester_email": "bench-create@example.com",
+    "subject": "Charged twice for my subscription (order {n})",
+    "body": "My card was charged twice this month for the same plan. Please refund one. Order {n}.",
+    "requester_email": "bench-create-{n}@example.com",
 }
+PLACEHOLDER = "{n}"
+#: The requesters of the tickets the create operation added (deleted after the run).
+CREATED_BY = CREATE_BODY["requester_email"].replace(PLACEHOLDER, "%")
 SUGGEST_BODY = {
     "subject": "Cannot sign in",
     "body": "The password reset link expired and now I am locked out of my account.",
@@ -133,7 +140,22 @@ def _lua(method: str, token: str, body: dict | None) -> str:
     ]
     if body is not None:
         lines.append('wrk.headers["Content-Type"] = "application/json"')
-        lines.append(f"wrk.body = {json.dumps(json.dumps(body))}")
+        text = json.dumps(body)
+        if PLACEHOLDER in text:
+            # A new body per request: the placeholder replaced by a random number.
+            parts = text.split(PLACEHOLDER)
+            lines.append(f"local parts = {{{', '.join(json.dumps(p) for p in parts)}}}")
+            lines.append(
+                "function init(args)\n"
+                '  math.randomseed(os.time() + tonumber(tostring({}):match("0x(%x+)"), 16))\n'
+                "end\n"
+                "function request()\n"
+                "  local n = tostring(math.random(1, 1000000000))\n"
+                "  return wrk.format(nil, nil, nil, table.concat(parts, n))\n"
+                "end"
+            )
+        else:
+            lines.append(f"wrk.body = {json.dumps(text)}")
     # Count answers by status so non-2xx are visible (wrk folds 4xx and 5xx together).
     lines.append(
         "local codes = {}\n"
@@ -198,7 +220,10 @@ def run_python(base: str, op: tuple, token: str, seconds: float, connections: in
         mine: list[float] = []
         while time.monotonic() < stop_at:
             started = time.perf_counter()
-            conn.request(method, path, body=payload, headers=headers)
+            sent = payload
+            if sent is not None and PLACEHOLDER.encode() in sent:
+                sent = sent.replace(PLACEHOLDER.encode(), str(random.randrange(10**9)).encode())
+            conn.request(method, path, body=sent, headers=headers)
             response = conn.getresponse()
             response.read()
             mine.append((time.perf_counter() - started) * 1000)
@@ -252,16 +277,18 @@ def cleanup_created(url: str, rows: int) -> None:
     engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
     with engine.begin() as conn:
         created = conn.execute(
-            sa.text(f"SELECT {', '.join(rollups.FIELDS)} FROM tickets WHERE requester_email = :e"),
-            {"e": CREATE_BODY["requester_email"]},
+            sa.text(
+                f"SELECT {', '.join(rollups.FIELDS)} FROM tickets WHERE requester_email LIKE :e"
+            ),
+            {"e": CREATED_BY},
         )
         deltas = rollups.Deltas()
         for row in created.mappings():
             deltas.add(row, -1)
         rollups.write(conn, deltas)
         conn.execute(
-            sa.text("DELETE FROM tickets WHERE requester_email = :e"),
-            {"e": CREATE_BODY["requester_email"]},
+            sa.text("DELETE FROM tickets WHERE requester_email LIKE :e"),
+            {"e": CREATED_BY},
         )
     engine.dispose()
 
