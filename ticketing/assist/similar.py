@@ -360,17 +360,22 @@ def find_similar(
     return _full_text(ticket, terms, k, scope, hidden), FULL_TEXT
 
 
+#: Built once: a ticket with its stored vector (which then sits in the session for
+#: ``vectors.vector_for``).
+_WITH_VECTOR = (
+    select(Ticket, TicketVector)
+    .outerjoin(TicketVector, TicketVector.ticket_id == Ticket.id)
+    .where(Ticket.id == bindparam("id"))
+)
+
+
 def find_similar_to(
     ticket_id: int, k: int = 5, scope: str = "all"
 ) -> tuple[Ticket, list[Match], str]:
     """``find_similar`` for the ticket ``ticket_id`` (``NotFound`` when there is none), read
     with its stored vector in one statement when the embeddings are on."""
     if embeddings.active():
-        row = db.session.execute(
-            select(Ticket, TicketVector)
-            .outerjoin(TicketVector, TicketVector.ticket_id == Ticket.id)
-            .where(Ticket.id == ticket_id)
-        ).first()
+        row = db.session.execute(_WITH_VECTOR, {"id": ticket_id}).first()
         ticket = None if row is None else row[0]
     else:
         ticket = db.session.get(Ticket, ticket_id)
