@@ -414,3 +414,26 @@ def test_a_query_through_the_index_is_four_statements(app, client, runner, state
         postgres = db.session.get_bind().dialect.name == "postgresql"
     assert engine == "embeddings" and len(matches) == 5
     assert len(statements) == (4 if postgres else 5), statements
+
+
+def test_the_scope_past_the_re_ranked_rows_is_checked_in_one_more_statement(
+    app, client, runner, monkeypatch, statements
+):
+    """The scope is checked with the exact read for the re-ranked rows only; when the first
+    ``k`` in scope are not all among them, the others are checked at once: the answer is the
+    unscoped one's first ``k`` in scope, as it is with every candidate checked."""
+    from ticketing.tickets import ivf
+
+    clusters = make_set(app)
+    train(runner, "--lists", "8")
+    monkeypatch.setattr(ivf, "RERANK", 2)  # every fourth is resolved: most lie past the 2
+    with app.app_context():
+        statuses = dict(db.session.execute(select(Ticket.id, Ticket.status)).all())
+    for rows in clusters[:4]:
+        probe = rows[0]
+        everything = [i for i, _score in answers(client, [probe], k=20)[probe]]
+        statements.clear()
+        resolved = [i for i, _score in answers(client, [probe], k=3, scope="resolved")[probe]]
+        assert resolved == [i for i in everything if statuses[i] == "resolved"][:3]
+        # the others' check: a statement that reads only ticket ids
+        assert any(s.split("FROM")[0].split() == ["SELECT", "tickets.id"] for s in statements)

@@ -314,7 +314,7 @@ def _nearest(
     same statement as the exact vectors); before, all stored vectors (in memory) up to the
     configured size, else the full-text candidates re-ranked (then the scope read after)."""
     skip = hidden | {ticket.id}
-    scored = ivf.nearest(vector, VECTOR_POOL, skip, where=_IN_SCOPE[scope])
+    scored = ivf.nearest(vector, VECTOR_POOL, skip, where=_IN_SCOPE[scope], limit=k)
     if scored is not None:
         return [(i, score) for i, score in scored if score >= MIN_COSINE][:k]
     if _in_memory():

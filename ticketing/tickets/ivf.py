@@ -44,7 +44,6 @@ from sqlalchemy import (
     bindparam,
     delete,
     func,
-    null,
     or_,
     select,
     text,
@@ -344,8 +343,8 @@ EXACT_KEY = "tickets.ivf.exact"
 
 
 def _exact_statement(where: Any, postgres: bool) -> Any:
-    """The exact read (``_read_exact``) with its values as bind parameters: ``rerank`` and
-    ``rest`` (ids), ``version``, ``model``."""
+    """The exact read (``_read_exact``) with its values as bind parameters: ``rerank`` (ids),
+    ``version``, ``model``."""
 
     def among_(column: Any, name: str) -> Any:
         if postgres:
@@ -371,8 +370,6 @@ def _exact_statement(where: Any, postgres: bool) -> Any:
             ),
         ),
     ]
-    if where is not None:  # the rest of the pool: only which meet the condition
-        arms.append(select(Ticket.id, null(), true()).where(among_(Ticket.id, "rest"), where))
     return union_all(*arms)
 
 
@@ -397,40 +394,65 @@ def _pg_exact(where: Any, values: dict[str, Any]) -> list[tuple[int, bytes | Non
 
 
 def _read_exact(
-    version: int, pool: list[int], dims: int, where: Any = None
+    version: int, rerank: list[int], dims: int, where: Any = None
 ) -> tuple[Any, Any, set[int] | None]:
-    """(ids, float16 vectors) of the first ``RERANK`` of ``pool`` and of every stray row (not
-    in a list of ``version``: they are read by every query, so they are still found); and,
-    with ``where`` (a condition on ``Ticket``), which of the pool and the stray rows meet it
-    (else None) — in the same statement."""
+    """(ids, float16 vectors) of the ``rerank`` rows and of every stray row (not in a list of
+    ``version``: they are read by every query, so they are still found); and, with ``where``
+    (a condition on ``Ticket``), which of those rows meet it (else None) — in the same
+    statement."""
     import numpy as np
 
-    values = {
-        "rerank": pool[:RERANK],
-        "rest": pool[RERANK:],
-        "version": int(version),
-        "model": embeddings.MODEL_ID,
-    }
+    values = {"rerank": rerank, "version": int(version), "model": embeddings.MODEL_ID}
     if _postgres():
         rows = _pg_exact(where, values)
     else:
         rows = db.session.execute(_exact_statement(where, postgres=False), values).all()
-    exact = [(i, blob) for i, blob, _kept in rows if blob is not None]
-    ids = np.fromiter((i for i, _blob in exact), dtype=np.int64, count=len(exact))
-    matrix = _decode([blob for _i, blob in exact], dims, np.float16)
+    ids = np.fromiter((i for i, _blob, _ok in rows), dtype=np.int64, count=len(rows))
+    matrix = _decode([blob for _i, blob, _ok in rows], dims, np.float16)
     return ids, matrix, (None if where is None else {i for i, _blob, ok in rows if ok})
 
 
+def _meeting(where: Any, ids: list[int]) -> set[int]:
+    """Which of ``ids`` meet ``where`` (a condition on ``Ticket``)."""
+    return set(db.session.scalars(select(Ticket.id).where(among(Ticket.id, ids), where)))
+
+
+def _first_meeting(
+    out: list[tuple[int, float]], checked: set[int], kept: set[int], where: Any, limit: int | None
+) -> list[tuple[int, float]]:
+    """The first ``limit`` (all without) of ``out`` that meet ``where``: ``checked`` were
+    checked with the exact read (``kept`` met it); the first other one reached (a code's score
+    above an exact one, or too few of the re-ranked meet it) has the rest checked at once."""
+    found: list[tuple[int, float]] = []
+    for position, (ticket_id, score) in enumerate(out):
+        if limit is not None and len(found) == limit:
+            break
+        if ticket_id not in checked:
+            rest = [i for i, _score in out[position:] if i not in checked]
+            kept = kept | _meeting(where, rest)
+            checked = checked | set(rest)
+        if ticket_id in kept:
+            found.append((ticket_id, score))
+    return found
+
+
 def nearest(
-    vector: Any, n: int, skip: set[int], probes: int | None = None, where: Any = None
+    vector: Any,
+    n: int,
+    skip: set[int],
+    probes: int | None = None,
+    where: Any = None,
+    limit: int | None = None,
 ) -> list[tuple[int, float]] | None:
     """The ``n`` ids (less ``skip``) with the highest cosine to ``vector`` among the lists of
     the ``probes`` nearest centroids, best first, less those not meeting ``where`` (a
     condition on ``Ticket``, checked in the database for those ``n``); None when no index is
-    trained. The lists' rows are ranked by their codes, the best ``RERANK`` re-ranked by
-    their exact vectors (with the stray rows): the first scores are exact, those past
-    ``RERANK`` the codes'. Three statements on PostgreSQL once the process has seen the
-    index: the lists (which also checks the versions), the exact vectors with ``where``."""
+    trained; with ``limit``, only the first ``limit`` of those. The lists' rows are ranked by
+    their codes, the best ``RERANK`` re-ranked by their exact vectors (with the stray rows):
+    the first scores are exact, those past ``RERANK`` the codes'. Two statements on
+    PostgreSQL once the process has seen the index: the lists (which also checks the
+    versions), the exact vectors with ``where`` for them (a third checks the others, only
+    when the first ``limit`` are not all among the re-ranked)."""
     import numpy as np
 
     probes = probes or int(current_app.config["SIMILAR_IVF_PROBES"])
@@ -459,7 +481,7 @@ def nearest(
     order = np.argpartition(-scores, want - 1)[:want] if want else np.empty(0, dtype=np.int64)
     order = order[np.argsort(-scores[order], kind="stable")]
     exact_ids, matrix, kept = _read_exact(
-        centroids.version, ids[order].tolist(), centroids.dims, where
+        centroids.version, ids[order[:RERANK]].tolist(), centroids.dims, where
     )
     ids = np.concatenate([exact_ids, ids[order[RERANK:]]])
     scores = np.concatenate([dots(matrix, query), scores[order[RERANK:]]])
@@ -475,7 +497,9 @@ def nearest(
             out.append((ticket_id, float(scores[i])))
             if len(out) == n:
                 break
-    return out if kept is None else [(i, score) for i, score in out if i in kept]
+    if kept is None:
+        return out
+    return _first_meeting(out, set(exact_ids.tolist()), kept, where, limit)
 
 
 # --------------------------------------------------------------------------- training
