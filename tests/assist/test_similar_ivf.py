@@ -319,11 +319,15 @@ def test_a_training_stopped_half_way_keeps_the_answers_and_is_resumed(
             (1, True),
             (2, False),
         ]
+        # 6 lists asked for, more when an oversized one was split (the sample's order is
+        # random, and so the k-means start): the resumed training keeps the stopped one's.
+        stopped_lists = db.session.get(VectorIndex, 2).lists
+        assert stopped_lists >= 6
     assert answers(client, probes) == first
     with app.app_context():
         assert ivf.due()
         report = upkeep.run_all()["vector_index"]
-        assert report["version"] == 2 and report["lists"] == 6
+        assert report["version"] == 2 and report["lists"] == stopped_lists
         assert db.session.scalars(select(VectorIndex.version)).all() == [2]
         assert db.session.scalars(select(TicketVector.ivf_version).distinct()).all() == [2]
     assert answers(client, probes) == first
