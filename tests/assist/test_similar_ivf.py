@@ -414,7 +414,7 @@ def test_a_query_through_the_index_is_four_statements(app, client, runner, state
         similar.find_similar_to(probe, 5, scope)  # the centroids and the versions, once
     with app.app_context():
         statements.clear()
-        _ticket, matches, engine = similar.find_similar_to(probe, 5, scope)
+        matches, engine = similar.find_similar_to(probe, 5, scope)
         postgres = db.session.get_bind().dialect.name == "postgresql"
     assert engine == "embeddings" and len(matches) == 5
     assert len(statements) == (4 if postgres else 5), statements

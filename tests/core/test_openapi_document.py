@@ -23,13 +23,13 @@ def test_the_document_equals_the_one_eager_registration_writes(app, monkeypatch)
     lazy = _document(app)
     # flask-smorest's own register_blueprint documents each blueprint as it is registered.
     monkeypatch.setattr(TicketingApi, "register_blueprint", Api.register_blueprint)
-    eager = _document(_eager_app(app))
+    eager = _document(_fresh_app(app))
     assert lazy == eager
     assert len(lazy["paths"]) > 50
     assert [tag["name"] for tag in lazy["tags"]] == [tag["name"] for tag in eager["tags"]]
 
 
-def _eager_app(app):
+def _fresh_app(app):
     from tests.conftest import make_config
 
     return create_app(make_config(SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"]))
@@ -44,7 +44,7 @@ def test_building_the_app_documents_nothing_until_the_document_is_read(app, monk
         return original(self, *args, **kwargs)
 
     monkeypatch.setattr(Blueprint, "register_views_in_doc", counting)
-    fresh = _eager_app(app)
+    fresh = _fresh_app(app)
     assert calls == []
     document = _document(fresh)
     assert len(calls) == len(set(calls)) > 5
@@ -59,8 +59,8 @@ def test_building_the_app_documents_nothing_until_the_document_is_read(app, monk
 
 
 def test_concurrent_first_reads_all_get_the_whole_document(app):
-    expected = _document(_eager_app(app))
-    fresh = _eager_app(app)
+    expected = _document(_fresh_app(app))
+    fresh = _fresh_app(app)
     results: list[dict] = []
     barrier = threading.Barrier(4)
 

@@ -38,7 +38,7 @@ class Similar(MethodView):
         """The ``k`` tickets most like this one (``scope``: all, open or resolved), each with
         a score in 0..1, the words they share, and for a resolved one the public reply that
         resolved it."""
-        _ticket, matches, engine = similar.find_similar_to(ticket_id, params["k"], params["scope"])
+        matches, engine = similar.find_similar_to(ticket_id, params["k"], params["scope"])
         return {"items": matches, "meta": {**params, "engine": engine}}
 
 

@@ -47,6 +47,7 @@ from ..core.vocab import (
 from ..models import Reply, Ticket, TicketVector
 from ..tickets import ivf
 from ..tickets import vectors as ticket_vectors
+from ..tickets.services import get_ticket
 from . import vector_index
 from .merge import merged_source_ids
 from .models import TicketMerge
@@ -296,10 +297,7 @@ def _kept(scored: list[tuple[int, float]], scope: str, k: int) -> list[tuple[int
     batch = max(STATUS_BATCH, 4 * k)
     for start in range(0, len(scored), batch):
         chunk = scored[start : start + batch]
-        ids = [i for i, _ in chunk]
-        found = set(
-            db.session.scalars(select(Ticket.id).where(ticket_vectors.among(Ticket.id, ids), where))
-        )
+        found = ivf.meeting(where, [i for i, _ in chunk])
         kept += [(i, s) for i, s in chunk if i in found]
         if len(kept) >= k:
             break
@@ -369,19 +367,15 @@ _WITH_VECTOR = (
 )
 
 
-def find_similar_to(
-    ticket_id: int, k: int = 5, scope: str = "all"
-) -> tuple[Ticket, list[Match], str]:
+def find_similar_to(ticket_id: int, k: int = 5, scope: str = "all") -> tuple[list[Match], str]:
     """``find_similar`` for the ticket ``ticket_id`` (``NotFound`` when there is none), read
     with its stored vector in one statement when the embeddings are on."""
-    if embeddings.active():
-        row = db.session.execute(_WITH_VECTOR, {"id": ticket_id}).first()
-        ticket = None if row is None else row[0]
-    else:
-        ticket = db.session.get(Ticket, ticket_id)
-    if ticket is None:
+    if not embeddings.active():
+        return find_similar(get_ticket(ticket_id), k, scope)
+    row = db.session.execute(_WITH_VECTOR, {"id": ticket_id}).first()
+    if row is None:
         raise NotFound(f"Ticket {ticket_id}")
-    return (ticket, *find_similar(ticket, k, scope))
+    return find_similar(row[0], k, scope)
 
 
 def similar_tickets(

@@ -412,7 +412,7 @@ def _read_exact(
     return ids, matrix, (None if where is None else {i for i, _blob, ok in rows if ok})
 
 
-def _meeting(where: Any, ids: list[int]) -> set[int]:
+def meeting(where: Any, ids: list[int]) -> set[int]:
     """Which of ``ids`` meet ``where`` (a condition on ``Ticket``)."""
     return set(db.session.scalars(select(Ticket.id).where(among(Ticket.id, ids), where)))
 
@@ -429,7 +429,7 @@ def _first_meeting(
             break
         if ticket_id not in checked:
             rest = [i for i, _score in out[position:] if i not in checked]
-            kept = kept | _meeting(where, rest)
+            kept = kept | meeting(where, rest)
             checked = checked | set(rest)
         if ticket_id in kept:
             found.append((ticket_id, score))
