@@ -5,6 +5,8 @@ vectors, stray rows and retraining."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import func, select, update
 
@@ -170,7 +172,10 @@ def test_retraining_keeps_the_answers_and_only_the_new_version(app, client, runn
     probes = [rows[3] for rows in clusters]
     train(runner, "--lists", "8")
     first = answers(client, probes)
-    assert "version 2: 6 lists" in train(runner, "--lists", "6")
+    # 6 lists asked for, more when an oversized one was split (the sample's order is random,
+    # and so the k-means start).
+    trained = re.search(r"version 2: (\d+) lists", train(runner, "--lists", "6"))
+    assert trained and int(trained.group(1)) >= 6
     app.config["SIMILAR_IVF_PROBES"] = 3
     assert answers(client, probes) == first
     with app.app_context():
