@@ -116,6 +116,71 @@ def test_discarding_keeps_the_colleagues_version(new_context, live_app):
     assert mine.api.get(f"/api/tickets/{ticket['id']}")["priority"] == "medium"
 
 
+def sla_warning(live_app, ticket_id: int) -> None:
+    """What the SLA upkeep writes when a clock is at risk: an audit row by the system, and no
+    new version of the ticket (its clocks live in their own table)."""
+    from ticketing.core.vocab import SlaClock, SlaEvent
+    from ticketing.models import TicketEvent, utcnow
+    from ticketing.sla.upkeep import SLA_ACTOR
+
+    with live_app.app_context():
+        db.session.add(
+            TicketEvent(
+                ticket_id=ticket_id,
+                action=SlaEvent.AT_RISK.value,
+                field=SlaClock.FIRST_RESPONSE.value,
+                actor_type=SLA_ACTOR.type,
+                actor_label=SLA_ACTOR.label,
+                via=SLA_ACTOR.via,
+                created_at=utcnow(),
+            )
+        )
+        db.session.commit()
+
+
+def test_a_read_that_crosses_my_save_does_not_undo_it_on_the_page(new_context, live_app):
+    """An SLA warning makes the page read the ticket again; that read's answer is held back
+    until after my own save's answer (two requests can cross like that) and must not put the
+    older version back on the page (a CI run of stop 25 saw a summary stuck on an older
+    version; this is one way that happens)."""
+    mine = new_context()
+    ticket = mine.api.post("/api/tickets", {"subject": "Crossing", "body": "Two answers cross."})
+    url = f"/api/tickets/{ticket['id']}"
+    page = watched_page(mine)
+    edit = open_ticket(page, ticket["id"])
+    held = []
+
+    def hold_reads(route):
+        if route.request.method != "GET":
+            route.continue_()
+            return
+        held.append((route, route.fetch()))  # the ticket as it is now, answered later
+
+    with page.expect_response(lambda r: "/api/changes" in r.url):  # polling from here on
+        pass
+    page.route(f"**{url}", hold_reads)
+    sla_warning(live_app, ticket["id"])
+    deadline = time.monotonic() + LIVE_BUDGET_MS / 1000
+    while not held and time.monotonic() < deadline:
+        page.wait_for_timeout(100)
+    assert held, "the page did not read the ticket after the SLA warning"
+
+    priority = "critical" if mine.api.get(url)["priority"] != "critical" else "low"
+    with page.expect_response(lambda r: r.request.method == "PATCH") as saved:
+        edit.get_by_label("Priority", exact=True).select_option(priority)
+    assert saved.value.ok, (saved.value.status, saved.value.text())
+    summary = page.locator(".ticket-summary")
+    expect(summary.locator(".mark-manual")).to_have_count(1)
+    for route, response in held:
+        route.fulfill(response=response)
+    expect(page.locator("#live-notice")).to_be_visible()
+    expect(summary).to_contain_text(priority.capitalize())
+    expect(summary.locator(".mark-manual")).to_have_count(1)
+    edit = page.get_by_role("complementary", name="Edit ticket")
+    expect(edit.get_by_label("Priority", exact=True)).to_have_value(priority)
+    assert page.watch.errors == []
+
+
 def test_a_new_ticket_appears_in_an_open_list_without_reload(new_context, live_app):
     mine = new_context()
     ana = colleague_context(new_context, live_app)

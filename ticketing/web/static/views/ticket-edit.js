@@ -19,6 +19,12 @@ export function etagOf(ticket) {
   return `"t${ticket.id}-v${ticket.version}"`;
 }
 
+/** Whether fresh is a version of the ticket at least as new as held (or nothing is held).
+ * Two answers can cross: a read that left before a save may arrive after the save's own. */
+export function isNewer(fresh, held) {
+  return !held || fresh.version >= held.version;
+}
+
 /**
  * Somebody saved the ticket since this page loaded it (412): show what changed and who, then
  * re-apply the agent's changes on the current version or drop them. Either way the view is
@@ -72,7 +78,7 @@ async function patch(ctx, changes, control, message, undo, done) {
     });
     control.removeAttribute("aria-busy");
     if (!ctx.alive) return;
-    ctx.ticket = fresh;
+    if (isNewer(fresh, ctx.ticket)) ctx.ticket = fresh;
     ctx.renderSummary();
     if (done) done(fresh);
     toast("Saved.", "ok");

@@ -20,7 +20,7 @@ import { assistReplies, similarCard } from "./assist.js";
 import { describeChanges, presenceText } from "./live-notes.js";
 import { eventsCard, repliesCard, triageCard } from "./ticket-activity.js";
 import { slaCard } from "./sla.js";
-import { classifyControl, editCard } from "./ticket-edit.js";
+import { classifyControl, editCard, isNewer } from "./ticket-edit.js";
 
 function chip(...content) {
   return el("span", { class: "chip" }, content);
@@ -166,10 +166,14 @@ export function ticketView(main, route) {
       return;
     }
     if (!ctx.alive || !summary) return;
-    ctx.ticket = fresh;
-    ctx.renderSummary();
-    const editing = props && props.contains(document.activeElement);
-    if (!editing) clear(props).appendChild(editCard(ctx));
+    // A read that left before this page's own save can arrive after it: never go back to an
+    // older version (the newer one already holds the colleague's change).
+    if (isNewer(fresh, ctx.ticket)) {
+      ctx.ticket = fresh;
+      ctx.renderSummary();
+      const editing = props && props.contains(document.activeElement);
+      if (!editing) clear(props).appendChild(editCard(ctx));
+    }
     liveNotice.textContent = describeChanges(changes);
     liveNotice.hidden = false;
     replies.load();
