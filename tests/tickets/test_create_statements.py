@@ -1,0 +1,127 @@
+"""A create is one transaction of a few statements, with no read-backs; on PostgreSQL its
+rollup upsert travels with the COMMIT, so the day's hot rollup rows are locked only for the
+commit itself (tickets/rollups.py)."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy import event
+
+from ticketing.core.extensions import db
+from ticketing.models import SlaPolicy, Ticket, TicketRollup
+from ticketing.tickets import rollups, services
+
+BODY = {
+    "subject": "Charged twice for my subscription",
+    "body": "My card was charged twice this month for the same plan. Please refund one.",
+    "requester_email": "someone@example.com",
+}
+
+
+def _is_postgresql(app) -> bool:
+    with app.app_context():
+        return db.engine.dialect.name == "postgresql"
+
+
+def _statements_until_commit(app, client, body: dict) -> list[str]:
+    """The SQL a ``POST /api/tickets`` sends up to its COMMIT, lower-cased, one line each."""
+    with app.app_context():
+        engine = db.engine
+    seen: list[str] = []
+    committed: list[int] = []
+
+    def spy(_conn, _cursor, statement, *_args):
+        seen.append(" ".join(statement.lower().split()))
+
+    def on_commit(_conn):
+        committed.append(len(seen))
+
+    event.listen(engine, "before_cursor_execute", spy)
+    event.listen(engine, "commit", on_commit)
+    try:
+        answer = client.post("/api/tickets", json=body)
+    finally:
+        event.remove(engine, "before_cursor_execute", spy)
+        event.remove(engine, "commit", on_commit)
+    assert answer.status_code == 201, answer.get_json()
+    assert committed, "the create committed"
+    return seen[: committed[0]]
+
+
+def test_a_create_is_its_writes_and_one_lookup_no_read_backs(app, client):
+    """The duplicate look-up is the only read; then one INSERT per table, in one transaction
+    (the rollup upsert rides with the COMMIT on PostgreSQL). A SELECT of the new ticket, its
+    clock or its outbox row after an INSERT (a read-back) fails this test."""
+    client.post("/api/tickets", json={**BODY, "requester_email": "warm@example.com"})
+    sent = _statements_until_commit(app, client, BODY)
+    reads = [s for s in sent if s.startswith("select")]
+    assert len(reads) == 1 and "requester_email" in reads[0], reads
+    tables = [s.split()[2] for s in sent if s.startswith("insert")]
+    with app.app_context():
+        clocks = db.session.scalar(sa.select(sa.func.count()).select_from(SlaPolicy)) > 0
+    expected = ["tickets", "mail_outbox", *(["ticket_slas"] if clocks else []), "ticket_events"]
+    if not _is_postgresql(app):
+        expected.append("ticket_rollups")
+    assert tables == expected, sent
+    assert len(sent) == len(expected) + 1, sent
+
+
+def test_the_rollups_count_a_create_once_committed(app, client):
+    assert client.post("/api/tickets", json=BODY).status_code == 201
+    with app.app_context():
+        assert rollups.check() == []
+        total = db.session.scalar(
+            sa.select(TicketRollup.n).where(
+                TicketRollup.day == rollups.ALL_DAYS,
+                TicketRollup.status == "open",
+                TicketRollup.dimension == rollups.ALL,
+            )
+        )
+        assert total == 1
+
+
+@pytest.fixture
+def postgresql_only(app):
+    if not _is_postgresql(app):
+        pytest.skip("SQLite writes the rollups at each flush (one writer at a time anyway)")
+
+
+def _new_ticket(subject: str) -> Ticket:
+    return services.create_ticket({"subject": subject, "body": "It does not work."})
+
+
+def test_a_flushed_create_locks_no_rollup_row_before_its_commit(app, postgresql_only):
+    """Before: the upsert ran at the flush and held the day's rows until the commit, so a
+    second create waited for the first one's commit (here: its lock timeout)."""
+    with app.app_context():
+        first = _new_ticket("First")  # flushed, not committed
+        with app.app_context():  # another request, its own session and connection
+            db.session.execute(sa.text("SET LOCAL lock_timeout = '2s'"))
+            _new_ticket("Second")
+            db.session.commit()
+        db.session.commit()
+        assert first.id is not None
+        assert rollups.check() == []
+
+
+def test_kept_counts_follow_their_transaction(app, postgresql_only):
+    """A savepoint's counts go with its rollback, the outer ones stay; a read of the rollups
+    inside the transaction sees the counts kept for the commit; an outer rollback drops them
+    (and the connection's next transaction does not inherit them)."""
+    with app.app_context():
+        _new_ticket("Kept")
+        savepoint = db.session.begin_nested()
+        _new_ticket("Rolled back with its savepoint")
+        savepoint.rollback()
+        assert rollups.check() == []  # reads the kept counts: one ticket, not two
+        db.session.commit()
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Ticket)) == 1
+        assert rollups.check() == []
+
+        _new_ticket("Rolled back")
+        db.session.rollback()
+        _new_ticket("Committed")
+        db.session.commit()
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Ticket)) == 2
+        assert rollups.check() == []
