@@ -48,6 +48,8 @@ def find_duplicate_of(ticket: Ticket) -> tuple[int, float] | None:
     with db.session.no_autoflush:
         rows = db.session.execute(_LATEST_OPEN, {"requester_email": ticket.requester_email})
         earlier = [row for row in rows if row.id != ticket.id]
+    if not earlier:  # most creates: the requester has no other open ticket
+        return None
     best = rank(terms_of(ticket.subject, ticket.body), earlier, 1, min_score=threshold - 1e-9)
     return (best[0].ticket.id, best[0].score) if best else None
 
