@@ -157,6 +157,13 @@ def note_access(action: str, **kwargs: Any) -> None:
 
 def _changed_fields(obj: Any) -> set[str]:
     state = inspect(obj)
+    if state.key is None:
+        # New: only an attribute that was set can have a change (the same answer, from the
+        # ~20 set of a ticket's ~50 attributes: a tenth of a create's hooks went here).
+        attrs, props = state.attrs, state.mapper.attrs
+        return {
+            key for key in list(state.dict) if key in props and attrs[key].history.has_changes()
+        }
     return {attr.key for attr in state.attrs if attr.history.has_changes()}
 
 
