@@ -125,3 +125,38 @@ def test_kept_counts_follow_their_transaction(app, postgresql_only):
         db.session.commit()
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Ticket)) == 2
         assert rollups.check() == []
+
+
+def test_a_failing_upsert_fails_the_commit_and_stores_nothing(app, postgresql_only):
+    """The counts and the change commit together or not at all: an upsert the database
+    refuses (here a value too long for its column) fails the commit, as a SQLAlchemy error,
+    and the ticket is not stored; the session and its connection work on afterwards."""
+    with app.app_context():
+        _new_ticket("Never stored")
+        connection = db.session.connection()
+        bogus = rollups.Deltas()
+        bogus.counts[(rollups.ALL_DAYS, "x" * 500, rollups.ALL, "")] = [1, 0, 0, 0]
+        with rollups._kept_lock:
+            rollups._kept[connection].counts.update(bogus.counts)
+        with pytest.raises(sa.exc.DBAPIError):
+            db.session.commit()
+        db.session.rollback()
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Ticket)) == 0
+        _new_ticket("Stored")
+        db.session.commit()
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Ticket)) == 1
+        assert rollups.check() == []
+
+
+def test_the_commit_goes_with_the_upsert(app, postgresql_only):
+    """The pipeline ends the transaction itself: the DB-API commit that follows has nothing
+    left to send."""
+    with app.app_context():
+        _new_ticket("One round trip")
+        connection = db.session.connection()
+        raw = connection.connection.driver_connection
+        rollups.commit_with_kept(connection)  # what the connection's commit event runs
+        assert raw.info.transaction_status.name == "IDLE"
+        db.session.commit()
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Ticket)) == 1
+        assert rollups.check() == []

@@ -359,10 +359,10 @@ _raw_upsert: dict[str, str] = {}
 
 def commit_with_kept(connection: Connection) -> None:
     """Engine hook (``commit``, just before the DB-API commit): the kept deltas' upsert and the
-    ``COMMIT`` in one pipeline — sent together, answered together. The DB-API commit that
-    follows finds the transaction ended and does nothing. An error (the upsert's or the
-    commit's) is raised as SQLAlchemy's ``DBAPIError`` subclass; the transaction is then
-    rolled back, as any failed commit is."""
+    ``COMMIT`` in one pipeline — sent together, answered together (one round trip). The
+    DB-API commit that follows finds the transaction ended and does nothing. An error (the
+    upsert's or the commit's) is raised as SQLAlchemy's ``DBAPIError`` subclass; the
+    transaction is then rolled back, as any failed commit is."""
     kept = _take_kept(connection)
     if kept is None:
         return
@@ -381,7 +381,9 @@ def commit_with_kept(connection: Connection) -> None:
                 chunk = rows[start : start + CHUNK]
                 params = {name: [row[name] for row in chunk] for name in _COLUMNS}
                 cursor.execute(sql, params)
-            raw.commit()
+            # Queued as a statement (``raw.commit()`` would sync, and leaving the pipeline
+            # sync again: two round trips); the pipeline's one Sync at its end sends both.
+            cursor.execute("COMMIT")
     except dialect.loaded_dbapi.Error as err:
         raise DBAPIError.instance(
             sql, params, err, dialect.loaded_dbapi.Error, dialect=dialect
