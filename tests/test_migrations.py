@@ -168,3 +168,31 @@ def test_password_reset_mail_needs_no_ticket_and_the_downgrade_drops_such_rows(a
             sa.text(insert), {"ticket": ticket, "kind": "password_reset", "mid": "<5@x>", "t": when}
         )
     upgrade(directory=MIGRATIONS)
+
+
+def _pending_list_limits() -> dict[str, str | None]:
+    rows = db.session.execute(
+        sa.text(
+            "SELECT relname, (SELECT option_value FROM pg_options_to_table(reloptions) "
+            "WHERE option_name = 'gin_pending_list_limit') FROM pg_class "
+            "WHERE relname IN ('ix_tickets_search_vector', 'ix_tickets_requester_trgm')"
+        )
+    )
+    limits = dict(rows.all())
+    db.session.rollback()
+    return limits
+
+
+def test_search_indexes_keep_a_short_pending_list_on_postgresql(app_ctx):
+    """ed14953df0ee: every search reads a GIN index's whole pending list, which grew to
+    hundreds of pages after an intake burst with the 4 MB default (the search twice as slow
+    until a vacuum); the two search indexes merge theirs past 64 kB, and the downgrade gives
+    back the default."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("GIN pending lists are PostgreSQL's")
+    wanted = {"ix_tickets_search_vector": "64", "ix_tickets_requester_trgm": "64"}
+    assert _pending_list_limits() == wanted
+    downgrade(directory=MIGRATIONS, revision="d2f4a6c8e0b1")
+    assert _pending_list_limits() == dict.fromkeys(wanted)
+    upgrade(directory=MIGRATIONS)
+    assert _pending_list_limits() == wanted
