@@ -112,10 +112,14 @@ def decode(token: str, sort: str, nullable: bool) -> Cursor:
     return Cursor(sort, value, ticket_id, served)
 
 
-def after(column: ColumnElement, cursor: Cursor, nullable: bool) -> ColumnElement[bool]:
-    """The rows that come after ``cursor`` in ``(column, id)`` order (see the module doc)."""
+def after(
+    column: ColumnElement, cursor: Cursor, nullable: bool, id_column: ColumnElement | None = None
+) -> ColumnElement[bool]:
+    """The rows that come after ``cursor`` in ``(column, id)`` order (see the module doc);
+    ``id_column`` is the ticket's id (``Ticket.id`` unless the rows come from elsewhere)."""
     descending = cursor.sort.startswith("-")
-    id_after = Ticket.id < cursor.id if descending else Ticket.id > cursor.id
+    id_column = Ticket.id if id_column is None else id_column
+    id_after = id_column < cursor.id if descending else id_column > cursor.id
     if cursor.value is None:
         return and_(column.is_(None), id_after)
     value = literal(cursor.value, column.type)
