@@ -51,7 +51,7 @@ import math
 import threading
 import weakref
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -158,6 +158,11 @@ class Deltas:
         row[2] += scored
         row[3] += done
 
+    def merge(self, other: Deltas) -> None:
+        """Add ``other``'s netted changes to these."""
+        for key, (n, urgency, scored, done) in other.counts.items():
+            self._bump(key, n, urgency, scored, done)
+
     def add(self, values: Mapping[str, Any], sign: int = 1) -> None:
         status, created = values["status"], values["created_at"]
         if status is None or created is None:  # not a row the database would accept
@@ -225,15 +230,19 @@ _UPSERT_ARRAYS = text(
 _COLUMNS = ("day", "status", "dimension", "value", *COUNTERS)
 
 
+def _array_params(rows: list[dict[str, Any]]) -> Iterator[dict[str, list]]:
+    """``_UPSERT_ARRAYS``'s parameters for ``rows``, ``CHUNK`` rows at a time."""
+    for start in range(0, len(rows), CHUNK):
+        chunk = rows[start : start + CHUNK]
+        yield {name: [row[name] for row in chunk] for name in _COLUMNS}
+
+
 def write(connection: Connection, deltas: Deltas) -> int:
     """Add ``deltas`` to the rollups (upsert); returns how many rows it touched."""
     rows = deltas.rows()
     if connection.dialect.name == "postgresql":
-        for start in range(0, len(rows), CHUNK):
-            chunk = rows[start : start + CHUNK]
-            connection.execute(
-                _UPSERT_ARRAYS, {name: [row[name] for row in chunk] for name in _COLUMNS}
-            )
+        for params in _array_params(rows):
+            connection.execute(_UPSERT_ARRAYS, params)
         return len(rows)
     for start in range(0, len(rows), CHUNK):
         stmt = sqlite.insert(_table).values(rows[start : start + CHUNK])
@@ -332,10 +341,7 @@ def after_flush(session: Session, flush_context: Any) -> None:
         if kept is None:
             _kept[connection] = pending.deltas
             return
-    for key, counts in pending.deltas.counts.items():
-        total = kept.counts[key]
-        for i, count in enumerate(counts):
-            total[i] += count
+    kept.merge(pending.deltas)
 
 
 def _take_kept(connection: Connection) -> Deltas | None:
@@ -377,9 +383,7 @@ def commit_with_kept(connection: Connection) -> None:
     params = None
     try:
         with raw.pipeline(), raw.cursor() as cursor:
-            for start in range(0, len(rows), CHUNK):
-                chunk = rows[start : start + CHUNK]
-                params = {name: [row[name] for row in chunk] for name in _COLUMNS}
+            for params in _array_params(rows):
                 cursor.execute(sql, params)
             # Queued as a statement (``raw.commit()`` would sync, and leaving the pipeline
             # sync again: two round trips); the pipeline's one Sync at its end sends both.
