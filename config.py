@@ -69,6 +69,9 @@ class Config:
         self.MAX_JSON_DEPTH = env_int("MAX_JSON_DEPTH", 32)
         self.SEARCH_COUNT_CAP = env_int("SEARCH_COUNT_CAP", 10_000)
         self.SEARCH_TEXT_COUNT_CAP = env_int("SEARCH_TEXT_COUNT_CAP", 1_000)
+        # How long a process remembers that a text search matched more than that cap (it then
+        # shows "1,000+" without counting again); 0 counts every time.
+        self.SEARCH_MANY_SECONDS = env_float("SEARCH_MANY_SECONDS", 30.0)
         # Idempotency-Key on creating POSTs: how long a key replays its first answer, and how
         # long a request waits for a concurrent same-key request's answer before a 409.
         self.IDEMPOTENCY_TTL_HOURS = env_float("IDEMPOTENCY_TTL_HOURS", 24.0)

@@ -26,7 +26,7 @@ from ..core.vocab import (
     TicketStatus,
 )
 from ..models import Attachment, Reply, Tag, Team, Ticket, User, ticket_tags, utcnow
-from . import keyset, listing, rollups, slaquery
+from . import keyset, listing, rollups, searchcount, slaquery
 from .search import apply_search
 
 NULLABLE_SORT_KEYS = frozenset(
@@ -414,7 +414,12 @@ def list_tickets(params: dict[str, Any]) -> Page:
     text_cap = current_app.config["SEARCH_TEXT_COUNT_CAP"] if params.get("q") else None
     rollup = rollups.matching_count(params, UNCLASSIFIED)
     extra = []
-    if text_cap is not None:
+    # A search known (for a few seconds) to match more than the cap is not counted again,
+    # and walks the sort's index: see ``searchcount``.
+    many = searchcount.known() if text_cap is not None else None
+    many_key = searchcount.key(params, text_cap) if many is not None else None
+    counting = text_cap is not None and many_key not in many
+    if counting:
         if dialect == "postgresql":
             ids, count = _few_or_many(stmt, column, ids, text_cap, window)
         else:
@@ -445,12 +450,19 @@ def list_tickets(params: dict[str, Any]) -> Page:
         total, exact = served + len(rows), True
     elif not rows and served == 0:
         total, exact = 0, True
-    elif rows and text_cap is not None:
+    elif rows and counting:
         total, exact = capped_total(fetched[0].text_total, text_cap)
+    elif rows and text_cap is not None:
+        total, exact = text_cap, False  # known to be more, a moment ago
     elif rows and rollup is not None:
         total, exact = int(fetched[0].rollup_total or 0), True
     else:
         total, exact = count_filtered(stmt, params)
+    if many is not None:
+        if exact:
+            many.discard(many_key)
+        elif total >= text_cap:
+            many.add(many_key)
     return Page(rows, served // per_page + 1, per_page, total, exact, next_cursor)
 
 
