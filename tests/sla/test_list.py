@@ -52,3 +52,19 @@ def test_a_ticket_without_clocks_has_no_sla(client, make_ticket, app):
     assert ticket["sla"] is None
     assert client.get(f"/api/tickets/{ticket['id']}/sla").status_code == 404
     assert ids(client, "sla=ok") == []
+
+
+def test_a_filter_on_sla_clocks_is_built_at_every_ask(app, client, clock, make_ticket, monkeypatch):
+    """ "Breached" compares with now: a kept page statement (``tickets/pagecache``) would keep
+    the old now, so this filter's statement is built at every ask."""
+    import ticketing.tickets.services as services
+    from ticketing.tickets import pagecache
+
+    clock.set(berlin(2026, 11, 30, 9))
+    critical = make_ticket(priority="critical")["id"]  # first response due 10:00
+    monkeypatch.setattr(services, "utcnow", lambda: clock.now.replace(hour=9, minute=30))
+    assert ids(client, "sla=breached") == []
+    monkeypatch.setattr(services, "utcnow", lambda: clock.now.replace(hour=12))
+    assert ids(client, "sla=breached") == [critical]
+    with app.app_context():
+        assert len(pagecache.statements()) == 0

@@ -60,18 +60,18 @@ class ManyMatches:
                 self._known.pop(key, None)
 
 
-def _frozen(value: Any) -> Hashable:
+def frozen(value: Any) -> Hashable:
     if isinstance(value, list | tuple | set | frozenset):
-        return tuple(_frozen(v) for v in value)
+        return tuple(frozen(v) for v in value)
     if isinstance(value, Mapping):
-        return tuple(sorted((k, _frozen(v)) for k, v in value.items()))
+        return tuple(sorted((k, frozen(v)) for k, v in value.items()))
     return value
 
 
 def key(params: Mapping[str, Any], cap: int) -> Hashable:
     """What decides a search's matches: its filters (``me`` is already an id) and the cap."""
     return cap, tuple(
-        sorted((name, _frozen(v)) for name, v in params.items() if name not in NOT_MATCHING)
+        sorted((name, frozen(v)) for name, v in params.items() if name not in NOT_MATCHING)
     )
 
 

@@ -26,7 +26,7 @@ from ..core.vocab import (
     TicketStatus,
 )
 from ..models import Attachment, Reply, Tag, Team, Ticket, User, ticket_tags, utcnow
-from . import keyset, listing, rollups, searchcount, slaquery
+from . import keyset, listing, pagecache, rollups, searchcount, slaquery
 from .search import apply_search
 
 NULLABLE_SORT_KEYS = frozenset(
@@ -389,13 +389,71 @@ def list_tickets(params: dict[str, Any]) -> Page:
     rides along it when the rollups or a text search's capped count can give it."""
     per_page = params["per_page"]
     sort = params.get("sort", "-created_at")
+    nullable = sort.lstrip("-") in NULLABLE_SORT_KEYS
+    dialect = db.session.get_bind().dialect.name
+    cursor = keyset.decode(params["cursor"], sort, nullable) if params.get("cursor") else None
+    served = cursor.served if cursor else (params["page"] - 1) * per_page
+    text_cap = current_app.config["SEARCH_TEXT_COUNT_CAP"] if params.get("q") else None
+    # A search known (for a few seconds) to match more than the cap is not counted again,
+    # and walks the sort's index: see ``searchcount``.
+    many = searchcount.known() if text_cap is not None else None
+    many_key = searchcount.key(params, text_cap) if many is not None else None
+    counting = text_cap is not None and many_key not in many
+    # The same list asked again (a refresh, a teammate's view) reuses its statement: see
+    # ``pagecache``. A filter on SLA clocks compares with "now": built every time.
+    kept = None if params.get("sla") else (dialect, text_cap, counting, searchcount.frozen(params))
+    page, total_from = pagecache.statements().get(
+        kept,
+        lambda: _page_statement(params, sort, cursor, served, dialect, text_cap, counting),
+    )
+    # Plain rows: run on the session's connection (same transaction), skipping the ORM's
+    # per-statement set-up, which has no entity to load here.
+    fetched = db.session.connection().execute(page).all()
+    more = len(fetched) > per_page
+    fetched = fetched[:per_page]
+    rows = [listing.build(row, dialect) for row in fetched]
+    next_cursor = None
+    if more:
+        last = fetched[-1]
+        next_cursor = keyset.encode(sort, last.sort_value, last.id, served + per_page)
+    if rows and not more:
+        # The last page: everything before it was full, so the total is known without a count
+        # (most searches fit on one page; a text search's count was not even run).
+        total, exact = served + len(rows), True
+    elif not rows and served == 0:
+        total, exact = 0, True
+    elif rows and total_from == "text":
+        total, exact = capped_total(fetched[0].text_total, text_cap)
+    elif rows and text_cap is not None:
+        total, exact = text_cap, False  # known to be more, a moment ago
+    elif rows and total_from == "rollup":
+        total, exact = int(fetched[0].rollup_total or 0), True
+    else:
+        total, exact = count_filtered(filter_tickets(select(Ticket.id), params), params)
+    if many is not None:
+        if exact:
+            many.discard(many_key)
+        elif total >= text_cap:
+            many.add(many_key)
+    return Page(rows, served // per_page + 1, per_page, total, exact, next_cursor)
+
+
+def _page_statement(
+    params: dict[str, Any],
+    sort: str,
+    cursor: keyset.Cursor | None,
+    served: int,
+    dialect: str,
+    text_cap: int | None,
+    counting: bool,
+) -> tuple[Select, str | None]:
+    """The page's one statement (ordered), and where its total comes from: ``"text"`` (a
+    text search's capped count), ``"rollup"`` (the rollup rows) or ``None`` (not in it)."""
+    per_page = params["per_page"]
     key = sort.lstrip("-")
     nullable = key in NULLABLE_SORT_KEYS
     column = _sort_column(key)
-    dialect = db.session.get_bind().dialect.name
     stmt = filter_tickets(select(Ticket.id), params)
-    cursor = keyset.decode(params["cursor"], sort, nullable) if params.get("cursor") else None
-    served = cursor.served if cursor else (params["page"] - 1) * per_page
 
     def window(rows: Select, value, id_column) -> Select:
         """``rows`` (id, sort_value) narrowed to this page: after the cursor or the offset,
@@ -411,14 +469,8 @@ def list_tickets(params: dict[str, Any]) -> Page:
     # evaluated once) instead of a round trip after it: a text search's count reads the
     # index's bitmap of every match and visits them up to a cap; the commonest filters are
     # counted exactly from the rollups.
-    text_cap = current_app.config["SEARCH_TEXT_COUNT_CAP"] if params.get("q") else None
     rollup = rollups.matching_count(params, UNCLASSIFIED)
-    extra = []
-    # A search known (for a few seconds) to match more than the cap is not counted again,
-    # and walks the sort's index: see ``searchcount``.
-    many = searchcount.known() if text_cap is not None else None
-    many_key = searchcount.key(params, text_cap) if many is not None else None
-    counting = text_cap is not None and many_key not in many
+    extra, total_from = [], None
     if counting:
         if dialect == "postgresql":
             ids, count = _few_or_many(stmt, column, ids, text_cap, window)
@@ -427,43 +479,12 @@ def list_tickets(params: dict[str, Any]) -> Page:
         # Read only when a page follows: on the last page the total is known without it, and
         # a subquery in a CASE branch runs only when the branch is taken.
         extra.append(case((func.count().over() > per_page, count)).label("text_total"))
-    elif rollup is not None:
+        total_from = "text"
+    elif rollup is not None and text_cap is None:
         extra.append(rollup.scalar_subquery().label("rollup_total"))
+        total_from = "rollup"
     page = listing.page_query(ids, dialect, extra)
-    # Plain rows: run on the session's connection (same transaction), skipping the ORM's
-    # per-statement set-up, which has no entity to load here.
-    fetched = (
-        db.session.connection()
-        .execute(page.order_by(*_order_by(sort, page.selected_columns.sort_value)))
-        .all()
-    )
-    more = len(fetched) > per_page
-    fetched = fetched[:per_page]
-    rows = [listing.build(row, dialect) for row in fetched]
-    next_cursor = None
-    if more:
-        last = fetched[-1]
-        next_cursor = keyset.encode(sort, last.sort_value, last.id, served + per_page)
-    if rows and not more:
-        # The last page: everything before it was full, so the total is known without a count
-        # (most searches fit on one page; a text search's count was not even run).
-        total, exact = served + len(rows), True
-    elif not rows and served == 0:
-        total, exact = 0, True
-    elif rows and counting:
-        total, exact = capped_total(fetched[0].text_total, text_cap)
-    elif rows and text_cap is not None:
-        total, exact = text_cap, False  # known to be more, a moment ago
-    elif rows and rollup is not None:
-        total, exact = int(fetched[0].rollup_total or 0), True
-    else:
-        total, exact = count_filtered(stmt, params)
-    if many is not None:
-        if exact:
-            many.discard(many_key)
-        elif total >= text_cap:
-            many.add(many_key)
-    return Page(rows, served // per_page + 1, per_page, total, exact, next_cursor)
+    return page.order_by(*_order_by(sort, page.selected_columns.sort_value)), total_from
 
 
 def _few_or_many(stmt: Select, column, walk: Select, cap: int, window) -> tuple[Select, Any]:

@@ -1,0 +1,58 @@
+"""The list's page statements, kept per process by the exact parameters that built them.
+
+A list page is one statement (``listing``), but building it is most of a list request's own
+Python: the filters, the keyset or offset window, the outer query's ~60 columns with their
+subqueries, the rollup count — and then SQLAlchemy walks the whole new object to find its
+compiled form in the cache (its cache key) and maps the cached result columns onto the new
+object's. The same list is asked again and again: the page refreshing after a change, every
+agent whose view is "open tickets", a search's next look. So each process keeps the last
+``SIZE`` statements by their parameters (filters, sort, page or cursor, and what decides the
+total's source) and runs a kept one as it is: a statement is immutable and carries its values,
+and its cache key is computed once per object (measured at 100,000 tickets: list request CPU
+3.3 → 2.6 ms in the test client).
+
+Nothing is kept that is not decided by those parameters: a filter on SLA clocks compares with
+"now" and is built every time (the caller passes no key). The rows are always read fresh.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Hashable
+from typing import Any
+
+from cachetools import LRUCache
+from flask import current_app
+
+#: Statements kept per process (a page statement is a few tens of kB).
+SIZE = 128
+EXTENSION = "ticketing:list_statements"
+
+
+class Statements:
+    def __init__(self, size: int = SIZE) -> None:
+        self._kept: LRUCache = LRUCache(size)
+        self._lock = threading.Lock()  # cachetools' caches are not thread-safe
+
+    def get(self, key: Hashable | None, build: Callable[[], Any]) -> Any:
+        """The value kept under ``key``, else ``build()``'s (kept; never when ``key`` is
+        ``None``). Two threads missing at once both build; the last one's is kept."""
+        if key is None:
+            return build()
+        with self._lock:
+            found = self._kept.get(key)
+        if found is None:
+            found = build()
+            with self._lock:
+                self._kept[key] = found
+        return found
+
+    def __len__(self) -> int:
+        return len(self._kept)
+
+
+def statements() -> Statements:
+    found = current_app.extensions.get(EXTENSION)
+    if found is None:
+        found = current_app.extensions.setdefault(EXTENSION, Statements())
+    return found
