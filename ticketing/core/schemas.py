@@ -201,7 +201,11 @@ class PageMeta(Schema):
     total = fields.Integer()
     pages = fields.Integer()
     total_exact = fields.Boolean(
-        metadata={"description": "false when the count stopped at SEARCH_COUNT_CAP"}
+        metadata={
+            "description": "false when total is not exact: the count stopped at its cap "
+            "(SEARCH_COUNT_CAP; SEARCH_TEXT_COUNT_CAP for a text search, which may be "
+            "remembered for SEARCH_MANY_SECONDS) or, past the cap, is PostgreSQL's estimate"
+        }
     )
 
 
