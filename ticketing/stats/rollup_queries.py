@@ -23,6 +23,7 @@ from flask import current_app
 from sqlalchemy import BigInteger, Integer, Select, cast, func, select
 
 from ..core.extensions import db
+from ..core.statements import Kept, frozen, kept
 from ..models import TicketRollup
 from ..tickets import rollups
 
@@ -30,6 +31,8 @@ from ..tickets import rollups
 ROLLUP_FILTERS = frozenset({"status", "created_from", "created_to"})
 #: Up to this many matching tickets the median is exact (a sort of at most that many rows).
 EXACT_MEDIAN_MAX = 2_000
+#: Statements kept per process (headline and series, per filter set and day).
+KEPT = 32
 
 R = TicketRollup
 
@@ -72,32 +75,14 @@ def headline(
     """The scan's headline row (``total``, ``<breakdown>:<value>`` counts, ``avg_urgency``,
     ``resolved``, ``first_created``; with ``with_median`` the ``median_buckets`` too) from
     the rollups: one grouped read of ~100 rows (all-time) or ~100 per day in the window."""
-    # The first day and the median's buckets ride along as constant columns (scalar
-    # subqueries, each evaluated once): one round trip, not three.
-    constants = []
-    if not filters.get("created_from"):
-        constants.append(first_day_query(filters).scalar_subquery().label("first_day"))
-    if with_median:
-        constants.extend(_median_buckets(filters))
-    stmt = (
-        select(
-            R.status,
-            R.dimension,
-            R.value,
-            func.sum(R.n),
-            func.sum(R.urgency_sum),
-            func.sum(R.urgency_n),
-            func.sum(R.resolved_n),
-            *constants,
-        )
-        .where(R.dimension.in_(rollups.COUNT_DIMENSIONS), *_where(filters))
-        .group_by(R.status, R.dimension, R.value)
+    stmt, names = _kept().get(
+        ("headline", frozen(filters), with_median), lambda: _headline_query(filters, with_median)
     )
     sums: dict[tuple[str, str], int] = {}
     total = urgency_sum = urgency_n = resolved = 0
     extra: dict[str, Any] = {}
     for status, dimension, value, n, u_sum, u_n, done, *rest in db.session.execute(stmt):
-        extra = dict(zip((c.key for c in constants), rest, strict=True))
+        extra = dict(zip(names, rest, strict=True))
         if dimension == rollups.ALL:
             key = ("status", status)
             total, urgency_sum = total + int(n), urgency_sum + int(u_sum)
@@ -123,6 +108,38 @@ def headline(
     return row
 
 
+def _kept() -> Kept:
+    """The stats' statements, kept per process by the filters that built them (they depend on
+    nothing else: the 30-day series' dates are in its key): see ``core.statements``."""
+    return kept("stats", KEPT)
+
+
+def _headline_query(filters: dict[str, Any], with_median: bool) -> tuple[Select, tuple]:
+    """``headline``'s statement, and the names of its constant columns."""
+    # The first day and the median's buckets ride along as constant columns (scalar
+    # subqueries, each evaluated once): one round trip, not three.
+    constants = []
+    if not filters.get("created_from"):
+        constants.append(first_day_query(filters).scalar_subquery().label("first_day"))
+    if with_median:
+        constants.extend(_median_buckets(filters))
+    stmt = (
+        select(
+            R.status,
+            R.dimension,
+            R.value,
+            func.sum(R.n),
+            func.sum(R.urgency_sum),
+            func.sum(R.urgency_n),
+            func.sum(R.resolved_n),
+            *constants,
+        )
+        .where(R.dimension.in_(rollups.COUNT_DIMENSIONS), *_where(filters))
+        .group_by(R.status, R.dimension, R.value)
+    )
+    return stmt, tuple(c.key for c in constants)
+
+
 def first_day_query(filters: dict[str, Any]) -> Select:
     """The created day of the first matching ticket (the window's start without
     created_from): the first day row that still counts a ticket."""
@@ -141,6 +158,12 @@ def first_day_query(filters: dict[str, Any]) -> Select:
 
 def per_day(filters: dict[str, Any], start: date, end: date) -> dict[date, int]:
     """Tickets created per day in [start, end] (days with none left out)."""
+    key = ("per_day", frozen(filters), start, end)
+    stmt = _kept().get(key, lambda: _per_day_query(filters, start, end))
+    return {_as_date(day): int(n) for day, n in db.session.execute(stmt)}
+
+
+def _per_day_query(filters: dict[str, Any], start: date, end: date) -> Select:
     low = start
     if filters.get("created_from"):  # days before it count no matching ticket
         low = max(start, _midnight_day(filters["created_from"]))
@@ -151,7 +174,7 @@ def per_day(filters: dict[str, Any], start: date, end: date) -> dict[date, int]:
     )
     if filters.get("status"):
         stmt = stmt.where(R.status.in_(filters["status"]))
-    return {_as_date(day): int(n) for day, n in db.session.execute(stmt)}
+    return stmt
 
 
 def _as_date(value: Any) -> date:

@@ -18,43 +18,12 @@ Nothing is kept that is not decided by those parameters: a filter on SLA clocks 
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Hashable
-from typing import Any
-
-from cachetools import LRUCache
-from flask import current_app
+from ..core.statements import Kept, kept
 
 #: Statements kept per process: ~56 kB each with what SQLAlchemy memoizes on it (128 distinct
 #: pages kept grew a process by 7.2 MB), so at most ~3.6 MB.
 SIZE = 64
-EXTENSION = "ticketing:list_statements"
 
 
-class Statements:
-    def __init__(self, size: int = SIZE) -> None:
-        self._kept: LRUCache = LRUCache(size)
-        self._lock = threading.Lock()  # cachetools' caches are not thread-safe
-
-    def get(self, key: Hashable | None, build: Callable[[], Any]) -> Any:
-        """The value kept under ``key``, else ``build()``'s (kept; never when ``key`` is
-        ``None``). Two threads missing at once both build; the last one's is kept."""
-        if key is None:
-            return build()
-        with self._lock:
-            found = self._kept.get(key)
-        if found is None:
-            found = build()
-            with self._lock:
-                self._kept[key] = found
-        return found
-
-    def __len__(self) -> int:
-        return len(self._kept)
-
-
-def statements() -> Statements:
-    found = current_app.extensions.get(EXTENSION)
-    if found is None:
-        found = current_app.extensions.setdefault(EXTENSION, Statements())
-    return found
+def statements() -> Kept:
+    return kept("list_pages", SIZE)

@@ -26,6 +26,8 @@ from typing import Any
 from cachetools import TTLCache
 from flask import current_app
 
+from ..core.statements import frozen
+
 #: Parameters that choose the page or its order, not which tickets match.
 NOT_MATCHING = frozenset({"sort", "cursor", "page", "per_page"})
 #: Searches remembered per process (the least recently stored are dropped first).
@@ -58,14 +60,6 @@ class ManyMatches:
         if self._known is not None:
             with self._lock:
                 self._known.pop(key, None)
-
-
-def frozen(value: Any) -> Hashable:
-    if isinstance(value, list | tuple | set | frozenset):
-        return tuple(frozen(v) for v in value)
-    if isinstance(value, Mapping):
-        return tuple(sorted((k, frozen(v)) for k, v in value.items()))
-    return value
 
 
 def key(params: Mapping[str, Any], cap: int) -> Hashable:

@@ -15,6 +15,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from ..core.errors import InvalidInput, NotFound
 from ..core.extensions import db
 from ..core.pagination import Page
+from ..core.statements import frozen
 from ..core.vocab import (
     CLOSED_STATUSES,
     PRIORITY_RANK,
@@ -401,7 +402,7 @@ def list_tickets(params: dict[str, Any]) -> Page:
     counting = text_cap is not None and many_key not in many
     # The same list asked again (a refresh, a teammate's view) reuses its statement: see
     # ``pagecache``. A filter on SLA clocks compares with "now": built every time.
-    kept = None if params.get("sla") else (dialect, text_cap, counting, searchcount.frozen(params))
+    kept = None if params.get("sla") else (dialect, text_cap, counting, frozen(params))
     page, total_from = pagecache.statements().get(
         kept,
         lambda: _page_statement(params, sort, cursor, served, dialect, text_cap, counting),
