@@ -77,7 +77,7 @@ def register_middleware(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from .core import context, events, headers, jobs, kv, ratelimits
+    from .core import context, events, headers, jobs, kv, ratelimits, withcommit
     from .core.extensions import db, limiter, migrate
     from .core.sqlite import register_sqlite_pragmas
 
@@ -91,6 +91,7 @@ def register_extensions(app: Flask) -> None:
     jobs.init_app(app)
     context.init_app(app)
     events.register(db.session)
+    withcommit.register()
 
 
 def register_features(app: Flask) -> None:

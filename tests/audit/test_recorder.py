@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import event, select
 
+from ticketing.core import withcommit
 from ticketing.core.extensions import db
 from ticketing.models import Ticket, TicketEvent
 from ticketing.tickets import services
@@ -62,7 +63,8 @@ def test_the_bulk_seed_writes_no_events(app, runner, client):
     assert [e["field"] for e in events(client, 1)] == ["note"]
 
 
-def _statements(app, client, calls) -> list[list[str]]:
+def _statements(app, client, calls, monkeypatch) -> list[list[str]]:
+    """The SQL each call sends: through SQLAlchemy, and with a COMMIT (core.withcommit)."""
     with app.app_context():
         engine = db.engine
     seen: list[str] = []
@@ -70,6 +72,14 @@ def _statements(app, client, calls) -> list[list[str]]:
     def record(conn, cursor, statement, *args):
         seen.append(statement)
 
+    send = withcommit._send
+
+    def record_with_commit(connection, statements, commit):
+        statements = list(statements)
+        seen.extend(sql for sql, _params in statements)
+        send(connection, statements, commit)
+
+    monkeypatch.setattr(withcommit, "_send", record_with_commit)
     event.listen(engine, "before_cursor_execute", record)
     out = []
     try:
@@ -83,8 +93,11 @@ def _statements(app, client, calls) -> list[list[str]]:
     return out
 
 
-def test_audit_adds_no_query_to_the_list_and_one_insert_to_a_change(app, client, make_ticket):
-    """Reads cost nothing; a change costs exactly one extra INSERT (all its events at once)."""
+def test_audit_adds_no_query_to_the_list_and_one_insert_to_a_change(
+    app, client, make_ticket, monkeypatch
+):
+    """Reads cost nothing; a change costs exactly one extra INSERT (all its events at once),
+    sent with the COMMIT on PostgreSQL."""
     for n in range(3):
         make_ticket(subject=f"T{n}", tags=["a"])
     measured = {}
@@ -97,6 +110,7 @@ def test_audit_adds_no_query_to_the_list_and_one_insert_to_a_change(app, client,
                 ("GET", "/api/tickets?per_page=10", None),
                 ("PATCH", "/api/tickets/1", {"note": str(enabled)}),
             ],
+            monkeypatch,
         )
     (list_off, patch_off), (list_on, patch_on) = measured[False], measured[True]
     assert list_on == list_off

@@ -20,9 +20,10 @@ from datetime import datetime
 from typing import Any
 
 from flask import current_app, g, has_app_context, has_request_context
-from sqlalchemy import event, insert, inspect, select
+from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import InstanceState, Session
 
+from ..core import withcommit
 from ..core.context import current_actor
 from ..core.vocab import SlaEvent, TicketAction, values
 from ..models import Classification, Reply, Tag, Ticket, TicketEvent, utcnow
@@ -65,7 +66,7 @@ PII_WITHHELD = "pii_withheld"
 ACTIONS = (*values(TicketAction), *values(SlaEvent))
 
 _PENDING_KEY = "ticketing.audit.pending"
-_INSERT_EVENTS = insert(TicketEvent.__table__)
+_EVENTS = TicketEvent.__table__
 
 
 def as_text(value: Any) -> str | None:
@@ -225,7 +226,8 @@ def after_flush(session: Session, flush_context: Any) -> None:
     ]
     base = {"field": None, "old_value": None, "new_value": None, **pending.stamp}
     rows = [{**base, **row} for row in (*created, *pending.rows, *replies)]
-    session.connection().execute(_INSERT_EVENTS, rows)
+    # Read back by nothing in the transaction: written with its COMMIT (core.withcommit).
+    withcommit.insert_rows(session.connection(), _EVENTS, rows)
 
 
 def register() -> None:

@@ -13,11 +13,13 @@ from flask_smorest import Api
 
 def init_app(app: Flask, api: Api) -> None:
     from ..core import cli, events, upkeep
+    from ..core.extensions import db
     from . import imap, inbound, outbox, status_page
     from .cli import COMMANDS
     from .routes import blp
 
     events.ticket_saving.connect(outbox.on_ticket_saving, weak=False)
+    outbox.register(db.session)
     events.reply_saving.connect(outbox.on_reply_saving, weak=False)
     events.ticket_saved.connect(outbox.on_saved, weak=False)
     events.reply_saved.connect(outbox.on_saved, weak=False)

@@ -35,8 +35,9 @@ order within one statement.
 
 **On PostgreSQL the upsert travels with the COMMIT.** A flush of the session's outer transaction
 keeps its deltas (netted per transaction) and the connection's ``commit`` event sends them
-together with the ``COMMIT`` in one round trip (psycopg's pipeline): the rows are locked for
-the upsert and the commit's WAL flush, not while the writer's thread waits for its turn at
+with the ``COMMIT`` in one round trip (psycopg's pipeline; ``core.withcommit``, which sends the
+transaction's other kept rows in it too): the rows are locked for the upsert and the commit's
+WAL flush, not while the writer's thread waits for its turn at
 the GIL between two round trips. Under gunicorn's threads that wait (up to the interpreter's
 5 ms switch interval) serialised every create of the day behind the locks: 30% of the CPU
 stood idle at ~200 creates/s. A flush inside a savepoint writes at once, so the savepoint's
@@ -57,10 +58,10 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, Select, delete, event, inspect, select, text
 from sqlalchemy.dialects import sqlite
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import InstanceState, Session
 from sqlalchemy.orm.base import NO_VALUE
 
+from ..core import withcommit
 from ..core.extensions import db
 from ..core.vocab import CLOSED_STATUSES, TriageSource, values
 from ..models import Ticket, TicketRollup
@@ -326,7 +327,7 @@ _kept_lock = threading.Lock()
 def after_flush(session: Session, flush_context: Any) -> None:
     """The flush's deltas: hooked to ``after_flush_postexec``, the flush's last step, after
     every other writer (the audit rows …). PostgreSQL, outer transaction: kept for the commit
-    (``commit_with_kept``); otherwise written now."""
+    (``kept_upsert``); otherwise written now."""
     pending: _Pending | None = session.info.pop(_PENDING, None)
     if pending is None:
         return
@@ -363,35 +364,20 @@ def write_kept(session: Session | None = None) -> None:
 _raw_upsert: dict[str, str] = {}
 
 
-def commit_with_kept(connection: Connection) -> None:
-    """Engine hook (``commit``, just before the DB-API commit): the kept deltas' upsert and the
-    ``COMMIT`` in one pipeline — sent together, answered together (one round trip). The
-    DB-API commit that follows finds the transaction ended and does nothing. An error (the
-    upsert's or the commit's) is raised as SQLAlchemy's ``DBAPIError`` subclass; the
-    transaction is then rolled back, as any failed commit is."""
+def kept_upsert(connection: Connection) -> list[withcommit.Statement]:
+    """Commit producer (``core.withcommit``): the kept deltas' upsert, sent with the
+    ``COMMIT`` in one pipeline (the transaction's other kept rows before it)."""
     kept = _take_kept(connection)
     if kept is None:
-        return
+        return []
     rows = kept.rows()
     if not rows:
-        return
+        return []
     dialect = connection.dialect
     sql = _raw_upsert.get(dialect.name)
     if sql is None:
         sql = _raw_upsert[dialect.name] = str(_UPSERT_ARRAYS.compile(dialect=dialect))
-    raw = connection.connection.driver_connection
-    params = None
-    try:
-        with raw.pipeline(), raw.cursor() as cursor:
-            for params in _array_params(rows):
-                cursor.execute(sql, params)
-            # Queued as a statement (``raw.commit()`` would sync, and leaving the pipeline
-            # sync again: two round trips); the pipeline's one Sync at its end sends both.
-            cursor.execute("COMMIT")
-    except dialect.loaded_dbapi.Error as err:
-        raise DBAPIError.instance(
-            sql, params, err, dialect.loaded_dbapi.Error, dialect=dialect
-        ) from err
+    return [(sql, [params]) for params in _array_params(rows)]
 
 
 def drop_kept(connection: Connection) -> None:
@@ -405,9 +391,9 @@ def register() -> None:
     for name, hook in (("before_flush", before_flush), ("after_flush_postexec", after_flush)):
         if not event.contains(db.session, name, hook):
             event.listen(db.session, name, hook)
-    for name, hook in (("commit", commit_with_kept), ("rollback", drop_kept)):
-        if not event.contains(Engine, name, hook):
-            event.listen(Engine, name, hook)
+    if not event.contains(Engine, "rollback", drop_kept):
+        event.listen(Engine, "rollback", drop_kept)
+    withcommit.at_commit(kept_upsert)
 
 
 # --- Recount ------------------------------------------------------------------------------

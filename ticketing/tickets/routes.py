@@ -58,7 +58,9 @@ class TicketCollection(MethodView):
         return {"items": page.items, "meta": page.meta()}
 
     @idempotency.documented(blp)
-    @blp.arguments(TicketIn)
+    # An instance, not the class: webargs would build a schema (deep copies of its fields)
+    # for every request. Loading keeps no state on the schema.
+    @blp.arguments(TicketIn())
     @blp.response(201, TicketOut)
     @blp.alt_response(422, schema=ErrorEnvelope, description="Invalid fields")
     def post(self, data):
