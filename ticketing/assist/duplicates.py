@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import Select, bindparam, literal_column, select
 
 from ..core import events
 from ..core.extensions import db
@@ -25,10 +25,12 @@ LOOKBACK = 20
 
 
 #: Built once (a Select costs more to build than to run here): the requester is a parameter.
+#: The statuses are the vocabulary's constants, written into the SQL: an ``IN`` of values is
+#: an expanding parameter, rendered again at every execution.
 _LATEST_OPEN = (
     select(Ticket.id, Ticket.subject, Ticket.body)
     .where(Ticket.requester_email == bindparam("requester_email"))
-    .where(Ticket.status.in_(UNRESOLVED_STATUSES))
+    .where(Ticket.status.in_([literal_column(f"'{status}'") for status in UNRESOLVED_STATUSES]))
     .order_by(Ticket.id.desc())
     .limit(LOOKBACK)
 )

@@ -19,6 +19,7 @@ def init_app(app: Flask, api: Api) -> None:
 
     events.ticket_saving.connect(clocks.on_ticket_saving, app, weak=False)
     events.reply_saving.connect(clocks.on_reply_saving, app, weak=False)
+    clocks.register(db.session)
     for name in ("after_commit", "after_rollback"):
         if not event.contains(db.session, name, services.forget_policies):
             event.listen(db.session, name, services.forget_policies)
