@@ -195,6 +195,34 @@ def test_a_new_ticket_appears_in_an_open_list_without_reload(new_context, live_a
     assert page.watch.errors == []
 
 
+def test_rows_i_checked_stay_checked_when_the_list_refreshes_live(new_context, live_app):
+    """A colleague's new ticket refreshes the open list; the rows this agent had checked for a
+    bulk edit stay checked (they were cleared, so the bulk edit then reached fewer tickets)."""
+    mine = new_context()
+    ana = colleague_context(new_context, live_app)
+    word = f"keepcheck{time.monotonic_ns()}"
+    made = [
+        mine.api.post("/api/tickets", {"subject": f"{word} {n}", "body": "Bulk me."})["id"]
+        for n in range(3)
+    ]
+    page = watched_page(mine)
+    with page.expect_response(lambda r: "/api/changes" in r.url):  # the first poll: a cursor
+        page.goto(f"/#/tickets?q={word}")
+    expect(page.locator("#tickets-table")).not_to_have_attribute("aria-busy", "true")
+    rows = "#tickets-table tbody tr:not(.skeleton-row)"
+    expect(page.locator(rows)).to_have_count(3)
+    for ticket_id in made[:2]:
+        page.locator(f'{rows}[data-id="{ticket_id}"] .row-check').check()
+    expect(page.locator("#bulk-count")).to_have_text("2 selected")
+    ana.api.post("/api/tickets", {"subject": f"{word} late", "body": "Arrived while checking."})
+    expect(page.locator(rows)).to_have_count(4, timeout=LIVE_BUDGET_MS)
+    for ticket_id in made[:2]:
+        expect(page.locator(f'{rows}[data-id="{ticket_id}"] .row-check')).to_be_checked()
+    expect(page.locator(f'{rows}[data-id="{made[2]}"] .row-check')).not_to_be_checked()
+    expect(page.locator("#bulk-count")).to_have_text("2 selected")
+    assert page.watch.errors == []
+
+
 def test_a_half_written_reply_and_note_survive_a_reload(new_context):
     mine = new_context()
     ticket = mine.api.post("/api/tickets", {"subject": "Drafts", "body": "Keep my words."})

@@ -354,13 +354,19 @@ export function ticketsView(main, route) {
     table.setAttribute("aria-busy", "true");
   }
 
-  function showPage(data) {
+  /** quiet: a live refresh, which keeps the rows the agent has checked (those still listed). */
+  function showPage(data, quiet = false) {
     table.removeAttribute("aria-busy");
     const hadFocus = tbody.contains(document.activeElement);
+    const checked = quiet ? new Set($$(".row-check", tbody).filter((b) => b.checked).map((b) => b.value)) : new Set();
     clear(tbody);
     const items = data.items || [];
     const keep = currentIndex;
     items.forEach((t) => tbody.appendChild(ticketRow(t, highlight, () => load(true))));
+    const boxes = $$(".row-check", tbody);
+    boxes.forEach((box) => {
+      box.checked = checked.has(box.value);
+    });
     // A live refresh keeps the selected row (by position) and its focus.
     const rows = listRows();
     currentIndex = keep < rows.length ? keep : -1;
@@ -376,7 +382,7 @@ export function ticketsView(main, route) {
     table.hidden = items.length === 0;
     pages.show(meta);
     const all = $("#check-page", thead);
-    if (all) all.checked = false;
+    if (all) all.checked = boxes.length > 0 && boxes.every((box) => box.checked);
     bar.sync();
     if (focusSort) {
       const button = thead.querySelector(`[data-sort="${focusSort}"]`);
@@ -412,7 +418,7 @@ export function ticketsView(main, route) {
         nextHop = data.meta?.next_cursor
           ? { target: pageParams(1).toString(), cursor: data.meta.next_cursor }
           : null;
-        showPage(data);
+        showPage(data, quiet);
       }
     } catch (err) {
       if (err.name !== "AbortError" && mine === seq) showFailure(err);
