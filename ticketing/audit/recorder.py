@@ -20,11 +20,12 @@ from datetime import datetime
 from typing import Any
 
 from flask import current_app, g, has_app_context, has_request_context
-from sqlalchemy import event, inspect, select
+from sqlalchemy import inspect, select
 from sqlalchemy.orm import InstanceState, Session
 
 from ..core import withcommit
 from ..core.context import current_actor
+from ..core.hooks import listen_once
 from ..core.vocab import SlaEvent, TicketAction, values
 from ..models import Classification, Reply, Tag, Ticket, TicketEvent, utcnow
 
@@ -234,6 +235,4 @@ def register() -> None:
     """Attach the hooks to Flask-SQLAlchemy's session class (once per process)."""
     from ..core.extensions import db
 
-    for name, hook in (("before_flush", before_flush), ("after_flush", after_flush)):
-        if not event.contains(db.session, name, hook):
-            event.listen(db.session, name, hook)
+    listen_once(db.session, ("before_flush", before_flush), ("after_flush", after_flush))

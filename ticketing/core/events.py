@@ -38,8 +38,10 @@ from typing import Any
 
 from blinker import Namespace, Signal
 from flask import current_app, has_app_context
-from sqlalchemy import event, inspect
+from sqlalchemy import inspect
 from sqlalchemy.orm import Session
+
+from .hooks import listen_once
 
 _signals = Namespace()
 
@@ -240,11 +242,10 @@ def _after_rollback(session: Session) -> None:
 
 def register(session_class: Any) -> None:
     """Attach the hooks to the app's session class (once per process)."""
-    for name, hook in (
+    listen_once(
+        session_class,
         ("before_flush", _before_flush),
         ("after_flush", _after_flush),
         ("after_commit", _after_commit),
         ("after_rollback", _after_rollback),
-    ):
-        if not event.contains(session_class, name, hook):
-            event.listen(session_class, name, hook)
+    )

@@ -25,8 +25,10 @@ import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, event, insert
+from sqlalchemy import Connection, Engine, Table, insert
 from sqlalchemy.exc import DBAPIError
+
+from .hooks import listen_once
 
 #: One statement for the pipeline: SQL in the driver's parameter style, and its parameter sets.
 Statement = tuple[str, Sequence[Mapping[str, Any]]]
@@ -139,10 +141,9 @@ def _drop(connection: Connection) -> None:
 
 def register() -> None:
     """Attach the hooks to every engine (once per process)."""
-    for name, hook in (
+    listen_once(
+        Engine,
         ("before_cursor_execute", _before_statement),
         ("commit", commit),
         ("rollback", _drop),
-    ):
-        if not event.contains(Engine, name, hook):
-            event.listen(Engine, name, hook)
+    )

@@ -20,12 +20,13 @@ from datetime import timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import and_, event, or_, select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from ..core import events, jobs, withcommit
 from ..core.errors import QueueUnavailable
 from ..core.extensions import db
+from ..core.hooks import listen_once
 from ..core.vocab import CLOSED_STATUSES, MailKind, MailStatus, TicketStatus
 from ..models import Notification, OutboundMail, Reply, Ticket, User, utcnow
 from . import compose, transport
@@ -118,12 +119,11 @@ def forget_acknowledgements(session: Session, *_args: Any) -> None:
 
 
 def register(session_class: Any) -> None:
-    for name, hook in (
+    listen_once(
+        session_class,
         ("after_flush", write_acknowledgements),
         ("after_rollback", forget_acknowledgements),
-    ):
-        if not event.contains(session_class, name, hook):
-            event.listen(session_class, name, hook)
+    )
 
 
 def on_reply_saving(sender: Any, change: events.Change) -> None:

@@ -9,10 +9,9 @@ from flask_smorest import Api
 
 
 def init_app(app: Flask, api: Api) -> None:
-    from sqlalchemy import event
-
     from ..core import events, memo, upkeep
     from ..core.extensions import db
+    from ..core.hooks import listen_once
     from . import clocks, services
     from . import upkeep as sla_upkeep
     from .routes import blp
@@ -20,16 +19,17 @@ def init_app(app: Flask, api: Api) -> None:
     events.ticket_saving.connect(clocks.on_ticket_saving, app, weak=False)
     events.reply_saving.connect(clocks.on_reply_saving, app, weak=False)
     clocks.register(db.session)
-    for name in ("after_commit", "after_rollback"):
-        if not event.contains(db.session, name, services.forget_policies):
-            event.listen(db.session, name, services.forget_policies)
+    listen_once(
+        db.session,
+        ("after_commit", services.forget_policies),
+        ("after_rollback", services.forget_policies),
+    )
     memo.register(app, services.POLICY_MEMO, services.POLICY_MEMO_SECONDS)
-    for name, hook in (
+    listen_once(
+        db.session,
         ("before_flush", services.mark_policy_changes),
         ("do_orm_execute", services.mark_policy_statements),
         ("after_commit", services.policies_committed),
-    ):
-        if not event.contains(db.session, name, hook):
-            event.listen(db.session, name, hook)
+    )
     upkeep.register(app, "sla", sla_upkeep.run_pass)
     api.register_blueprint(blp)

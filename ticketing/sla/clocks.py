@@ -22,12 +22,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import event, inspect
+from sqlalchemy import inspect
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..core import withcommit
 from ..core.extensions import db
+from ..core.hooks import listen_once
 from ..core.vocab import (
     CLOSED_STATUSES,
     SLA_AT_RISK_SHARE,
@@ -166,13 +167,12 @@ def committed(session: Session) -> None:
 
 
 def register(session_class: Any) -> None:
-    for name, hook in (
+    listen_once(
+        session_class,
         ("after_flush", write_started),
         ("after_soft_rollback", forget_started),
         ("after_commit", committed),
-    ):
-        if not event.contains(session_class, name, hook):
-            event.listen(session_class, name, hook)
+    )
 
 
 def _pause(sla: TicketSla, policy: SlaPolicy, at: datetime) -> None:

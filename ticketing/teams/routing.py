@@ -12,11 +12,12 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, object_session
 
 from ..core import events
 from ..core.extensions import db
+from ..core.hooks import listen_once
 from ..core.vocab import (
     UNRESOLVED_STATUSES,
     AssignmentMode,
@@ -166,9 +167,8 @@ def _forget_locks(session: Session, transaction: Any) -> None:
 def register() -> None:
     """Subscribe to ticket saves and keep the per-flush/per-transaction notes tidy."""
     events.ticket_saving.connect(on_ticket_saving, weak=False)
-    for name, hook in (
+    listen_once(
+        db.session,
         ("after_flush", _forget_pending),
         ("after_transaction_end", _forget_locks),
-    ):
-        if not event.contains(db.session, name, hook):
-            event.listen(db.session, name, hook)
+    )

@@ -28,7 +28,7 @@ from datetime import timedelta
 from typing import Any
 
 from flask import Response, current_app, g, has_request_context, request
-from sqlalchemy import delete, event, select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -36,6 +36,7 @@ from ..core import ratelimits
 from ..core.access import current_user_id
 from ..core.errors import Conflict, DomainError, InvalidInput
 from ..core.extensions import db
+from ..core.hooks import listen_once
 from ..core.schemas import ErrorEnvelope
 from ..models import IdempotencyKey, utcnow
 
@@ -297,6 +298,4 @@ def purge_expired() -> dict[str, int]:
 
 
 def init_app(app) -> None:
-    for name, hook in (("before_commit", _before_commit), ("after_rollback", _after_rollback)):
-        if not event.contains(db.session, name, hook):
-            event.listen(db.session, name, hook)
+    listen_once(db.session, ("before_commit", _before_commit), ("after_rollback", _after_rollback))

@@ -56,13 +56,14 @@ from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Select, delete, event, inspect, select, text
+from sqlalchemy import Connection, Engine, Select, delete, inspect, select, text
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import InstanceState, Session
 from sqlalchemy.orm.base import NO_VALUE
 
 from ..core import withcommit
 from ..core.extensions import db
+from ..core.hooks import listen_once
 from ..core.vocab import CLOSED_STATUSES, TriageSource, values
 from ..models import Ticket, TicketRollup
 
@@ -388,11 +389,8 @@ def drop_kept(connection: Connection) -> None:
 def register() -> None:
     """Attach the hooks to Flask-SQLAlchemy's session class and to every engine (once per
     process)."""
-    for name, hook in (("before_flush", before_flush), ("after_flush_postexec", after_flush)):
-        if not event.contains(db.session, name, hook):
-            event.listen(db.session, name, hook)
-    if not event.contains(Engine, "rollback", drop_kept):
-        event.listen(Engine, "rollback", drop_kept)
+    listen_once(db.session, ("before_flush", before_flush), ("after_flush_postexec", after_flush))
+    listen_once(Engine, ("rollback", drop_kept))
     withcommit.at_commit(kept_upsert)
 
 
