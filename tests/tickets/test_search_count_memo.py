@@ -113,6 +113,19 @@ def test_the_label_may_lag_for_its_seconds_then_is_counted_again(client, clock, 
     assert len(counts) == 2
 
 
+def test_asking_again_does_not_extend_the_seconds(client, clock, refunds, counts):
+    """The seconds run from the count, not from the last ask: a search asked every 20 s is
+    still counted again 30 s after its count."""
+    page(client, "q=refund&per_page=2")
+    clock.now += 20
+    page(client, "q=refund&per_page=2")
+    assert len(counts) == 1
+    clock.now += 11
+    _, meta = page(client, "q=refund&per_page=2")
+    assert (meta["total"], meta["total_exact"]) == (3, False)
+    assert len(counts) == 2
+
+
 def test_a_search_seen_to_end_early_is_forgotten_at_once(client, clock, refunds, counts):
     page(client, "q=refund&status=open&per_page=2")
     for ticket_id in refunds[:4]:

@@ -434,7 +434,9 @@ def list_tickets(params: dict[str, Any]) -> Page:
     if many is not None:
         if exact:
             many.discard(many_key)
-        elif total >= text_cap:
+        elif total_from == "text":
+            # Only a count that ran starts the seconds: a search answered from the memo must
+            # not renew it, or one asked every few seconds would never be counted again.
             many.add(many_key)
     return Page(rows, served // per_page + 1, per_page, total, exact, next_cursor)
 
@@ -470,7 +472,6 @@ def _page_statement(
     # evaluated once) instead of a round trip after it: a text search's count reads the
     # index's bitmap of every match and visits them up to a cap; the commonest filters are
     # counted exactly from the rollups.
-    rollup = rollups.matching_count(params, UNCLASSIFIED)
     extra, total_from = [], None
     if counting:
         if dialect == "postgresql":
@@ -481,7 +482,7 @@ def _page_statement(
         # a subquery in a CASE branch runs only when the branch is taken.
         extra.append(case((func.count().over() > per_page, count)).label("text_total"))
         total_from = "text"
-    elif rollup is not None and text_cap is None:
+    elif text_cap is None and (rollup := rollups.matching_count(params, UNCLASSIFIED)) is not None:
         extra.append(rollup.scalar_subquery().label("rollup_total"))
         total_from = "rollup"
     page = listing.page_query(ids, dialect, extra)
